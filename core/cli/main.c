@@ -1,0 +1,1255 @@
+/*
+ * main.c -- the `dangan` command.  Each subcommand is a small function
+ * over libdangan; see dangan(1) for the user's view.
+ *
+ * Exit status: 0 success; 1 done, but with problems (documents
+ * quarantined, verify found errors, nothing found); 2 usage error;
+ * 3 store or configuration error; 4 fatal error during a run.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dangan/dangan.h"
+#include "catalog.h"
+#include "pipeline.h"
+#include "engine.h"
+#include "loader.h"
+#include "quarantine.h"
+#include "record.h"
+#include "store.h"
+#include "util.h"
+#include "verify.h"
+#include "xmlsafe.h"
+
+#define EX_OK 0
+#define EX_PROBLEMS 1
+#define EX_USAGE 2
+#define EX_STORE 3
+#define EX_FATAL 4
+
+struct global {
+	const char *store;
+	const char *config;
+	const char *plugin_path;
+	int verbosity;
+	int json;
+};
+
+static struct global g;
+
+static void
+die_usage(const char *fmt, ...) DG_PRINTF(1, 2);
+static void
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dangan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'dangan --help'.\n", stderr);
+	exit(EX_USAGE);
+}
+
+static void
+errmsg(const char *fmt, ...) DG_PRINTF(1, 2);
+static void
+errmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dangan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char usage_text[] =
+	"Usage: dangan [--store DIR] [--config FILE] [-v|-q] COMMAND [ARGS]\n"
+	"\n"
+	"A document engine for archives: ingest files, archives and text through a\n"
+	"pipeline of plugins into a content-addressed store with a searchable catalog.\n"
+	"\n"
+	"Commands:\n"
+	"  init                         create a store (and its editable config.xml)\n"
+	"  ingest [--pipeline NAME] [-j N] [--json] PATH...\n"
+	"                               run files and directories through the pipeline\n"
+	"  ls [--json] [--limit N]      list documents\n"
+	"  show ID [--json]             a document: parts, metadata, relations, history\n"
+	"  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
+	"  search QUERY [--json] [--limit N] [--fts]\n"
+	"                               find documents by text (substrings, Chinese too)\n"
+	"  verify [--json]              re-hash every object and check every reference\n"
+	"  reindex                      rebuild the catalog from the store\n"
+	"  quarantine ls [--json] | retry [ID...] | drop ID...\n"
+	"                               documents that failed, with the reason\n"
+	"  plugins ls [--json] | show NAME\n"
+	"                               installed plugins and their options\n"
+	"  config check [FILE]          check a configuration against the schema and plugins\n"
+	"  stats [--json]               counts and sizes\n"
+	"\n"
+	"Global options:\n"
+	"  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
+	"  -c, --config FILE   the configuration (default: $DANGAN_CONFIG, else the store's\n"
+	"                      config.xml, else the installed default)\n"
+	"      --plugin-path P colon-separated plugin directories ($DANGAN_PLUGIN_PATH)\n"
+	"  -v, --verbose       more messages (repeat for debug)\n"
+	"  -q, --quiet         errors only\n"
+	"  -h, --help          this help;  -V, --version  the version\n"
+	"\n"
+	"IDs are sha256:<hex> or any unique prefix of the hex (at least 4 digits).\n"
+	"Exit status: 0 ok, 1 done with problems, 2 usage, 3 store/config error, 4 fatal.\n";
+
+/* ---- helpers --------------------------------------------------------- */
+
+static int
+open_read(struct dg_store **s, struct dg_catalog **c)
+{
+	struct dg_err err = {0};
+	char *cat;
+
+	*s = NULL;
+	*c = NULL;
+	if (dg_store_open(s, g.store, 0, &err) < 0) {
+		errmsg("%s", err.msg);
+		return EX_STORE;
+	}
+	cat = dg_path_join(dg_store_root(*s), "catalog.db");
+	if (!cat || dg_catalog_open(c, cat, &err) < 0) {
+		errmsg("%s", err.msg);
+		dg_free(cat);
+		dg_store_free(*s);
+		*s = NULL;
+		return EX_STORE;
+	}
+	dg_free(cat);
+	/* catch up after an interrupted run, if no writer is active */
+	{
+		struct dg_store *w = NULL;
+		if (dg_store_open(&w, g.store, DG_STORE_WRITE, &err) == 0) {
+			dg_engine_recover(w, *c, &err);
+			dg_store_free(w);
+		}
+	}
+	return EX_OK;
+}
+
+static void
+close_read(struct dg_store *s, struct dg_catalog *c)
+{
+	dg_catalog_free(c);
+	dg_store_free(s);
+}
+
+static void
+out_buf(struct dg_buf *b)
+{
+	if (b->len)
+		fwrite(b->data, 1, b->len, stdout);
+	dg_buf_reset(b);
+}
+
+static void
+iso_us(int64_t us, char *out, size_t cap)
+{
+	dg_iso8601(us / 1000000, out, cap);
+}
+
+/* ---- init ------------------------------------------------------------ */
+
+static int
+copy_default_config(const char *root)
+{
+	char *src = dg_path_join(dg_datadir(), "dangan.xml");
+	char *dst = dg_path_join(root, "config.xml");
+	char *data = NULL;
+	size_t len;
+	int fd = -1, rc = -1;
+
+	if (!src || !dst)
+		goto out;
+	if (access(dst, F_OK) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (dg_read_file(src, 1u << 20, &data, &len) < 0) {
+		errmsg("cannot read the default config %s: %s", src, strerror(errno));
+		goto out;
+	}
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+		errmsg("cannot write %s: %s", dst, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	dg_free(src);
+	dg_free(dst);
+	dg_free(data);
+	return rc;
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	struct dg_store *s = NULL;
+	struct dg_catalog *c = NULL;
+	struct dg_err err = {0};
+	char *cat = NULL;
+	int rc = EX_STORE;
+
+	if (argc > 1)
+		die_usage("init takes no arguments (the store is --store DIR)");
+	if (dg_store_open(&s, g.store, DG_STORE_WRITE | DG_STORE_CREATE, &err) < 0) {
+		errmsg("%s", err.msg);
+		return EX_STORE;
+	}
+	cat = dg_path_join(dg_store_root(s), "catalog.db");
+	if (!cat || dg_catalog_open(&c, cat, &err) < 0) {
+		errmsg("%s", err.msg);
+		goto out;
+	}
+	if (copy_default_config(dg_store_root(s)) < 0)
+		goto out;
+	printf("initialised store %s\n", dg_store_root(s));
+	rc = EX_OK;
+out:
+	dg_free(cat);
+	dg_catalog_free(c);
+	dg_store_free(s);
+	return rc;
+}
+
+/* ---- ingest ---------------------------------------------------------- */
+
+static void
+on_doc_json(void *ctx, const struct dg_doc_report *r)
+{
+	struct dg_buf b;
+
+	(void)ctx;
+	dg_buf_init(&b, 0);
+	dg_buf_adds(&b, "{\"id\":");
+	dg_buf_json_str(&b, r->id);
+	dg_buf_adds(&b, ",\"outcome\":");
+	dg_buf_json_str(&b, r->outcome);
+	dg_buf_adds(&b, ",\"source\":");
+	dg_buf_json_str(&b, r->source);
+	dg_buf_adds(&b, ",\"media_type\":");
+	dg_buf_json_str(&b, r->media_type);
+	dg_buf_addf(&b, ",\"size\":%lld,\"depth\":%d", (long long)r->size, r->depth);
+	if (r->reason) {
+		dg_buf_adds(&b, ",\"reason\":");
+		dg_buf_json_str(&b, r->reason);
+	}
+	dg_buf_adds(&b, "}\n");
+	out_buf(&b);
+	dg_buf_release(&b);
+}
+
+static void
+on_doc_text(void *ctx, const struct dg_doc_report *r)
+{
+	(void)ctx;
+	if (r->reason)
+		printf("%-11s %s  %s: %s\n", r->outcome, r->id ? r->id + 7 : "-", r->source, r->reason);
+	else
+		printf("%-11s %.16s  %s\n", r->outcome, r->id ? r->id + 7 : "-", r->source);
+}
+
+static void
+print_stats(const struct dg_ingest_stats *st, const char *what)
+{
+	char rate[32];
+	double secs = st->seconds > 0 ? st->seconds : 1e-9;
+
+	dg_human_size((double)st->bytes / secs, rate, sizeof(rate));
+	if (g.json) {
+		printf("{\"summary\":{\"documents\":%lld,\"new\":%lld,\"duplicates\":%lld,\"quarantined\":%lld,"
+		       "\"warnings\":%lld,\"bytes\":%lld,\"seconds\":%.3f}}\n",
+		       (long long)st->docs, (long long)st->new_docs, (long long)st->duplicates,
+		       (long long)st->quarantined, (long long)st->warnings, (long long)st->bytes, st->seconds);
+		return;
+	}
+	fprintf(stderr,
+	        "%s: %lld documents (%lld new, %lld duplicate), %lld quarantined, %lld with warnings; "
+	        "%.1f s, %.1f docs/s, %s/s\n",
+	        what, (long long)st->docs, (long long)st->new_docs, (long long)st->duplicates, (long long)st->quarantined,
+	        (long long)st->warnings, st->seconds, (double)(st->docs + st->quarantined) / secs, rate);
+	if (st->quarantined)
+		fprintf(stderr, "see 'dangan quarantine ls' for the reasons\n");
+}
+
+static int
+open_engine(struct dg_engine **e, const char *pipeline, int jobs, int create)
+{
+	struct dg_engine_opts o = DG_ENGINE_OPTS_INIT;
+	char err[DG_ERR_MAX + 256];
+	int rc;
+
+	o.store = g.store;
+	o.config = g.config;
+	o.plugin_path = g.plugin_path;
+	o.pipeline = pipeline;
+	o.jobs = jobs;
+	o.create = create;
+	o.verbosity = g.verbosity;
+	o.progress = isatty(STDERR_FILENO) && g.verbosity > 0;
+	if (g.json)
+		o.on_doc = on_doc_json;
+	else if (g.verbosity > 1)
+		o.on_doc = on_doc_text;
+	rc = dg_engine_open(e, &o, err, sizeof(err));
+	if (rc)
+		errmsg("%s", err);
+	return rc;
+}
+
+static int
+cmd_ingest(int argc, char **argv)
+{
+	static const struct option lo[] = {{"pipeline", required_argument, NULL, 'p'},
+	                                   {"jobs", required_argument, NULL, 'j'},
+	                                   {"json", no_argument, NULL, 'J'},
+	                                   {NULL, 0, NULL, 0}};
+	const char *pipeline = NULL;
+	int jobs = 0, c, rc, created = 0;
+	struct dg_engine *e = NULL;
+	struct dg_ingest_stats st;
+	char err[DG_ERR_MAX + 256] = "";
+	struct stat sb;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:j:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p': pipeline = optarg; break;
+		case 'j': {
+			int64_t v;
+			if (dg_parse_i64(optarg, &v) < 0 || v < 1 || v > 256)
+				die_usage("-j takes a number of workers from 1 to 256");
+			jobs = (int)v;
+			break;
+		}
+		case 'J': g.json = 1; break;
+		default: exit(EX_USAGE);
+		}
+	}
+	if (optind >= argc)
+		die_usage("ingest needs at least one PATH");
+	if (stat(g.store, &sb) < 0) {
+		created = 1;
+		if (g.verbosity > 0)
+			fprintf(stderr, "dangan: creating store %s\n", g.store);
+	}
+	rc = open_engine(&e, pipeline, jobs, 1);
+	if (rc)
+		return rc;
+	if (created) {
+		char *root = realpath(g.store, NULL);
+		if (root)
+			copy_default_config(root);
+		free(root);
+	}
+	rc = dg_engine_ingest(e, (const char *const *)argv + optind, (size_t)(argc - optind), &st, err, sizeof(err));
+	dg_engine_close(e);
+	if (g.verbosity > 0 || g.json)
+		print_stats(&st, "ingest");
+	if (err[0])
+		errmsg("%s", err);
+	return rc;
+}
+
+/* ---- ls, show, cat, search ------------------------------------------- */
+
+struct rowctx {
+	struct dg_buf b;
+	int n;
+};
+
+static void
+row_json(struct dg_buf *b, const struct dg_catalog_row *r)
+{
+	char when[32];
+
+	dg_buf_adds(b, "{\"id\":");
+	dg_buf_addf(b, "\"sha256:%s\"", r->id);
+	dg_buf_addf(b, ",\"manifest\":\"sha256:%s\",\"media_type\":", r->manifest);
+	dg_buf_json_str(b, r->media_type);
+	dg_buf_addf(b, ",\"size\":%lld,\"name\":", (long long)r->size);
+	dg_buf_json_str(b, r->name);
+	dg_buf_adds(b, ",\"path\":");
+	dg_buf_json_str(b, r->path);
+	dg_buf_adds(b, ",\"title\":");
+	dg_buf_json_str(b, r->title);
+	dg_buf_adds(b, ",\"status\":");
+	dg_buf_json_str(b, r->status);
+	iso_us(r->created_us, when, sizeof(when));
+	dg_buf_addf(b, ",\"ingested\":\"%s\"", when);
+	if (r->snippet) {
+		dg_buf_adds(b, ",\"snippet\":");
+		dg_buf_json_str(b, r->snippet);
+	}
+	dg_buf_adds(b, "}");
+}
+
+static int
+ls_row(void *ctx, const struct dg_catalog_row *r)
+{
+	struct rowctx *rc = ctx;
+	char size[32], when[32];
+
+	if (g.json) {
+		dg_buf_adds(&rc->b, rc->n ? ",\n " : "[\n ");
+		row_json(&rc->b, r);
+	} else {
+		dg_human_size((double)r->size, size, sizeof(size));
+		iso_us(r->created_us, when, sizeof(when));
+		dg_buf_addf(&rc->b, "%.12s  %-24.24s %10s  %s  %s\n", r->id, r->media_type ? r->media_type : "?", size,
+		            when, r->path ? r->path : (r->name ? r->name : ""));
+		if (r->snippet)
+			dg_buf_addf(&rc->b, "    %s\n", r->snippet);
+	}
+	rc->n++;
+	if (rc->b.len > 65536)
+		out_buf(&rc->b);
+	return 0;
+}
+
+static int64_t
+parse_limit(const char *s)
+{
+	int64_t v;
+
+	if (dg_parse_i64(s, &v) < 0 || v < 1)
+		die_usage("--limit takes a positive number");
+	return v;
+}
+
+static int
+cmd_ls(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, 'J'}, {"limit", required_argument, NULL, 'l'},
+	                                   {NULL, 0, NULL, 0}};
+	struct dg_store *s;
+	struct dg_catalog *c;
+	struct rowctx rc = {0};
+	int64_t limit = 0;
+	int ch, r;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		if (ch == 'J')
+			g.json = 1;
+		else if (ch == 'l')
+			limit = parse_limit(optarg);
+		else
+			exit(EX_USAGE);
+	}
+	if (optind < argc)
+		die_usage("ls takes no arguments");
+	if ((r = open_read(&s, &c)) != EX_OK)
+		return r;
+	dg_buf_init(&rc.b, 0);
+	r = dg_catalog_list(c, limit, ls_row, &rc);
+	if (g.json)
+		dg_buf_adds(&rc.b, rc.n ? "\n]\n" : "[]\n");
+	out_buf(&rc.b);
+	dg_buf_release(&rc.b);
+	close_read(s, c);
+	return r < 0 ? EX_STORE : EX_OK;
+}
+
+static int
+resolve_id(struct dg_catalog *c, const char *arg, char hex[65])
+{
+	struct dg_err err = {0};
+
+	if (dg_catalog_resolve(c, arg, hex, &err) < 0) {
+		errmsg("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+record_json(struct dg_buf *b, const struct dg_record *r, const char *manifest)
+{
+	char when[32];
+	size_t i, j;
+
+	dg_buf_addf(b, "{\"id\":\"sha256:%s\",\"manifest\":\"sha256:%s\",", r->doc_hex, manifest);
+	if (r->parent_hex[0])
+		dg_buf_addf(b, "\"parent\":\"sha256:%s\",", r->parent_hex);
+	dg_buf_adds(b, "\"media_type\":");
+	dg_buf_json_str(b, r->media_type);
+	dg_buf_adds(b, ",\"status\":");
+	dg_buf_json_str(b, r->status);
+	dg_buf_adds(b, ",\"parts\":[");
+	for (i = 0; i < r->nparts; i++) {
+		dg_buf_adds(b, i ? ",{\"role\":" : "{\"role\":");
+		dg_buf_json_str(b, r->parts[i].role);
+		dg_buf_adds(b, ",\"media_type\":");
+		dg_buf_json_str(b, r->parts[i].media_type);
+		dg_buf_addf(b, ",\"size\":%lld,\"digest\":\"sha256:%s\"}", (long long)r->parts[i].size, r->parts[i].hex);
+	}
+	/* metadata as key -> [values] */
+	dg_buf_adds(b, "],\"metadata\":{");
+	for (i = 0; i < r->nmeta; i++) {
+		int first = 1;
+		for (j = 0; j < i; j++)
+			if (strcmp(r->meta[j].key, r->meta[i].key) == 0)
+				first = 0;
+		if (!first)
+			continue;
+		if (b->data[b->len - 1] != '{')
+			dg_buf_adds(b, ",");
+		dg_buf_json_str(b, r->meta[i].key);
+		dg_buf_adds(b, ":[");
+		for (j = i; j < r->nmeta; j++) {
+			if (strcmp(r->meta[j].key, r->meta[i].key) != 0)
+				continue;
+			if (b->data[b->len - 1] != '[')
+				dg_buf_adds(b, ",");
+			dg_buf_json_str(b, r->meta[j].value);
+		}
+		dg_buf_adds(b, "]");
+	}
+	dg_buf_adds(b, "},\"relations\":[");
+	for (i = 0; i < r->nrels; i++) {
+		dg_buf_adds(b, i ? ",{\"kind\":" : "{\"kind\":");
+		dg_buf_json_str(b, r->rels[i].kind);
+		dg_buf_addf(b, ",\"target\":\"sha256:%s\",\"label\":", r->rels[i].hex);
+		dg_buf_json_str(b, r->rels[i].label);
+		dg_buf_adds(b, "}");
+	}
+	dg_buf_adds(b, "],\"events\":[");
+	for (i = 0; i < r->nevents; i++) {
+		const struct dg_event *e = &r->events[i];
+		iso_us(e->at_us, when, sizeof(when));
+		dg_buf_adds(b, i ? ",{\"type\":" : "{\"type\":");
+		dg_buf_json_str(b, e->type);
+		dg_buf_adds(b, ",\"stage\":");
+		dg_buf_json_str(b, e->stage);
+		dg_buf_adds(b, ",\"plugin\":");
+		dg_buf_json_str(b, e->plugin);
+		dg_buf_adds(b, ",\"plugin_version\":");
+		dg_buf_json_str(b, e->plugin_version);
+		dg_buf_adds(b, ",\"outcome\":");
+		dg_buf_json_str(b, e->outcome);
+		dg_buf_addf(b, ",\"at\":\"%s\",\"duration_us\":%lld,\"message\":", when, (long long)e->duration_us);
+		dg_buf_json_str(b, e->message);
+		dg_buf_adds(b, "}");
+	}
+	dg_buf_adds(b, "]}");
+}
+
+static void
+record_text(struct dg_buf *b, const struct dg_record *r, const char *manifest, int version)
+{
+	char when[32], size[32];
+	size_t i;
+
+	if (version == 0) {
+		dg_buf_addf(b, "document   sha256:%s\n", r->doc_hex);
+		dg_buf_addf(b, "media type %s\nstatus     %s\n", r->media_type ? r->media_type : "?",
+		            r->status ? r->status : "ok");
+		dg_buf_adds(b, "parts:\n");
+		for (i = 0; i < r->nparts; i++) {
+			dg_human_size((double)r->parts[i].size, size, sizeof(size));
+			dg_buf_addf(b, "  %-10s %-28s %10s  sha256:%.16s\n", r->parts[i].role, r->parts[i].media_type, size,
+			            r->parts[i].hex);
+		}
+		dg_buf_adds(b, "metadata:\n");
+		for (i = 0; i < r->nmeta; i++)
+			dg_buf_addf(b, "  %s = %s\n", r->meta[i].key, r->meta[i].value);
+		if (r->nrels)
+			dg_buf_adds(b, "relations:\n");
+		for (i = 0; i < r->nrels; i++)
+			dg_buf_addf(b, "  %s sha256:%.16s%s%s\n", r->rels[i].kind, r->rels[i].hex, r->rels[i].label ? "  " : "",
+			            r->rels[i].label ? r->rels[i].label : "");
+		dg_buf_adds(b, "history (newest version first):\n");
+	}
+	dg_buf_addf(b, "  version %d  manifest sha256:%.16s\n", version + 1, manifest);
+	for (i = 0; i < r->nevents; i++) {
+		const struct dg_event *e = &r->events[i];
+		iso_us(e->at_us, when, sizeof(when));
+		dg_buf_addf(b, "    %s  %-8s %-10s %-9s %s", when, e->type, e->stage ? e->stage : "-",
+		            e->plugin ? e->plugin : "-", e->outcome);
+		if (e->duration_us)
+			dg_buf_addf(b, " (%.1f ms)", (double)e->duration_us / 1000.0);
+		if (e->message)
+			dg_buf_addf(b, "\n        %s", e->message);
+		dg_buf_adds(b, "\n");
+	}
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
+	struct dg_store *s;
+	struct dg_catalog *c;
+	struct dg_buf b;
+	struct dg_err err = {0};
+	char hex[65], m[65];
+	int ch, r, version = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		if (ch == 'J')
+			g.json = 1;
+		else
+			exit(EX_USAGE);
+	}
+	if (optind != argc - 1)
+		die_usage("show needs one document ID");
+	if ((r = open_read(&s, &c)) != EX_OK)
+		return r;
+	r = EX_PROBLEMS;
+	dg_buf_init(&b, 0);
+	if (resolve_id(c, argv[optind], hex) < 0 || dg_store_ref_get(s, hex, m) != 1) {
+		if (!b.len)
+			errmsg("document %s is not in the store", argv[optind]);
+		goto out;
+	}
+	if (g.json)
+		dg_buf_adds(&b, "{\"document\":");
+	while (m[0]) {
+		struct dg_record rec;
+		dg_record_init(&rec);
+		if (dg_store_read_manifest(s, m, &rec, &err) < 0) {
+			errmsg("%s", err.msg);
+			dg_record_release(&rec);
+			goto out;
+		}
+		if (g.json) {
+			dg_buf_adds(&b, version == 0 ? "" : (version == 1 ? ",\"history\":[" : ","));
+			record_json(&b, &rec, m);
+		} else {
+			record_text(&b, &rec, m, version);
+		}
+		memcpy(m, rec.parent_hex, 65);
+		dg_record_release(&rec);
+		version++;
+	}
+	if (g.json)
+		dg_buf_adds(&b, version > 1 ? "]}\n" : "}\n");
+	out_buf(&b);
+	r = EX_OK;
+out:
+	dg_buf_release(&b);
+	close_read(s, c);
+	return r;
+}
+
+static int
+cmd_cat(int argc, char **argv)
+{
+	static const struct option lo[] = {{"part", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
+	struct dg_store *s;
+	struct dg_catalog *c;
+	struct dg_record rec;
+	struct dg_err err = {0};
+	const char *role = DG_ROLE_ORIGINAL;
+	char hex[65], m[65], buf[65536];
+	char *path = NULL;
+	struct dg_part *p;
+	int ch, r, fd = -1;
+	ssize_t n;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+p:", lo, NULL)) != -1) {
+		if (ch == 'p')
+			role = optarg;
+		else
+			exit(EX_USAGE);
+	}
+	if (optind != argc - 1)
+		die_usage("cat needs one document ID");
+	if ((r = open_read(&s, &c)) != EX_OK)
+		return r;
+	dg_record_init(&rec);
+	r = EX_PROBLEMS;
+	if (resolve_id(c, argv[optind], hex) < 0)
+		goto out;
+	if (dg_store_ref_get(s, hex, m) != 1 || dg_store_read_manifest(s, m, &rec, &err) < 0) {
+		errmsg("cannot read document %s: %s", hex, err.msg);
+		goto out;
+	}
+	p = dg_record_part(&rec, role);
+	if (!p) {
+		errmsg("document %.16s has no part '%s'", hex, role);
+		goto out;
+	}
+	path = dg_store_object_path(s, p->hex);
+	fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		errmsg("cannot open object sha256:%s: %s", p->hex, strerror(errno));
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
+			errmsg("write error: %s", strerror(errno));
+			goto out;
+		}
+	r = n < 0 ? EX_FATAL : EX_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	dg_free(path);
+	dg_record_release(&rec);
+	close_read(s, c);
+	return r;
+}
+
+static int
+cmd_search(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, 'J'},
+	                                   {"limit", required_argument, NULL, 'l'},
+	                                   {"fts", no_argument, NULL, 'f'},
+	                                   {NULL, 0, NULL, 0}};
+	struct dg_store *s;
+	struct dg_catalog *c;
+	struct rowctx rc = {0};
+	struct dg_err err = {0};
+	struct dg_buf q;
+	int64_t limit = 50;
+	int ch, r, raw = 0, i;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		if (ch == 'J')
+			g.json = 1;
+		else if (ch == 'l')
+			limit = parse_limit(optarg);
+		else if (ch == 'f')
+			raw = 1;
+		else
+			exit(EX_USAGE);
+	}
+	if (optind >= argc)
+		die_usage("search needs a QUERY");
+	dg_buf_init(&q, 1 << 16);
+	for (i = optind; i < argc; i++) {
+		if (i > optind)
+			dg_buf_adds(&q, " ");
+		dg_buf_adds(&q, argv[i]);
+	}
+	if ((r = open_read(&s, &c)) != EX_OK) {
+		dg_buf_release(&q);
+		return r;
+	}
+	dg_buf_init(&rc.b, 0);
+	r = dg_catalog_search(c, q.data ? q.data : "", raw, limit, ls_row, &rc, &err);
+	if (g.json)
+		dg_buf_adds(&rc.b, rc.n ? "\n]\n" : "[]\n");
+	out_buf(&rc.b);
+	if (r < 0)
+		errmsg("%s", err.msg);
+	dg_buf_release(&rc.b);
+	dg_buf_release(&q);
+	close_read(s, c);
+	return r < 0 ? EX_USAGE : (rc.n ? EX_OK : EX_PROBLEMS);
+}
+
+/* ---- verify, reindex, stats ------------------------------------------- */
+
+struct vctx {
+	struct dg_buf b;
+	int n;
+};
+
+static void
+verify_problem(void *ctx, const char *kind, const char *id, const char *msg)
+{
+	struct vctx *v = ctx;
+
+	if (g.json) {
+		dg_buf_adds(&v->b, v->n ? ",{\"kind\":" : "{\"kind\":");
+		dg_buf_json_str(&v->b, kind);
+		dg_buf_adds(&v->b, ",\"id\":");
+		dg_buf_json_str(&v->b, id);
+		dg_buf_adds(&v->b, ",\"message\":");
+		dg_buf_json_str(&v->b, msg);
+		dg_buf_adds(&v->b, "}");
+	} else {
+		fprintf(stderr, "verify: %s: %s\n", kind, msg);
+	}
+	v->n++;
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
+	struct dg_store *s;
+	struct dg_catalog *c;
+	struct dg_verify_result res;
+	struct vctx v = {0};
+	int ch, r;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		if (ch == 'J')
+			g.json = 1;
+		else
+			exit(EX_USAGE);
+	}
+	if (optind < argc)
+		die_usage("verify takes no arguments");
+	if ((r = open_read(&s, &c)) != EX_OK)
+		return r;
+	dg_buf_init(&v.b, 0);
+	if (g.json)
+		dg_buf_adds(&v.b, "{\"problems\":[");
+	r = dg_verify(s, c, verify_problem, &v, &res);
+	if (g.json) {
+		dg_buf_addf(&v.b,
+		            "],\"objects\":%lld,\"bytes\":%lld,\"documents\":%lld,\"versions\":%lld,\"quarantined\":%lld,"
+		            "\"unreferenced\":%lld,\"errors\":%lld,\"ok\":%s}\n",
+		            (long long)res.objects, (long long)res.bytes, (long long)res.documents, (long long)res.versions,
+		            (long long)res.quarantined, (long long)res.strays, (long long)res.errors, r == 0 ? "true" : "false");
+		out_buf(&v.b);
+	} else {
+		char size[32];
+		dg_human_size((double)res.bytes, size, sizeof(size));
+		printf("verify: %lld objects (%s), %lld documents, %lld versions, %lld quarantined; "
+		       "%lld unreferenced objects; %lld errors\n",
+		       (long long)res.objects, size, (long long)res.documents, (long long)res.versions,
+		       (long long)res.quarantined, (long long)res.strays, (long long)res.errors);
+		if (res.strays)
+			printf("(unreferenced objects are left by interrupted runs; they are harmless)\n");
+		printf("%s\n", r == 0 ? "store is consistent" : "STORE HAS PROBLEMS");
+	}
+	dg_buf_release(&v.b);
+	close_read(s, c);
+	return r < 0 ? EX_FATAL : (r ? EX_PROBLEMS : EX_OK);
+}
+
+static int
+cmd_reindex(int argc, char **argv)
+{
+	struct dg_store *s = NULL;
+	struct dg_catalog *c = NULL;
+	struct dg_err err = {0};
+	char *cat = NULL;
+	int64_t n;
+	int rc = EX_STORE;
+
+	(void)argv;
+	if (argc > 1)
+		die_usage("reindex takes no arguments");
+	if (dg_store_open(&s, g.store, DG_STORE_WRITE, &err) < 0) {
+		errmsg("%s", err.msg);
+		return EX_STORE;
+	}
+	cat = dg_path_join(dg_store_root(s), "catalog.db");
+	if (!cat || dg_catalog_open(&c, cat, &err) < 0) {
+		errmsg("%s", err.msg);
+		goto out;
+	}
+	n = dg_catalog_rebuild(c, s, &err);
+	if (n < 0) {
+		errmsg("reindex failed: %s", err.msg);
+		goto out;
+	}
+	dg_store_journal_clear(s);
+	printf("reindexed %lld documents\n", (long long)n);
+	rc = EX_OK;
+out:
+	dg_free(cat);
+	dg_catalog_free(c);
+	dg_store_free(s);
+	return rc;
+}
+
+struct typesctx {
+	struct dg_buf *b;
+	int n;
+};
+
+static int
+types_row(void *ctx, const char *type, int64_t n)
+{
+	struct typesctx *t = ctx;
+
+	if (g.json) {
+		dg_buf_adds(t->b, t->n ? "," : "");
+		dg_buf_json_str(t->b, type);
+		dg_buf_addf(t->b, ":%lld", (long long)n);
+	} else {
+		dg_buf_addf(t->b, "  %-40s %lld\n", type, (long long)n);
+	}
+	t->n++;
+	return 0;
+}
+
+static int
+count_q(void *ctx, const char *id, const struct dg_record *r)
+{
+	(void)id;
+	(void)r;
+	(*(int64_t *)ctx)++;
+	return 0;
+}
+
+static int
+cmd_stats(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
+	struct dg_store *s;
+	struct dg_catalog *c;
+	struct dg_buf b;
+	struct typesctx t;
+	int64_t docs = 0, bytes = 0, q = 0;
+	char size[32];
+	int ch, r;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		if (ch == 'J')
+			g.json = 1;
+		else
+			exit(EX_USAGE);
+	}
+	if ((r = open_read(&s, &c)) != EX_OK)
+		return r;
+	dg_buf_init(&b, 0);
+	dg_catalog_stats(c, &docs, &bytes);
+	dg_quarantine_each(s, count_q, &q);
+	t.b = &b;
+	t.n = 0;
+	dg_human_size((double)bytes, size, sizeof(size));
+	if (g.json) {
+		dg_buf_adds(&b, "{\"store\":");
+		dg_buf_json_str(&b, dg_store_root(s));
+		dg_buf_addf(&b, ",\"documents\":%lld,\"bytes\":%lld,\"quarantined\":%lld,\"media_types\":{",
+		            (long long)docs, (long long)bytes, (long long)q);
+	} else {
+		dg_buf_addf(&b, "store        %s\ndocuments    %lld\noriginals    %s\nquarantined  %lld\nmedia types:\n",
+		            dg_store_root(s), (long long)docs, size, (long long)q);
+	}
+	dg_catalog_types(c, types_row, &t);
+	if (g.json)
+		dg_buf_adds(&b, "}}\n");
+	out_buf(&b);
+	dg_buf_release(&b);
+	close_read(s, c);
+	return EX_OK;
+}
+
+/* ---- quarantine -------------------------------------------------------- */
+
+static int
+q_row(void *ctx, const char *id, const struct dg_record *r)
+{
+	struct rowctx *rc = ctx;
+	const char *reason = dg_record_meta(r, "quarantine.reason");
+	const char *src = dg_record_meta(r, "source.path");
+	const struct dg_part *orig = dg_record_part(r, DG_ROLE_ORIGINAL);
+	char when[32];
+
+	if (!src)
+		src = dg_record_meta(r, "archive.path");
+	iso_us(r->created_us, when, sizeof(when));
+	if (g.json) {
+		dg_buf_adds(&rc->b, rc->n ? ",\n " : "[\n ");
+		dg_buf_addf(&rc->b, "{\"id\":\"%s\",\"source\":", id);
+		dg_buf_json_str(&rc->b, src);
+		dg_buf_adds(&rc->b, ",\"reason\":");
+		dg_buf_json_str(&rc->b, reason);
+		dg_buf_adds(&rc->b, ",\"stage\":");
+		dg_buf_json_str(&rc->b, dg_record_meta(r, "quarantine.stage"));
+		dg_buf_adds(&rc->b, ",\"media_type\":");
+		dg_buf_json_str(&rc->b, r->media_type);
+		dg_buf_addf(&rc->b, ",\"bytes_kept\":%s,\"size\":%lld,\"at\":\"%s\"}", orig ? "true" : "false",
+		            (long long)(orig ? orig->size : 0), when);
+	} else {
+		dg_buf_addf(&rc->b, "%.12s  %s  %s\n    %s\n", id, when, src ? src : "?", reason ? reason : "?");
+	}
+	rc->n++;
+	return 0;
+}
+
+static int
+cmd_quarantine(int argc, char **argv)
+{
+	struct dg_store *s = NULL;
+	struct dg_catalog *c = NULL;
+	const char *sub = argc > 1 ? argv[1] : "ls";
+	int r, i;
+
+	if (strcmp(sub, "ls") == 0) {
+		struct rowctx rc = {0};
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				g.json = 1;
+			else
+				die_usage("quarantine ls: unknown argument '%s'", argv[i]);
+		}
+		if ((r = open_read(&s, &c)) != EX_OK)
+			return r;
+		dg_buf_init(&rc.b, 0);
+		dg_quarantine_each(s, q_row, &rc);
+		if (g.json)
+			dg_buf_adds(&rc.b, rc.n ? "\n]\n" : "[]\n");
+		else if (!rc.n)
+			dg_buf_adds(&rc.b, "quarantine is empty\n");
+		out_buf(&rc.b);
+		dg_buf_release(&rc.b);
+		close_read(s, c);
+		return EX_OK;
+	}
+	if (strcmp(sub, "drop") == 0) {
+		struct dg_err err = {0};
+		int bad = 0;
+		if (argc < 3)
+			die_usage("quarantine drop needs at least one ID");
+		if (dg_store_open(&s, g.store, DG_STORE_WRITE, &err) < 0) {
+			errmsg("%s", err.msg);
+			return EX_STORE;
+		}
+		for (i = 2; i < argc; i++) {
+			char hex[65];
+			if (dg_quarantine_resolve(s, argv[i], hex, &err) < 0 || dg_quarantine_remove(s, hex) < 0) {
+				errmsg("%s", err.msg);
+				bad++;
+				continue;
+			}
+			printf("dropped quarantine entry %.16s (its bytes stay in the store as an unreferenced object)\n", hex);
+		}
+		dg_store_free(s);
+		return bad ? EX_PROBLEMS : EX_OK;
+	}
+	if (strcmp(sub, "retry") == 0) {
+		struct dg_engine *e = NULL;
+		struct dg_ingest_stats st;
+		char err[DG_ERR_MAX + 256] = "";
+		if ((r = open_engine(&e, NULL, 0, 0)) != EX_OK)
+			return r;
+		r = dg_engine_retry(e, (const char *const *)argv + 2, (size_t)(argc - 2), &st, err, sizeof(err));
+		dg_engine_close(e);
+		print_stats(&st, "retry");
+		if (err[0])
+			errmsg("%s", err);
+		return r;
+	}
+	die_usage("quarantine: unknown subcommand '%s' (ls, retry, drop)", sub);
+	return EX_USAGE;
+}
+
+/* ---- plugins, config --------------------------------------------------- */
+
+struct plctx {
+	struct dg_buf b;
+	int n, bad;
+};
+
+static void
+plugin_row(void *ctx, const char *path, const struct dg_module *m, const char *error)
+{
+	struct plctx *p = ctx;
+
+	if (!m) {
+		p->bad++;
+		errmsg("%s", error);
+		return;
+	}
+	if (g.json) {
+		dg_buf_adds(&p->b, p->n ? ",\n {\"name\":" : "[\n {\"name\":");
+		dg_buf_json_str(&p->b, m->desc->name);
+		dg_buf_adds(&p->b, ",\"version\":");
+		dg_buf_json_str(&p->b, m->desc->version);
+		dg_buf_addf(&p->b, ",\"kind\":\"%s\",\"abi\":\"%u.%u\",\"shared\":%s,\"path\":", dg_kind_name(m->desc->kind),
+		            m->desc->abi_major, m->desc->abi_minor, (m->desc->flags & DG_PLUGIN_SHARED) ? "true" : "false");
+		dg_buf_json_str(&p->b, path);
+		dg_buf_adds(&p->b, ",\"summary\":");
+		dg_buf_json_str(&p->b, m->desc->summary);
+		dg_buf_adds(&p->b, "}");
+	} else {
+		dg_buf_addf(&p->b, "%-12s %-9s %-10s %s\n", m->desc->name, m->desc->version ? m->desc->version : "?",
+		            dg_kind_name(m->desc->kind), m->desc->summary ? m->desc->summary : "");
+	}
+	p->n++;
+}
+
+static const char *
+opt_type_name(enum dg_opt_type t)
+{
+	switch (t) {
+	case DG_OPT_STRING: return "string";
+	case DG_OPT_INT: return "integer";
+	case DG_OPT_BOOL: return "boolean";
+	case DG_OPT_SIZE: return "size";
+	}
+	return "?";
+}
+
+static int
+cmd_plugins(int argc, char **argv)
+{
+	struct dg_registry *reg = dg_registry_new(g.plugin_path);
+	const char *sub = argc > 1 ? argv[1] : "ls";
+	int i, rc = EX_OK;
+
+	if (!reg)
+		return EX_FATAL;
+	if (strcmp(sub, "ls") == 0) {
+		struct plctx p = {0};
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				g.json = 1;
+			else
+				die_usage("plugins ls: unknown argument '%s'", argv[i]);
+		}
+		dg_buf_init(&p.b, 0);
+		dg_registry_load_all(reg, plugin_row, &p);
+		if (g.json)
+			dg_buf_adds(&p.b, p.n ? "\n]\n" : "[]\n");
+		else if (!p.n)
+			dg_buf_addf(&p.b, "no plugins in %s\n", dg_registry_path(reg));
+		out_buf(&p.b);
+		dg_buf_release(&p.b);
+		rc = p.bad ? EX_PROBLEMS : EX_OK;
+	} else if (strcmp(sub, "show") == 0) {
+		struct dg_err err = {0};
+		const struct dg_module *m;
+		const struct dg_option *o;
+		if (argc != 3)
+			die_usage("plugins show needs a plugin NAME");
+		m = dg_registry_get(reg, argv[2], &err);
+		if (!m) {
+			errmsg("%s", err.msg);
+			rc = EX_PROBLEMS;
+			goto out;
+		}
+		printf("%s %s (%s plugin, ABI %u.%u, %s)\n  %s\n  %s\n", m->desc->name, m->desc->version,
+		       dg_kind_name(m->desc->kind), m->desc->abi_major, m->desc->abi_minor,
+		       (m->desc->flags & DG_PLUGIN_SHARED) ? "one instance shared by all workers" : "one instance per worker",
+		       m->desc->summary ? m->desc->summary : "", m->path);
+		printf("options:%s\n", m->desc->options && m->desc->options[0].name ? "" : " none");
+		for (o = m->desc->options; o && o->name; o++) {
+			printf("  %-16s %-8s default %s", o->name, opt_type_name(o->type),
+			       o->default_value ? o->default_value : "(none)");
+			if (o->min || o->max)
+				printf(", range %lld..%lld", (long long)o->min, (long long)o->max);
+			printf("\n      %s\n", o->help ? o->help : "");
+		}
+	} else {
+		die_usage("plugins: unknown subcommand '%s' (ls, show)", sub);
+	}
+out:
+	dg_registry_free(reg);
+	return rc;
+}
+
+static int
+cmd_config(int argc, char **argv)
+{
+	struct dg_registry *reg;
+	struct dg_config *cfg = NULL;
+	struct dg_err err = {0};
+	char *path;
+	size_t i;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "check") != 0 || argc > 3)
+		die_usage("usage: dangan config check [FILE]");
+	path = argc == 3 ? dg_strdup(argv[2]) : dg_engine_config_path(g.store, g.config);
+	reg = dg_registry_new(g.plugin_path);
+	if (!path || !reg) {
+		dg_free(path);
+		dg_registry_free(reg);
+		return EX_FATAL;
+	}
+	if (dg_config_load(&cfg, path, reg, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		rc = EX_STORE;
+	} else {
+		printf("%s: valid; %zu pipeline%s:", path, cfg->npipelines, cfg->npipelines == 1 ? "" : "s");
+		for (i = 0; i < cfg->npipelines; i++)
+			printf(" %s (%zu stages)", cfg->pipelines[i].name, cfg->pipelines[i].nstages);
+		printf("\n");
+		rc = EX_OK;
+	}
+	dg_config_free(cfg);
+	dg_registry_free(reg);
+	dg_free(path);
+	return rc;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"init", cmd_init},       {"ingest", cmd_ingest},   {"ls", cmd_ls},
+	{"show", cmd_show},       {"cat", cmd_cat},         {"search", cmd_search},
+	{"verify", cmd_verify},   {"reindex", cmd_reindex}, {"quarantine", cmd_quarantine},
+	{"plugins", cmd_plugins}, {"config", cmd_config},   {"stats", cmd_stats},
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {{"store", required_argument, NULL, 's'},
+	                                   {"config", required_argument, NULL, 'c'},
+	                                   {"plugin-path", required_argument, NULL, 'P'},
+	                                   {"verbose", no_argument, NULL, 'v'},
+	                                   {"quiet", no_argument, NULL, 'q'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {"version", no_argument, NULL, 'V'},
+	                                   {NULL, 0, NULL, 0}};
+	const char *env = getenv("DANGAN_STORE");
+	size_t i;
+	int c;
+
+	g.store = env && *env ? env : "dangan-store";
+	g.verbosity = 1;
+	while ((c = getopt_long(argc, argv, "+s:c:vqhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': g.store = optarg; break;
+		case 'c': g.config = optarg; break;
+		case 'P': g.plugin_path = optarg; break;
+		case 'v': g.verbosity++; break;
+		case 'q': g.verbosity = 0; break;
+		case 'h': fputs(usage_text, stdout); return EX_OK;
+		case 'V': printf("dangan %s (plugin ABI %d.%d)\n", dg_version(), DG_ABI_MAJOR, DG_ABI_MINOR); return EX_OK;
+		default: fputs("Try 'dangan --help'.\n", stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return EX_USAGE;
+	}
+	dg_xml_init();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			if (sub_argc > 1 && (strcmp(sub_argv[1], "--help") == 0 || strcmp(sub_argv[1], "-h") == 0)) {
+				fputs(usage_text, stdout);
+				return EX_OK;
+			}
+			return commands[i].fn(sub_argc, sub_argv);
+		}
+	}
+	die_usage("unknown command '%s'", argv[optind]);
+	return EX_USAGE;
+}

@@ -1,0 +1,238 @@
+/*
+ * dangan/plugin.h -- the plugin ABI of the dangan document engine.
+ *
+ * A plugin is a shared module (dg-<name>.so) that exports exactly one
+ * function, DG_PLUGIN_SYMBOL, returning a pointer to a constant
+ * struct dg_plugin.  The loader checks, in this order:
+ *
+ *   magic == DG_PLUGIN_MAGIC
+ *   abi_major == DG_ABI_MAJOR of the engine
+ *   abi_minor <= DG_ABI_MINOR of the engine (a plugin built against a
+ *                newer header may use host functions this engine lacks)
+ *   struct_size >= DG_PLUGIN_MIN_SIZE
+ *
+ * and refuses the module with a message naming the file and both
+ * versions otherwise.
+ *
+ * A plugin never calls into the engine by symbol: every service comes
+ * through the struct dg_host table passed to each callback, so a plugin
+ * built against an older header keeps working when the table grows
+ * (new members are only ever appended; host->struct_size says how many
+ * there are).
+ *
+ * Lifecycle of a stage plugin instance:
+ *   init(ctx, opts, &state)       once per instance
+ *   bid(ctx, state, doc)          optional: 0 = not for me, 1..100 = fit
+ *   process(ctx, state, doc)      once per matching document
+ *   fini(state)                   once per instance
+ * If flags has DG_PLUGIN_SHARED one instance serves all worker threads
+ * at once (process must be thread-safe); otherwise the engine creates
+ * one instance per worker thread and never calls it concurrently.
+ *
+ * A source plugin implements scan(): it turns a locator (a path given
+ * on the command line, a URL, ...) into documents and hands each to
+ * host->emit().  Any stage may also emit child documents (the entries
+ * of an archive, the attachments of a mail): they run through the
+ * whole pipeline before emit() returns.
+ */
+#ifndef DANGAN_PLUGIN_H
+#define DANGAN_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
+#define DG_ABI_MAJOR 1
+#define DG_ABI_MINOR 0
+#define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
+
+#if defined(__GNUC__)
+#define DG_EXPORT __attribute__((visibility("default")))
+#define DG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define DG_EXPORT
+#define DG_PRINTF(f, a)
+#endif
+
+/* One status scale for every callback. */
+enum dg_status {
+	DG_OK = 0,       /* done */
+	DG_DECLINED = 1, /* not for me; the document goes on unchanged */
+	DG_RETRY = 2,    /* transient failure; the engine may call again */
+	DG_WARN = 3,     /* done, with a problem worth recording */
+	DG_FAILED = 4,   /* this document failed: on-failure policy applies */
+	DG_FATAL = 5     /* this stage is broken: disable it for the run */
+};
+
+enum dg_kind {
+	DG_KIND_SOURCE = 1,
+	DG_KIND_DETECT = 2,
+	DG_KIND_TRANSFORM = 3,
+	DG_KIND_CLASSIFY = 4,
+	DG_KIND_VALIDATE = 5,
+	DG_KIND_EXPORT = 6,
+	DG_KIND_STORE = 7
+};
+
+/* Plugin flags. */
+#define DG_PLUGIN_SHARED 0x1u /* one instance may serve all threads */
+
+/* Declarative options: the engine parses, checks, defaults and
+ * documents them; the plugin only reads typed values. */
+enum dg_opt_type {
+	DG_OPT_STRING = 1,
+	DG_OPT_INT = 2,  /* signed 64-bit, checked against min..max */
+	DG_OPT_BOOL = 3, /* true/false/yes/no/1/0 */
+	DG_OPT_SIZE = 4  /* bytes, with optional K/M/G/T suffix (1024-based) */
+};
+
+struct dg_option {
+	const char *name;
+	enum dg_opt_type type;
+	const char *default_value; /* as text; NULL = no default (unset) */
+	const char *help;
+	int64_t min, max; /* for INT and SIZE; min == max == 0: no range */
+};
+
+/* Opaque engine objects. */
+struct dg_ctx;  /* one call's context: engine, stage, error detail */
+struct dg_doc;  /* a document being processed */
+struct dg_opts; /* parsed option values of one stage instance */
+struct dg_writer; /* a part being written into the store */
+
+enum dg_log_level { DG_LOG_ERROR = 0, DG_LOG_WARN = 1, DG_LOG_INFO = 2, DG_LOG_DEBUG = 3 };
+
+/* Part roles used by the engine itself. */
+#define DG_ROLE_ORIGINAL "original"
+#define DG_ROLE_TEXT "text"
+
+/*
+ * The host-API table.  All functions returning int return 0 on success
+ * and -1 on error with detail set on the context (host->error()).
+ * Strings returned by the host belong to the engine and stay valid
+ * until the document is finished unless said otherwise.
+ */
+struct dg_host {
+	uint32_t struct_size;
+	uint16_t abi_major, abi_minor;
+
+	/* Logging and error detail ------------------------------------ */
+	void (*log)(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...) DG_PRINTF(3, 4);
+	/* Set the reason of a failure; the engine records it in the
+	 * document's history and, on FAILED, in the quarantine entry. */
+	void (*error)(struct dg_ctx *ctx, const char *fmt, ...) DG_PRINTF(2, 3);
+
+	/* Options (typed; the name must be in the plugin's table) ------- */
+	const char *(*opt_string)(const struct dg_opts *opts, const char *name);
+	int64_t (*opt_int)(const struct dg_opts *opts, const char *name);
+	int (*opt_bool)(const struct dg_opts *opts, const char *name);
+
+	/* Metadata: key -> list of UTF-8 values.  Keys starting with '@'
+	 * are scratch between stages and never stored. */
+	const char *(*meta_get)(struct dg_doc *doc, const char *key);
+	size_t (*meta_count)(struct dg_doc *doc, const char *key);
+	const char *(*meta_get_n)(struct dg_doc *doc, const char *key, size_t i);
+	int (*meta_set)(struct dg_doc *doc, const char *key, const char *value);
+	int (*meta_add)(struct dg_doc *doc, const char *key, const char *value);
+
+	/* The document's media type ("application/zip"), as detected. */
+	const char *(*media_type)(struct dg_doc *doc);
+	int (*set_media_type)(struct dg_doc *doc, const char *type);
+	/* Detect the media type of a file with the engine's detector;
+	 * writes into buf (at least 128 bytes). */
+	int (*detect_file)(struct dg_ctx *ctx, const char *path, char *buf, size_t cap);
+
+	/* Parts ------------------------------------------------------- */
+	/* A readable path of the part with that role (NULL if none).  The
+	 * file is read-only and must not be modified. */
+	const char *(*part_path)(struct dg_doc *doc, const char *role);
+	int64_t (*part_size)(struct dg_doc *doc, const char *role);
+	/* Add a derived part from memory. */
+	int (*part_add_mem)(struct dg_ctx *ctx, struct dg_doc *doc, const char *role,
+	                    const char *media_type, const void *buf, size_t len);
+
+	/* Streaming writer: bytes are hashed and written into the store's
+	 * temporary area as they come.  writer_finish() attaches the
+	 * result as a part (role DG_ROLE_ORIGINAL on a new document sets
+	 * its original) and frees the writer; writer_abort() drops it. */
+	struct dg_writer *(*writer_open)(struct dg_ctx *ctx);
+	int (*writer_write)(struct dg_writer *w, const void *buf, size_t len);
+	int (*writer_finish)(struct dg_ctx *ctx, struct dg_writer *w, struct dg_doc *doc,
+	                     const char *role, const char *media_type);
+	void (*writer_abort)(struct dg_writer *w);
+	/* Bytes written so far (for limits). */
+	int64_t (*writer_size)(const struct dg_writer *w);
+
+	/* Documents --------------------------------------------------- */
+	/* A new empty document; parent may be NULL (a source's top-level
+	 * document) or the document it was found in. */
+	struct dg_doc *(*doc_new)(struct dg_ctx *ctx, struct dg_doc *parent);
+	/* Set the original of a new document to a file on disk.  The file
+	 * is opened read-only (never followed through a final symlink) and
+	 * copied into the store when the document is processed. */
+	int (*doc_set_original_file)(struct dg_ctx *ctx, struct dg_doc *doc, const char *path);
+	/* Hand a new document to the engine; ownership passes to it, in
+	 * every case.  From a source: queued for the worker pool.  From a
+	 * stage: processed now, as a child.  Returns the document's final
+	 * status (DG_OK, DG_WARN, DG_FAILED when quarantined, ...). */
+	int (*emit)(struct dg_ctx *ctx, struct dg_doc *doc);
+	/* Drop a document that was never emitted. */
+	void (*doc_free)(struct dg_doc *doc);
+	/* Add a provenance note to the current stage's event. */
+	int (*note)(struct dg_ctx *ctx, struct dg_doc *doc, const char *fmt, ...) DG_PRINTF(3, 4);
+	/* Nesting depth of this document (0 = top level). */
+	int (*depth)(struct dg_doc *doc);
+	/* A fresh temporary directory for this call, removed by the engine
+	 * after the document is finished.  Returns its path. */
+	const char *(*temp_dir)(struct dg_ctx *ctx, struct dg_doc *doc);
+};
+
+struct dg_plugin {
+	uint32_t magic;         /* DG_PLUGIN_MAGIC */
+	uint16_t abi_major;     /* DG_ABI_MAJOR the plugin was built with */
+	uint16_t abi_minor;     /* DG_ABI_MINOR the plugin was built with */
+	uint32_t struct_size;   /* sizeof(struct dg_plugin) */
+	const char *name;       /* [a-z0-9-]+, same as in dg-<name>.so */
+	const char *version;    /* the plugin's own version */
+	const char *summary;    /* one line */
+	enum dg_kind kind;
+	uint32_t flags;         /* DG_PLUGIN_* */
+	const struct dg_option *options; /* terminated by {NULL} */
+
+	int (*init)(struct dg_ctx *ctx, const struct dg_host *host,
+	            const struct dg_opts *opts, void **state);
+	void (*fini)(void *state);
+	/* Stages: how well this document fits (0 = no, 1..100).  May be
+	 * NULL: every document that passes the stage's match fits. */
+	int (*bid)(struct dg_ctx *ctx, const struct dg_host *host, void *state,
+	           struct dg_doc *doc);
+	int (*process)(struct dg_ctx *ctx, const struct dg_host *host, void *state,
+	               struct dg_doc *doc);
+	/* Sources: how well a locator fits (0 = no, 1..100), then scan. */
+	int (*bid_locator)(const char *locator);
+	int (*scan)(struct dg_ctx *ctx, const struct dg_host *host, void *state,
+	            const char *locator);
+};
+
+/* Smallest descriptor the loader accepts (ABI 1.0 layout). */
+#define DG_PLUGIN_MIN_SIZE (offsetof(struct dg_plugin, scan) + sizeof(void *))
+
+/* Convenience for plugin authors: the header fields of a descriptor. */
+#define DG_PLUGIN_HEADER                                                                  \
+	.magic = DG_PLUGIN_MAGIC, .abi_major = DG_ABI_MAJOR, .abi_minor = DG_ABI_MINOR,   \
+	.struct_size = sizeof(struct dg_plugin)
+
+/* Declare the one exported function of a module. */
+#define DG_PLUGIN_DEFINE(desc)                                                            \
+	DG_EXPORT const struct dg_plugin *dg_plugin_descriptor(void);                     \
+	DG_EXPORT const struct dg_plugin *dg_plugin_descriptor(void) { return &(desc); }
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DANGAN_PLUGIN_H */

@@ -1,0 +1,593 @@
+/* catalog.c -- see catalog.h. */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "catalog.h"
+#include "store.h"
+
+#define TEXT_INDEX_LIMIT ((size_t)32 << 20) /* bytes of text indexed per document */
+
+struct dg_catalog {
+	sqlite3 *db;
+	sqlite3_stmt *put_doc, *del_meta, *put_meta, *del_fts, *put_fts, *del_rels, *put_rel;
+};
+
+static const char *schema =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=NORMAL;"
+	"PRAGMA foreign_keys=OFF;"
+	"CREATE TABLE IF NOT EXISTS docs("
+	" id TEXT PRIMARY KEY, manifest TEXT NOT NULL, media_type TEXT, size INTEGER,"
+	" name TEXT, path TEXT, title TEXT, status TEXT, created INTEGER, updated INTEGER);"
+	"CREATE TABLE IF NOT EXISTS meta(doc TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS meta_doc ON meta(doc);"
+	"CREATE INDEX IF NOT EXISTS meta_kv ON meta(key, value);"
+	"CREATE TABLE IF NOT EXISTS rels(doc TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, label TEXT);"
+	"CREATE INDEX IF NOT EXISTS rels_doc ON rels(doc);"
+	"CREATE INDEX IF NOT EXISTS rels_target ON rels(target);"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(doc UNINDEXED, name, body, tokenize='trigram');";
+
+static int
+prep(struct dg_catalog *c, sqlite3_stmt **st, const char *sql)
+{
+	return sqlite3_prepare_v2(c->db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+dg_catalog_open(struct dg_catalog **out, const char *path, struct dg_err *err)
+{
+	struct dg_catalog *c = dg_calloc(1, sizeof(*c));
+	char *msg = NULL;
+
+	*out = NULL;
+	if (!c) {
+		dg_err_set(err, DG_FATAL, "out of memory");
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &c->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		dg_err_set(err, DG_FATAL, "cannot open catalog %s: %s", path,
+		           c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	if (sqlite3_exec(c->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		dg_err_set(err, DG_FATAL, "catalog %s: %s", path, msg ? msg : "schema error");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	if (prep(c, &c->put_doc,
+	         "INSERT INTO docs(id,manifest,media_type,size,name,path,title,status,created,updated)"
+	         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(id) DO UPDATE SET"
+	         " manifest=excluded.manifest, media_type=excluded.media_type, size=excluded.size,"
+	         " name=excluded.name, path=excluded.path, title=excluded.title,"
+	         " status=excluded.status, created=min(docs.created, excluded.created),"
+	         " updated=excluded.updated") < 0 ||
+	    prep(c, &c->del_meta, "DELETE FROM meta WHERE doc=?1") < 0 ||
+	    prep(c, &c->put_meta, "INSERT INTO meta(doc,key,value) VALUES(?1,?2,?3)") < 0 ||
+	    prep(c, &c->del_fts, "DELETE FROM fts WHERE doc=?1") < 0 ||
+	    prep(c, &c->put_fts, "INSERT INTO fts(doc,name,body) VALUES(?1,?2,?3)") < 0 ||
+	    prep(c, &c->del_rels, "DELETE FROM rels WHERE doc=?1") < 0 ||
+	    prep(c, &c->put_rel, "INSERT INTO rels(doc,kind,target,label) VALUES(?1,?2,?3,?4)") < 0) {
+		dg_err_set(err, DG_FATAL, "catalog %s: %s", path, sqlite3_errmsg(c->db));
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	dg_catalog_free(c);
+	return -1;
+}
+
+void
+dg_catalog_free(struct dg_catalog *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->put_doc);
+	sqlite3_finalize(c->del_meta);
+	sqlite3_finalize(c->put_meta);
+	sqlite3_finalize(c->del_fts);
+	sqlite3_finalize(c->put_fts);
+	sqlite3_finalize(c->del_rels);
+	sqlite3_finalize(c->put_rel);
+	sqlite3_close(c->db);
+	dg_free(c);
+}
+
+int
+dg_catalog_begin(struct dg_catalog *c)
+{
+	return sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+dg_catalog_commit(struct dg_catalog *c)
+{
+	return sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+void
+dg_catalog_rollback(struct dg_catalog *c)
+{
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int
+delete_doc(struct dg_catalog *c, const char *hex)
+{
+	sqlite3_stmt *sts[] = {c->del_meta, c->del_fts, c->del_rels};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		sqlite3_bind_text(sts[i], 1, hex, -1, SQLITE_TRANSIENT);
+		if (step_done(sts[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct dg_record *r,
+               int64_t first_us, const char *text, size_t textlen)
+{
+	const struct dg_part *orig = dg_record_part(r, DG_ROLE_ORIGINAL);
+	const char *name = dg_record_meta(r, "source.name");
+	int64_t updated = r->created_us;
+	size_t i;
+
+	if (delete_doc(c, r->doc_hex) < 0)
+		return -1;
+	bind_text(c->put_doc, 1, r->doc_hex);
+	bind_text(c->put_doc, 2, manifest_hex);
+	bind_text(c->put_doc, 3, r->media_type);
+	sqlite3_bind_int64(c->put_doc, 4, orig ? orig->size : 0);
+	bind_text(c->put_doc, 5, name);
+	bind_text(c->put_doc, 6, dg_record_meta(r, "source.path"));
+	bind_text(c->put_doc, 7, dg_record_meta(r, "dc.title"));
+	bind_text(c->put_doc, 8, r->status ? r->status : "ok");
+	sqlite3_bind_int64(c->put_doc, 9, first_us ? first_us : updated);
+	sqlite3_bind_int64(c->put_doc, 10, updated);
+	if (step_done(c->put_doc) < 0)
+		return -1;
+	for (i = 0; i < r->nmeta; i++) {
+		if (r->meta[i].key[0] == '@')
+			continue;
+		bind_text(c->put_meta, 1, r->doc_hex);
+		bind_text(c->put_meta, 2, r->meta[i].key);
+		bind_text(c->put_meta, 3, r->meta[i].value);
+		if (step_done(c->put_meta) < 0)
+			return -1;
+	}
+	for (i = 0; i < r->nrels; i++) {
+		bind_text(c->put_rel, 1, r->doc_hex);
+		bind_text(c->put_rel, 2, r->rels[i].kind);
+		bind_text(c->put_rel, 3, r->rels[i].hex);
+		bind_text(c->put_rel, 4, r->rels[i].label);
+		if (step_done(c->put_rel) < 0)
+			return -1;
+	}
+	bind_text(c->put_fts, 1, r->doc_hex);
+	bind_text(c->put_fts, 2, name ? name : "");
+	if (textlen > TEXT_INDEX_LIMIT)
+		textlen = TEXT_INDEX_LIMIT;
+	sqlite3_bind_text(c->put_fts, 3, text ? text : "", text ? (int)textlen : 0, SQLITE_TRANSIENT);
+	return step_done(c->put_fts);
+}
+
+int
+dg_catalog_remove(struct dg_catalog *c, const char *doc_hex)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (delete_doc(c, doc_hex) < 0 || prep(c, &st, "DELETE FROM docs WHERE id=?1") < 0)
+		goto out;
+	bind_text(st, 1, doc_hex);
+	rc = step_done(st);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+dg_catalog_clear(struct dg_catalog *c)
+{
+	return sqlite3_exec(c->db, "DELETE FROM docs; DELETE FROM meta; DELETE FROM rels; DELETE FROM fts;",
+	                    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* Earliest event time over the version chain: when the document first
+ * entered the store. */
+static int64_t
+first_seen(struct dg_store *s, const struct dg_record *r)
+{
+	int64_t first = r->created_us;
+	char parent[65];
+	int hops = 0;
+
+	memcpy(parent, r->parent_hex, sizeof(parent));
+	while (parent[0] && hops++ < 100000) {
+		struct dg_record p;
+		struct dg_err err;
+		dg_record_init(&p);
+		if (dg_store_read_manifest(s, parent, &p, &err) < 0) {
+			dg_record_release(&p);
+			break;
+		}
+		if (p.created_us && p.created_us < first)
+			first = p.created_us;
+		memcpy(parent, p.parent_hex, sizeof(parent));
+		dg_record_release(&p);
+	}
+	return first;
+}
+
+int
+dg_catalog_index_doc(struct dg_catalog *c, struct dg_store *s, const char *doc_hex, struct dg_err *err)
+{
+	struct dg_record r;
+	char m[65];
+	char *text = NULL, *tpath = NULL;
+	size_t tlen = 0;
+	const struct dg_part *tp;
+	int rc = -1, found;
+
+	dg_record_init(&r);
+	found = dg_store_ref_get(s, doc_hex, m);
+	if (found < 0) {
+		dg_err_set(err, DG_FAILED, "cannot read ref of sha256:%s", doc_hex);
+		goto out;
+	}
+	if (found == 0) {
+		rc = dg_catalog_remove(c, doc_hex);
+		goto out;
+	}
+	if (dg_store_read_manifest(s, m, &r, err) < 0)
+		goto out;
+	tp = dg_record_part(&r, DG_ROLE_TEXT);
+	if (tp) {
+		tpath = dg_store_object_path(s, tp->hex);
+		if (!tpath || dg_read_file(tpath, TEXT_INDEX_LIMIT, &text, &tlen) < 0) {
+			/* a text part larger than the index limit is indexed in part */
+			dg_free(text);
+			text = NULL;
+			tlen = 0;
+		}
+	}
+	rc = dg_catalog_put(c, m, &r, first_seen(s, &r), text, tlen);
+	if (rc < 0)
+		dg_err_set(err, DG_FAILED, "catalog: %s", sqlite3_errmsg(c->db));
+out:
+	dg_free(text);
+	dg_free(tpath);
+	dg_record_release(&r);
+	return rc;
+}
+
+struct rebuild_ctx {
+	struct dg_catalog *c;
+	struct dg_store *s;
+	struct dg_err *err;
+	int64_t n;
+};
+
+static int
+rebuild_one(void *ctx, const char *doc_hex, const char *manifest_hex)
+{
+	struct rebuild_ctx *rc = ctx;
+
+	(void)manifest_hex;
+	if (dg_catalog_index_doc(rc->c, rc->s, doc_hex, rc->err) < 0)
+		return -1;
+	rc->n++;
+	return 0;
+}
+
+int64_t
+dg_catalog_rebuild(struct dg_catalog *c, struct dg_store *s, struct dg_err *err)
+{
+	struct rebuild_ctx rc = {c, s, err, 0};
+
+	if (dg_catalog_begin(c) < 0 || dg_catalog_clear(c) < 0) {
+		dg_err_set(err, DG_FATAL, "catalog: %s", sqlite3_errmsg(c->db));
+		dg_catalog_rollback(c);
+		return -1;
+	}
+	if (dg_store_each_ref(s, rebuild_one, &rc) != 0) {
+		dg_catalog_rollback(c);
+		return -1;
+	}
+	if (dg_catalog_commit(c) < 0) {
+		dg_err_set(err, DG_FATAL, "catalog: %s", sqlite3_errmsg(c->db));
+		return -1;
+	}
+	return rc.n;
+}
+
+/* ---- queries -------------------------------------------------------- */
+
+#define ROW_COLS "d.id,d.manifest,d.media_type,d.size,d.name,d.path,d.title,d.status,d.created,d.updated"
+
+static int
+run_rows(sqlite3_stmt *st, int has_snippet, dg_catalog_cb cb, void *ctx)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dg_catalog_row row;
+		row.id = (const char *)sqlite3_column_text(st, 0);
+		row.manifest = (const char *)sqlite3_column_text(st, 1);
+		row.media_type = (const char *)sqlite3_column_text(st, 2);
+		row.size = sqlite3_column_int64(st, 3);
+		row.name = (const char *)sqlite3_column_text(st, 4);
+		row.path = (const char *)sqlite3_column_text(st, 5);
+		row.title = (const char *)sqlite3_column_text(st, 6);
+		row.status = (const char *)sqlite3_column_text(st, 7);
+		row.created_us = sqlite3_column_int64(st, 8);
+		row.updated_us = sqlite3_column_int64(st, 9);
+		row.snippet = has_snippet ? (const char *)sqlite3_column_text(st, 10) : NULL;
+		if (cb(ctx, &row) != 0)
+			return 1;
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+dg_catalog_resolve(struct dg_catalog *c, const char *prefix, char hex[65], struct dg_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char lo[65], hi[65];
+	size_t len, i;
+	int n = 0, rc = -1;
+
+	if (strncmp(prefix, "sha256:", 7) == 0)
+		prefix += 7;
+	len = strlen(prefix);
+	if (len < 4 || len > 64) {
+		dg_err_set(err, DG_FAILED, "'%s': an id needs 4 to 64 hex digits", prefix);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		char ch = prefix[i];
+		if (ch >= 'A' && ch <= 'F')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+			dg_err_set(err, DG_FAILED, "'%s' is not a document id (hex digits)", prefix);
+			return -1;
+		}
+		lo[i] = hi[i] = ch;
+	}
+	memset(lo + len, '0', 64 - len);
+	memset(hi + len, 'f', 64 - len);
+	lo[64] = hi[64] = '\0';
+	if (prep(c, &st, "SELECT id FROM docs WHERE id BETWEEN ?1 AND ?2 LIMIT 2") < 0)
+		goto out;
+	bind_text(st, 1, lo);
+	bind_text(st, 2, hi);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n++ == 0)
+			snprintf(hex, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	if (n == 0)
+		dg_err_set(err, DG_FAILED, "no document with id %s", prefix);
+	else if (n > 1)
+		dg_err_set(err, DG_FAILED, "id %s is ambiguous: give more digits", prefix);
+	else
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+dg_catalog_get(struct dg_catalog *c, const char *hex, dg_catalog_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (prep(c, &st, "SELECT " ROW_COLS " FROM docs d WHERE d.id=?1") < 0)
+		return -1;
+	bind_text(st, 1, hex);
+	rc = run_rows(st, 0, cb, ctx);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+dg_catalog_list(struct dg_catalog *c, int64_t limit, dg_catalog_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(c, &st, "SELECT " ROW_COLS " FROM docs d ORDER BY d.created, d.path, d.id LIMIT ?1") < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
+	rc = run_rows(st, 0, cb, ctx);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Escape LIKE wildcards with '\'. */
+static char *
+like_pattern(const char *term)
+{
+	struct dg_buf b;
+	const char *p;
+
+	dg_buf_init(&b, 1 << 20);
+	dg_buf_add(&b, "%", 1);
+	for (p = term; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			dg_buf_add(&b, "\\", 1);
+		dg_buf_add(&b, p, 1);
+	}
+	dg_buf_add(&b, "%", 1);
+	if (b.oom) {
+		dg_buf_release(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+int
+dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limit, dg_catalog_cb cb,
+                  void *ctx, struct dg_err *err)
+{
+	struct dg_buf sql, match;
+	char **likes = NULL;
+	char *copy = NULL, *tok, *save = NULL;
+	size_t nlikes = 0, i;
+	sqlite3_stmt *st = NULL;
+	int rc = -1, bindn = 1;
+
+	dg_buf_init(&sql, 1 << 20);
+	dg_buf_init(&match, 1 << 20);
+	copy = dg_strdup(query);
+	likes = dg_calloc(256, sizeof(*likes));
+	if (!copy || !likes)
+		goto oom;
+	if (raw) {
+		dg_buf_adds(&match, query);
+	} else {
+		for (tok = strtok_r(copy, " \t\n\r", &save); tok; tok = strtok_r(NULL, " \t\n\r", &save)) {
+			if (utf8_chars(tok) >= 3) {
+				/* a quoted FTS5 string: the trigram index finds it as a substring */
+				if (match.len)
+					dg_buf_adds(&match, " AND ");
+				dg_buf_add(&match, "\"", 1);
+				for (const char *p = tok; *p; p++)
+					dg_buf_add(&match, p, 1 + (*p == '"'));
+				dg_buf_add(&match, "\"", 1);
+			} else if (nlikes < 256) {
+				if (!(likes[nlikes++] = like_pattern(tok)))
+					goto oom;
+			}
+		}
+	}
+	if (match.oom)
+		goto oom;
+	if (!match.len && !nlikes) {
+		dg_err_set(err, DG_FAILED, "empty query");
+		goto out;
+	}
+	dg_buf_adds(&sql, "SELECT " ROW_COLS ", snippet(fts, 2, '[', ']', '...', 12) FROM fts"
+	                  " JOIN docs d ON d.id = fts.doc WHERE 1");
+	if (match.len)
+		dg_buf_addf(&sql, " AND fts MATCH ?%d", bindn++);
+	for (i = 0; i < nlikes; i++) {
+		dg_buf_addf(&sql, " AND (fts.body LIKE ?%d ESCAPE '\\' OR fts.name LIKE ?%d ESCAPE '\\')", bindn, bindn);
+		bindn++;
+	}
+	dg_buf_addf(&sql, " ORDER BY %s d.created LIMIT ?%d", match.len ? "rank," : "", bindn);
+	if (sql.oom)
+		goto oom;
+	if (prep(c, &st, sql.data) < 0) {
+		dg_err_set(err, DG_FAILED, "search: %s", sqlite3_errmsg(c->db));
+		goto out;
+	}
+	bindn = 1;
+	if (match.len)
+		bind_text(st, bindn++, match.data);
+	for (i = 0; i < nlikes; i++)
+		bind_text(st, bindn++, likes[i]);
+	sqlite3_bind_int64(st, bindn, limit > 0 ? limit : -1);
+	rc = run_rows(st, 1, cb, ctx);
+	if (rc < 0)
+		dg_err_set(err, DG_FAILED, "search: %s", sqlite3_errmsg(c->db));
+	goto out;
+oom:
+	dg_err_set(err, DG_FAILED, "out of memory");
+out:
+	sqlite3_finalize(st);
+	if (likes)
+		for (i = 0; i < nlikes; i++)
+			dg_free(likes[i]);
+	dg_free(likes);
+	dg_free(copy);
+	dg_buf_release(&sql);
+	dg_buf_release(&match);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+dg_catalog_stats(struct dg_catalog *c, int64_t *docs, int64_t *bytes)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (prep(c, &st, "SELECT count(*), coalesce(sum(size),0) FROM docs") < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*docs = sqlite3_column_int64(st, 0);
+		*bytes = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+dg_catalog_each(struct dg_catalog *c, int (*cb)(void *ctx, const char *doc, const char *manifest), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(c, &st, "SELECT id, manifest FROM docs ORDER BY id") < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1)))
+			break;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+dg_catalog_types(struct dg_catalog *c, int (*cb)(void *ctx, const char *type, int64_t n), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(c, &st, "SELECT coalesce(media_type,'?'), count(*) FROM docs GROUP BY 1 ORDER BY 2 DESC, 1") < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1)))
+			break;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
