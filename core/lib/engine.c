@@ -141,6 +141,8 @@ static const struct dg_host host;
 /* ---- logging and errors ---------------------------------------------- */
 
 static void
+vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, va_list ap) DG_PRINTF(4, 0);
+static void
 vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, va_list ap)
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
@@ -295,6 +297,8 @@ add_event(struct dg_doc *d, const char *type, const char *stage, const struct dg
 /* ---- the host-API table ------------------------------------------------ */
 
 static void
+h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...) DG_PRINTF(3, 4);
+static void
 h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...)
 {
 	va_list ap;
@@ -307,6 +311,8 @@ h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void
+h_error(struct dg_ctx *ctx, const char *fmt, ...) DG_PRINTF(2, 3);
 static void
 h_error(struct dg_ctx *ctx, const char *fmt, ...)
 {
@@ -572,6 +578,8 @@ h_doc_free(struct dg_doc *d)
 	doc_free(d);
 }
 
+static int
+h_note(struct dg_ctx *ctx, struct dg_doc *d, const char *fmt, ...) DG_PRINTF(3, 4);
 static int
 h_note(struct dg_ctx *ctx, struct dg_doc *d, const char *fmt, ...)
 {

@@ -1,0 +1,14 @@
+# tests/fuzz: libFuzzer harnesses for every parser of untrusted input
+# (configure --enable-fuzzing with CC=clang; see .ci/run for the smoke
+# run).  Seeds: the committed fixtures under tests/data.
+EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuzz-archive.c
+if ENABLE_FUZZING
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
+noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz-config.c
+tests_fuzz_fuzz_config_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_manifest_SOURCES = tests/fuzz/fuzz-manifest.c
+tests_fuzz_fuzz_manifest_LDFLAGS = $(FUZZ_FLAGS)
+tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz-archive.c
+tests_fuzz_fuzz_archive_LDFLAGS = $(FUZZ_FLAGS)
+endif
