@@ -28,6 +28,9 @@
  * If flags has DG_PLUGIN_SHARED one instance serves all worker threads
  * at once (process must be thread-safe); otherwise the engine creates
  * one instance per worker thread and never calls it concurrently.
+ * process() may be re-entered on the same thread for a child document
+ * that it emitted itself (a zip inside a zip): keep per-call state on
+ * the stack, not in the instance.
  *
  * A source plugin implements scan(): it turns a locator (a path given
  * on the command line, a URL, ...) into documents and hands each to
@@ -129,7 +132,7 @@ struct dg_host {
 
 	/* Options (typed; the name must be in the plugin's table) ------- */
 	const char *(*opt_string)(const struct dg_opts *opts, const char *name);
-	int64_t (*opt_int)(const struct dg_opts *opts, const char *name);
+	int64_t (*opt_int)(const struct dg_opts *opts, const char *name); /* INT and SIZE */
 	int (*opt_bool)(const struct dg_opts *opts, const char *name);
 
 	/* Metadata: key -> list of UTF-8 values.  Keys starting with '@'
@@ -179,7 +182,8 @@ struct dg_host {
 	/* Hand a new document to the engine; ownership passes to it, in
 	 * every case.  From a source: queued for the worker pool.  From a
 	 * stage: processed now, as a child.  Returns the document's final
-	 * status (DG_OK, DG_WARN, DG_FAILED when quarantined, ...). */
+	 * status (DG_OK, DG_WARN, DG_FAILED when quarantined, ...), or
+	 * DG_FATAL when the run is being aborted: stop emitting then. */
 	int (*emit)(struct dg_ctx *ctx, struct dg_doc *doc);
 	/* Drop a document that was never emitted. */
 	void (*doc_free)(struct dg_doc *doc);
