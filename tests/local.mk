@@ -20,7 +20,7 @@ AM_TESTS_ENVIRONMENT = \
 AM_CPPFLAGS += -I$(top_srcdir)/tests $(XML_CFLAGS) $(SQLITE_CFLAGS)
 LDADD = core/libdangan.la $(XML_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
-EXTRA_DIST += tests/tap.h tests/lib.sh
+EXTRA_DIST += tests/tap.h tests/lib.sh tests/data
 
 include tests/unit/local.mk
 include tests/abi/local.mk

@@ -13,7 +13,7 @@
 
 struct dg_catalog {
 	sqlite3 *db;
-	sqlite3_stmt *put_doc, *del_meta, *put_meta, *del_fts, *put_fts, *del_rels, *put_rel;
+	sqlite3_stmt *put_doc, *del_meta, *put_meta, *del_fts, *put_fts, *del_rels, *put_rel, *get_rowid;
 };
 
 static const char *schema =
@@ -70,8 +70,11 @@ dg_catalog_open(struct dg_catalog **out, const char *path, struct dg_err *err)
 	         " updated=excluded.updated") < 0 ||
 	    prep(c, &c->del_meta, "DELETE FROM meta WHERE doc=?1") < 0 ||
 	    prep(c, &c->put_meta, "INSERT INTO meta(doc,key,value) VALUES(?1,?2,?3)") < 0 ||
-	    prep(c, &c->del_fts, "DELETE FROM fts WHERE doc=?1") < 0 ||
-	    prep(c, &c->put_fts, "INSERT INTO fts(doc,name,body) VALUES(?1,?2,?3)") < 0 ||
+	    /* the text index shares the docs row's rowid: deleting by
+	     * rowid is a lookup, by the unindexed doc column a full scan */
+	    prep(c, &c->del_fts, "DELETE FROM fts WHERE rowid = (SELECT rowid FROM docs WHERE id=?1)") < 0 ||
+	    prep(c, &c->put_fts, "INSERT INTO fts(rowid,doc,name,body) VALUES(?4,?1,?2,?3)") < 0 ||
+	    prep(c, &c->get_rowid, "SELECT rowid FROM docs WHERE id=?1") < 0 ||
 	    prep(c, &c->del_rels, "DELETE FROM rels WHERE doc=?1") < 0 ||
 	    prep(c, &c->put_rel, "INSERT INTO rels(doc,kind,target,label) VALUES(?1,?2,?3,?4)") < 0) {
 		dg_err_set(err, DG_FATAL, "catalog %s: %s", path, sqlite3_errmsg(c->db));
@@ -96,6 +99,7 @@ dg_catalog_free(struct dg_catalog *c)
 	sqlite3_finalize(c->put_fts);
 	sqlite3_finalize(c->del_rels);
 	sqlite3_finalize(c->put_rel);
+	sqlite3_finalize(c->get_rowid);
 	sqlite3_close(c->db);
 	dg_free(c);
 }
@@ -191,6 +195,13 @@ dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct dg_r
 		if (step_done(c->put_rel) < 0)
 			return -1;
 	}
+	bind_text(c->get_rowid, 1, r->doc_hex);
+	if (sqlite3_step(c->get_rowid) != SQLITE_ROW) {
+		sqlite3_reset(c->get_rowid);
+		return -1;
+	}
+	sqlite3_bind_int64(c->put_fts, 4, sqlite3_column_int64(c->get_rowid, 0));
+	sqlite3_reset(c->get_rowid);
 	bind_text(c->put_fts, 1, r->doc_hex);
 	bind_text(c->put_fts, 2, name ? name : "");
 	if (textlen > TEXT_INDEX_LIMIT)
