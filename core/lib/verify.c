@@ -72,6 +72,7 @@ find(struct vstate *v, const char *hex)
 {
 	struct obj key;
 
+	memset(&key, 0, sizeof(key));
 	memcpy(key.hex, hex, 65);
 	return bsearch(&key, v->objs, v->n, sizeof(*v->objs), cmp_obj);
 }
