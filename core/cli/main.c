@@ -331,8 +331,8 @@ cmd_ingest(int argc, char **argv)
 	char err[DG_ERR_MAX + 256] = "";
 	struct stat sb;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:j:", lo, NULL)) != -1) {
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((c = getopt_long(argc, argv, "p:j:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p': pipeline = optarg; break;
 		case 'j': {
@@ -448,8 +448,8 @@ cmd_ls(int argc, char **argv)
 	int64_t limit = 0;
 	int ch, r;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'J')
 			g.json = 1;
 		else if (ch == 'l')
@@ -471,11 +471,19 @@ cmd_ls(int argc, char **argv)
 	return r < 0 ? EX_STORE : EX_OK;
 }
 
+/* A full id is looked up in the store itself (so it works without a
+ * catalog); a prefix through the catalog. */
 static int
-resolve_id(struct dg_catalog *c, const char *arg, char hex[65])
+resolve_id(struct dg_store *s, struct dg_catalog *c, const char *arg, char hex[65])
 {
 	struct dg_err err = {0};
+	const char *h = strncmp(arg, "sha256:", 7) == 0 ? arg + 7 : arg;
+	char m[65];
 
+	if (strlen(h) == 64 && dg_is_hex(h, 64) && dg_store_ref_get(s, h, m) == 1) {
+		memcpy(hex, h, 65);
+		return 0;
+	}
 	if (dg_catalog_resolve(c, arg, hex, &err) < 0) {
 		errmsg("%s", err.msg);
 		return -1;
@@ -606,8 +614,8 @@ cmd_show(int argc, char **argv)
 	char hex[65], m[65];
 	int ch, r, version = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'J')
 			g.json = 1;
 		else
@@ -619,9 +627,10 @@ cmd_show(int argc, char **argv)
 		return r;
 	r = EX_PROBLEMS;
 	dg_buf_init(&b, 0);
-	if (resolve_id(c, argv[optind], hex) < 0 || dg_store_ref_get(s, hex, m) != 1) {
-		if (!b.len)
-			errmsg("document %s is not in the store", argv[optind]);
+	if (resolve_id(s, c, argv[optind], hex) < 0)
+		goto out;
+	if (dg_store_ref_get(s, hex, m) != 1) {
+		errmsg("document %s is in the catalog but not in the store (run 'dangan reindex')", argv[optind]);
 		goto out;
 	}
 	if (g.json)
@@ -669,8 +678,8 @@ cmd_cat(int argc, char **argv)
 	int ch, r, fd = -1;
 	ssize_t n;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+p:", lo, NULL)) != -1) {
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((ch = getopt_long(argc, argv, "p:", lo, NULL)) != -1) {
 		if (ch == 'p')
 			role = optarg;
 		else
@@ -682,7 +691,7 @@ cmd_cat(int argc, char **argv)
 		return r;
 	dg_record_init(&rec);
 	r = EX_PROBLEMS;
-	if (resolve_id(c, argv[optind], hex) < 0)
+	if (resolve_id(s, c, argv[optind], hex) < 0)
 		goto out;
 	if (dg_store_ref_get(s, hex, m) != 1 || dg_store_read_manifest(s, m, &rec, &err) < 0) {
 		errmsg("cannot read document %s: %s", hex, err.msg);
@@ -729,8 +738,8 @@ cmd_search(int argc, char **argv)
 	int64_t limit = 50;
 	int ch, r, raw = 0, i;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'J')
 			g.json = 1;
 		else if (ch == 'l')
@@ -801,8 +810,8 @@ cmd_verify(int argc, char **argv)
 	struct vctx v = {0};
 	int ch, r;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'J')
 			g.json = 1;
 		else
@@ -918,8 +927,8 @@ cmd_stats(int argc, char **argv)
 	char size[32];
 	int ch, r;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'J')
 			g.json = 1;
 		else

@@ -1,0 +1,3 @@
+# bench: benchmarks run by hand (not by make check); see the comment at
+# the top of each script.
+EXTRA_DIST += bench/ingest.sh

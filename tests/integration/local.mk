@@ -1,0 +1,11 @@
+# tests/integration: the real `dangan` command on real files (TAP shell
+# scripts sourcing tests/lib.sh; see the comment at the top of each).
+INTEGRATION_TESTS = \
+	tests/integration/ingest.sh \
+	tests/integration/crash.sh \
+	tests/integration/catalog-loss.sh \
+	tests/integration/hostile.sh \
+	tests/integration/plugin-hello.sh \
+	tests/integration/progress.sh
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS)
