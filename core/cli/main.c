@@ -45,8 +45,7 @@ struct global {
 
 static struct global g;
 
-static void
-die_usage(const char *fmt, ...) DG_PRINTF(1, 2);
+static void die_usage(const char *fmt, ...) DG_PRINTF(1, 2);
 static void
 die_usage(const char *fmt, ...)
 {
@@ -60,8 +59,7 @@ die_usage(const char *fmt, ...)
 	exit(EX_USAGE);
 }
 
-static void
-errmsg(const char *fmt, ...) DG_PRINTF(1, 2);
+static void errmsg(const char *fmt, ...) DG_PRINTF(1, 2);
 static void
 errmsg(const char *fmt, ...)
 {
@@ -74,41 +72,40 @@ errmsg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static const char usage_text[] =
-	"Usage: dangan [--store DIR] [--config FILE] [-v|-q] COMMAND [ARGS]\n"
-	"\n"
-	"A document engine for archives: ingest files, archives and text through a\n"
-	"pipeline of plugins into a content-addressed store with a searchable catalog.\n"
-	"\n"
-	"Commands:\n"
-	"  init                         create a store (and its editable config.xml)\n"
-	"  ingest [--pipeline NAME] [-j N] [--json] PATH...\n"
-	"                               run files and directories through the pipeline\n"
-	"  ls [--json] [--limit N]      list documents\n"
-	"  show ID [--json]             a document: parts, metadata, relations, history\n"
-	"  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
-	"  search QUERY [--json] [--limit N] [--fts]\n"
-	"                               find documents by text (substrings, Chinese too)\n"
-	"  verify [--json]              re-hash every object and check every reference\n"
-	"  reindex                      rebuild the catalog from the store\n"
-	"  quarantine ls [--json] | retry [ID...] | drop ID...\n"
-	"                               documents that failed, with the reason\n"
-	"  plugins ls [--json] | show NAME\n"
-	"                               installed plugins and their options\n"
-	"  config check [FILE]          check a configuration against the schema and plugins\n"
-	"  stats [--json]               counts and sizes\n"
-	"\n"
-	"Global options:\n"
-	"  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
-	"  -c, --config FILE   the configuration (default: $DANGAN_CONFIG, else the store's\n"
-	"                      config.xml, else the installed default)\n"
-	"      --plugin-path P colon-separated plugin directories ($DANGAN_PLUGIN_PATH)\n"
-	"  -v, --verbose       more messages (repeat for debug)\n"
-	"  -q, --quiet         errors only\n"
-	"  -h, --help          this help;  -V, --version  the version\n"
-	"\n"
-	"IDs are sha256:<hex> or any unique prefix of the hex (at least 4 digits).\n"
-	"Exit status: 0 ok, 1 done with problems, 2 usage, 3 store/config error, 4 fatal.\n";
+static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-v|-q] COMMAND [ARGS]\n"
+                                 "\n"
+                                 "A document engine for archives: ingest files, archives and text through a\n"
+                                 "pipeline of plugins into a content-addressed store with a searchable catalog.\n"
+                                 "\n"
+                                 "Commands:\n"
+                                 "  init                         create a store (and its editable config.xml)\n"
+                                 "  ingest [--pipeline NAME] [-j N] [--json] PATH...\n"
+                                 "                               run files and directories through the pipeline\n"
+                                 "  ls [--json] [--limit N]      list documents\n"
+                                 "  show ID [--json]             a document: parts, metadata, relations, history\n"
+                                 "  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
+                                 "  search QUERY [--json] [--limit N] [--fts]\n"
+                                 "                               find documents by text (substrings, Chinese too)\n"
+                                 "  verify [--json]              re-hash every object and check every reference\n"
+                                 "  reindex                      rebuild the catalog from the store\n"
+                                 "  quarantine ls [--json] | retry [ID...] | drop ID...\n"
+                                 "                               documents that failed, with the reason\n"
+                                 "  plugins ls [--json] | show NAME\n"
+                                 "                               installed plugins and their options\n"
+                                 "  config check [FILE]          check a configuration against the schema and plugins\n"
+                                 "  stats [--json]               counts and sizes\n"
+                                 "\n"
+                                 "Global options:\n"
+                                 "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
+                                 "  -c, --config FILE   the configuration (default: $DANGAN_CONFIG, else the store's\n"
+                                 "                      config.xml, else the installed default)\n"
+                                 "      --plugin-path P colon-separated plugin directories ($DANGAN_PLUGIN_PATH)\n"
+                                 "  -v, --verbose       more messages (repeat for debug)\n"
+                                 "  -q, --quiet         errors only\n"
+                                 "  -h, --help          this help;  -V, --version  the version\n"
+                                 "\n"
+                                 "IDs are sha256:<hex> or any unique prefix of the hex (at least 4 digits).\n"
+                                 "Exit status: 0 ok, 1 done with problems, 2 usage, 3 store/config error, 4 fatal.\n";
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -286,8 +283,9 @@ print_stats(const struct dg_ingest_stats *st, const char *what)
 	fprintf(stderr,
 	        "%s: %lld documents (%lld new, %lld duplicate), %lld quarantined, %lld with warnings; "
 	        "%.1f s, %.1f docs/s, %s/s\n",
-	        what, (long long)st->docs, (long long)st->new_docs, (long long)st->duplicates, (long long)st->quarantined,
-	        (long long)st->warnings, st->seconds, (double)(st->docs + st->quarantined) / secs, rate);
+	        what, (long long)st->docs, (long long)st->new_docs, (long long)st->duplicates,
+	        (long long)st->quarantined, (long long)st->warnings, st->seconds,
+	        (double)(st->docs + st->quarantined) / secs, rate);
 	if (st->quarantined)
 		fprintf(stderr, "see 'dangan quarantine ls' for the reasons\n");
 }
@@ -440,8 +438,8 @@ parse_limit(const char *s)
 static int
 cmd_ls(int argc, char **argv)
 {
-	static const struct option lo[] = {{"json", no_argument, NULL, 'J'}, {"limit", required_argument, NULL, 'l'},
-	                                   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"json", no_argument, NULL, 'J'}, {"limit", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
 	struct dg_store *s;
 	struct dg_catalog *c;
 	struct rowctx rc = {0};
@@ -510,7 +508,8 @@ record_json(struct dg_buf *b, const struct dg_record *r, const char *manifest)
 		dg_buf_json_str(b, r->parts[i].role);
 		dg_buf_adds(b, ",\"media_type\":");
 		dg_buf_json_str(b, r->parts[i].media_type);
-		dg_buf_addf(b, ",\"size\":%lld,\"digest\":\"sha256:%s\"}", (long long)r->parts[i].size, r->parts[i].hex);
+		dg_buf_addf(b, ",\"size\":%lld,\"digest\":\"sha256:%s\"}", (long long)r->parts[i].size,
+		            r->parts[i].hex);
 	}
 	/* metadata as key -> [values] */
 	dg_buf_adds(b, "],\"metadata\":{");
@@ -576,8 +575,8 @@ record_text(struct dg_buf *b, const struct dg_record *r, const char *manifest, i
 		dg_buf_adds(b, "parts:\n");
 		for (i = 0; i < r->nparts; i++) {
 			dg_human_size((double)r->parts[i].size, size, sizeof(size));
-			dg_buf_addf(b, "  %-10s %-28s %10s  sha256:%.16s\n", r->parts[i].role, r->parts[i].media_type, size,
-			            r->parts[i].hex);
+			dg_buf_addf(b, "  %-10s %-28s %10s  sha256:%.16s\n", r->parts[i].role, r->parts[i].media_type,
+			            size, r->parts[i].hex);
 		}
 		dg_buf_adds(b, "metadata:\n");
 		for (i = 0; i < r->nmeta; i++)
@@ -585,8 +584,8 @@ record_text(struct dg_buf *b, const struct dg_record *r, const char *manifest, i
 		if (r->nrels)
 			dg_buf_adds(b, "relations:\n");
 		for (i = 0; i < r->nrels; i++)
-			dg_buf_addf(b, "  %s sha256:%.16s%s%s\n", r->rels[i].kind, r->rels[i].hex, r->rels[i].label ? "  " : "",
-			            r->rels[i].label ? r->rels[i].label : "");
+			dg_buf_addf(b, "  %s sha256:%.16s%s%s\n", r->rels[i].kind, r->rels[i].hex,
+			            r->rels[i].label ? "  " : "", r->rels[i].label ? r->rels[i].label : "");
 		dg_buf_adds(b, "history (newest version first):\n");
 	}
 	dg_buf_addf(b, "  version %d  manifest sha256:%.16s\n", version + 1, manifest);
@@ -826,11 +825,13 @@ cmd_verify(int argc, char **argv)
 		dg_buf_adds(&v.b, "{\"problems\":[");
 	r = dg_verify(s, c, verify_problem, &v, &res);
 	if (g.json) {
-		dg_buf_addf(&v.b,
-		            "],\"objects\":%lld,\"bytes\":%lld,\"documents\":%lld,\"versions\":%lld,\"quarantined\":%lld,"
-		            "\"unreferenced\":%lld,\"errors\":%lld,\"ok\":%s}\n",
-		            (long long)res.objects, (long long)res.bytes, (long long)res.documents, (long long)res.versions,
-		            (long long)res.quarantined, (long long)res.strays, (long long)res.errors, r == 0 ? "true" : "false");
+		dg_buf_addf(
+		    &v.b,
+		    "],\"objects\":%lld,\"bytes\":%lld,\"documents\":%lld,\"versions\":%lld,\"quarantined\":%lld,"
+		    "\"unreferenced\":%lld,\"errors\":%lld,\"ok\":%s}\n",
+		    (long long)res.objects, (long long)res.bytes, (long long)res.documents, (long long)res.versions,
+		    (long long)res.quarantined, (long long)res.strays, (long long)res.errors,
+		    r == 0 ? "true" : "false");
 		out_buf(&v.b);
 	} else {
 		char size[32];
@@ -948,7 +949,8 @@ cmd_stats(int argc, char **argv)
 		dg_buf_addf(&b, ",\"documents\":%lld,\"bytes\":%lld,\"quarantined\":%lld,\"media_types\":{",
 		            (long long)docs, (long long)bytes, (long long)q);
 	} else {
-		dg_buf_addf(&b, "store        %s\ndocuments    %lld\noriginals    %s\nquarantined  %lld\nmedia types:\n",
+		dg_buf_addf(&b,
+		            "store        %s\ndocuments    %lld\noriginals    %s\nquarantined  %lld\nmedia types:\n",
 		            dg_store_root(s), (long long)docs, size, (long long)q);
 	}
 	dg_catalog_types(c, types_row, &t);
@@ -1038,7 +1040,9 @@ cmd_quarantine(int argc, char **argv)
 				bad++;
 				continue;
 			}
-			printf("dropped quarantine entry %.16s (its bytes stay in the store as an unreferenced object)\n", hex);
+			printf(
+			    "dropped quarantine entry %.16s (its bytes stay in the store as an unreferenced object)\n",
+			    hex);
 		}
 		dg_store_free(s);
 		return bad ? EX_PROBLEMS : EX_OK;
@@ -1082,8 +1086,9 @@ plugin_row(void *ctx, const char *path, const struct dg_module *m, const char *e
 		dg_buf_json_str(&p->b, m->desc->name);
 		dg_buf_adds(&p->b, ",\"version\":");
 		dg_buf_json_str(&p->b, m->desc->version);
-		dg_buf_addf(&p->b, ",\"kind\":\"%s\",\"abi\":\"%u.%u\",\"shared\":%s,\"path\":", dg_kind_name(m->desc->kind),
-		            m->desc->abi_major, m->desc->abi_minor, (m->desc->flags & DG_PLUGIN_SHARED) ? "true" : "false");
+		dg_buf_addf(
+		    &p->b, ",\"kind\":\"%s\",\"abi\":\"%u.%u\",\"shared\":%s,\"path\":", dg_kind_name(m->desc->kind),
+		    m->desc->abi_major, m->desc->abi_minor, (m->desc->flags & DG_PLUGIN_SHARED) ? "true" : "false");
 		dg_buf_json_str(&p->b, path);
 		dg_buf_adds(&p->b, ",\"summary\":");
 		dg_buf_json_str(&p->b, m->desc->summary);
@@ -1147,7 +1152,8 @@ cmd_plugins(int argc, char **argv)
 		}
 		printf("%s %s (%s plugin, ABI %u.%u, %s)\n  %s\n  %s\n", m->desc->name, m->desc->version,
 		       dg_kind_name(m->desc->kind), m->desc->abi_major, m->desc->abi_minor,
-		       (m->desc->flags & DG_PLUGIN_SHARED) ? "one instance shared by all workers" : "one instance per worker",
+		       (m->desc->flags & DG_PLUGIN_SHARED) ? "one instance shared by all workers"
+		                                           : "one instance per worker",
 		       m->desc->summary ? m->desc->summary : "", m->path);
 		printf("options:%s\n", m->desc->options && m->desc->options[0].name ? "" : " none");
 		for (o = m->desc->options; o && o->name; o++) {
@@ -1208,10 +1214,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"init", cmd_init},       {"ingest", cmd_ingest},   {"ls", cmd_ls},
-	{"show", cmd_show},       {"cat", cmd_cat},         {"search", cmd_search},
-	{"verify", cmd_verify},   {"reindex", cmd_reindex}, {"quarantine", cmd_quarantine},
-	{"plugins", cmd_plugins}, {"config", cmd_config},   {"stats", cmd_stats},
+    {"init", cmd_init},       {"ingest", cmd_ingest},   {"ls", cmd_ls},
+    {"show", cmd_show},       {"cat", cmd_cat},         {"search", cmd_search},
+    {"verify", cmd_verify},   {"reindex", cmd_reindex}, {"quarantine", cmd_quarantine},
+    {"plugins", cmd_plugins}, {"config", cmd_config},   {"stats", cmd_stats},
 };
 
 int
@@ -1239,7 +1245,9 @@ main(int argc, char **argv)
 		case 'v': g.verbosity++; break;
 		case 'q': g.verbosity = 0; break;
 		case 'h': fputs(usage_text, stdout); return EX_OK;
-		case 'V': printf("dangan %s (plugin ABI %d.%d)\n", dg_version(), DG_ABI_MAJOR, DG_ABI_MINOR); return EX_OK;
+		case 'V':
+			printf("dangan %s (plugin ABI %d.%d)\n", dg_version(), DG_ABI_MAJOR, DG_ABI_MINOR);
+			return EX_OK;
 		default: fputs("Try 'dangan --help'.\n", stderr); return EX_USAGE;
 		}
 	}

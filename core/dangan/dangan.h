@@ -35,22 +35,22 @@ const char *dg_version(void);
 
 /* What happened to one document (reported as each batch commits). */
 struct dg_doc_report {
-	const char *id;         /* "sha256:<hex>" of the original, or NULL */
-	const char *outcome;    /* "new", "duplicate", "version", "quarantined" */
-	const char *source;     /* source.path, archive path, ... */
+	const char *id;      /* "sha256:<hex>" of the original, or NULL */
+	const char *outcome; /* "new", "duplicate", "version", "quarantined" */
+	const char *source;  /* source.path, archive path, ... */
 	const char *media_type;
-	const char *reason;     /* for quarantined */
+	const char *reason; /* for quarantined */
 	int64_t size;
-	int depth;              /* 0 = top level, 1 = inside an archive, ... */
+	int depth; /* 0 = top level, 1 = inside an archive, ... */
 };
 
 struct dg_ingest_stats {
-	int64_t docs;        /* documents committed (new + duplicate + version) */
+	int64_t docs; /* documents committed (new + duplicate + version) */
 	int64_t new_docs;
 	int64_t duplicates;
 	int64_t quarantined;
 	int64_t warnings;
-	int64_t bytes;       /* bytes of originals read */
+	int64_t bytes; /* bytes of originals read */
 	double seconds;
 };
 
@@ -66,7 +66,10 @@ struct dg_engine_opts {
 	void (*on_doc)(void *ctx, const struct dg_doc_report *r);
 	void *ctx;
 };
-#define DG_ENGINE_OPTS_INIT {NULL, NULL, NULL, NULL, 0, 0, 0, 1, NULL, NULL}
+#define DG_ENGINE_OPTS_INIT                                                                                            \
+	{                                                                                                              \
+		NULL, NULL, NULL, NULL, 0, 0, 0, 1, NULL, NULL                                                         \
+	}
 
 struct dg_engine;
 
@@ -76,12 +79,12 @@ int dg_engine_open(struct dg_engine **out, const struct dg_engine_opts *o, char 
 /* Ingest each locator (path, file:// URL, ...).  Returns 0 when every
  * document was committed, 1 when some were quarantined, 4 on a fatal
  * error (the store stays consistent; errbuf says why). */
-int dg_engine_ingest(struct dg_engine *e, const char *const *locators, size_t n,
-                     struct dg_ingest_stats *stats, char *errbuf, size_t errcap);
+int dg_engine_ingest(struct dg_engine *e, const char *const *locators, size_t n, struct dg_ingest_stats *stats,
+                     char *errbuf, size_t errcap);
 /* Run quarantined documents again (ids from the quarantine listing;
  * n == 0: all of them). */
-int dg_engine_retry(struct dg_engine *e, const char *const *ids, size_t n,
-                    struct dg_ingest_stats *stats, char *errbuf, size_t errcap);
+int dg_engine_retry(struct dg_engine *e, const char *const *ids, size_t n, struct dg_ingest_stats *stats, char *errbuf,
+                    size_t errcap);
 void dg_engine_close(struct dg_engine *e);
 
 #ifdef __cplusplus

@@ -103,9 +103,9 @@ struct dg_option {
 };
 
 /* Opaque engine objects. */
-struct dg_ctx;  /* one call's context: engine, stage, error detail */
-struct dg_doc;  /* a document being processed */
-struct dg_opts; /* parsed option values of one stage instance */
+struct dg_ctx;    /* one call's context: engine, stage, error detail */
+struct dg_doc;    /* a document being processed */
+struct dg_opts;   /* parsed option values of one stage instance */
 struct dg_writer; /* a part being written into the store */
 
 enum dg_log_level { DG_LOG_ERROR = 0, DG_LOG_WARN = 1, DG_LOG_INFO = 2, DG_LOG_DEBUG = 3 };
@@ -156,8 +156,8 @@ struct dg_host {
 	const char *(*part_path)(struct dg_doc *doc, const char *role);
 	int64_t (*part_size)(struct dg_doc *doc, const char *role);
 	/* Add a derived part from memory. */
-	int (*part_add_mem)(struct dg_ctx *ctx, struct dg_doc *doc, const char *role,
-	                    const char *media_type, const void *buf, size_t len);
+	int (*part_add_mem)(struct dg_ctx *ctx, struct dg_doc *doc, const char *role, const char *media_type,
+	                    const void *buf, size_t len);
 
 	/* Streaming writer: bytes are hashed and written into the store's
 	 * temporary area as they come.  writer_finish() attaches the
@@ -165,8 +165,8 @@ struct dg_host {
 	 * its original) and frees the writer; writer_abort() drops it. */
 	struct dg_writer *(*writer_open)(struct dg_ctx *ctx);
 	int (*writer_write)(struct dg_writer *w, const void *buf, size_t len);
-	int (*writer_finish)(struct dg_ctx *ctx, struct dg_writer *w, struct dg_doc *doc,
-	                     const char *role, const char *media_type);
+	int (*writer_finish)(struct dg_ctx *ctx, struct dg_writer *w, struct dg_doc *doc, const char *role,
+	                     const char *media_type);
 	void (*writer_abort)(struct dg_writer *w);
 	/* Bytes written so far (for limits). */
 	int64_t (*writer_size)(const struct dg_writer *w);
@@ -197,44 +197,43 @@ struct dg_host {
 };
 
 struct dg_plugin {
-	uint32_t magic;         /* DG_PLUGIN_MAGIC */
-	uint16_t abi_major;     /* DG_ABI_MAJOR the plugin was built with */
-	uint16_t abi_minor;     /* DG_ABI_MINOR the plugin was built with */
-	uint32_t struct_size;   /* sizeof(struct dg_plugin) */
-	const char *name;       /* [a-z0-9-]+, same as in dg-<name>.so */
-	const char *version;    /* the plugin's own version */
-	const char *summary;    /* one line */
+	uint32_t magic;       /* DG_PLUGIN_MAGIC */
+	uint16_t abi_major;   /* DG_ABI_MAJOR the plugin was built with */
+	uint16_t abi_minor;   /* DG_ABI_MINOR the plugin was built with */
+	uint32_t struct_size; /* sizeof(struct dg_plugin) */
+	const char *name;     /* [a-z0-9-]+, same as in dg-<name>.so */
+	const char *version;  /* the plugin's own version */
+	const char *summary;  /* one line */
 	enum dg_kind kind;
-	uint32_t flags;         /* DG_PLUGIN_* */
+	uint32_t flags;                  /* DG_PLUGIN_* */
 	const struct dg_option *options; /* terminated by {NULL} */
 
-	int (*init)(struct dg_ctx *ctx, const struct dg_host *host,
-	            const struct dg_opts *opts, void **state);
+	int (*init)(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, void **state);
 	void (*fini)(void *state);
 	/* Stages: how well this document fits (0 = no, 1..100).  May be
 	 * NULL: every document that passes the stage's match fits. */
-	int (*bid)(struct dg_ctx *ctx, const struct dg_host *host, void *state,
-	           struct dg_doc *doc);
-	int (*process)(struct dg_ctx *ctx, const struct dg_host *host, void *state,
-	               struct dg_doc *doc);
+	int (*bid)(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc);
+	int (*process)(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc);
 	/* Sources: how well a locator fits (0 = no, 1..100), then scan. */
 	int (*bid_locator)(const char *locator);
-	int (*scan)(struct dg_ctx *ctx, const struct dg_host *host, void *state,
-	            const char *locator);
+	int (*scan)(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *locator);
 };
 
 /* Smallest descriptor the loader accepts (ABI 1.0 layout). */
 #define DG_PLUGIN_MIN_SIZE (offsetof(struct dg_plugin, scan) + sizeof(void *))
 
 /* Convenience for plugin authors: the header fields of a descriptor. */
-#define DG_PLUGIN_HEADER                                                                  \
-	.magic = DG_PLUGIN_MAGIC, .abi_major = DG_ABI_MAJOR, .abi_minor = DG_ABI_MINOR,   \
+#define DG_PLUGIN_HEADER                                                                                               \
+	.magic = DG_PLUGIN_MAGIC, .abi_major = DG_ABI_MAJOR, .abi_minor = DG_ABI_MINOR,                                \
 	.struct_size = sizeof(struct dg_plugin)
 
 /* Declare the one exported function of a module. */
-#define DG_PLUGIN_DEFINE(desc)                                                            \
-	DG_EXPORT const struct dg_plugin *dg_plugin_descriptor(void);                     \
-	DG_EXPORT const struct dg_plugin *dg_plugin_descriptor(void) { return &(desc); }
+#define DG_PLUGIN_DEFINE(desc)                                                                                         \
+	DG_EXPORT const struct dg_plugin *dg_plugin_descriptor(void);                                                  \
+	DG_EXPORT const struct dg_plugin *dg_plugin_descriptor(void)                                                   \
+	{                                                                                                              \
+		return &(desc);                                                                                        \
+	}
 
 #ifdef __cplusplus
 }

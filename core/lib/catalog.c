@@ -17,19 +17,19 @@ struct dg_catalog {
 };
 
 static const char *schema =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
-	"PRAGMA foreign_keys=OFF;"
-	"CREATE TABLE IF NOT EXISTS docs("
-	" id TEXT PRIMARY KEY, manifest TEXT NOT NULL, media_type TEXT, size INTEGER,"
-	" name TEXT, path TEXT, title TEXT, status TEXT, created INTEGER, updated INTEGER);"
-	"CREATE TABLE IF NOT EXISTS meta(doc TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS meta_doc ON meta(doc);"
-	"CREATE INDEX IF NOT EXISTS meta_kv ON meta(key, value);"
-	"CREATE TABLE IF NOT EXISTS rels(doc TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, label TEXT);"
-	"CREATE INDEX IF NOT EXISTS rels_doc ON rels(doc);"
-	"CREATE INDEX IF NOT EXISTS rels_target ON rels(target);"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(doc UNINDEXED, name, body, tokenize='trigram');";
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=OFF;"
+    "CREATE TABLE IF NOT EXISTS docs("
+    " id TEXT PRIMARY KEY, manifest TEXT NOT NULL, media_type TEXT, size INTEGER,"
+    " name TEXT, path TEXT, title TEXT, status TEXT, created INTEGER, updated INTEGER);"
+    "CREATE TABLE IF NOT EXISTS meta(doc TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS meta_doc ON meta(doc);"
+    "CREATE INDEX IF NOT EXISTS meta_kv ON meta(key, value);"
+    "CREATE TABLE IF NOT EXISTS rels(doc TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, label TEXT);"
+    "CREATE INDEX IF NOT EXISTS rels_doc ON rels(doc);"
+    "CREATE INDEX IF NOT EXISTS rels_target ON rels(target);"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(doc UNINDEXED, name, body, tokenize='trigram');";
 
 static int
 prep(struct dg_catalog *c, sqlite3_stmt **st, const char *sql)
@@ -48,8 +48,7 @@ dg_catalog_open(struct dg_catalog **out, const char *path, struct dg_err *err)
 		dg_err_set(err, DG_FATAL, "out of memory");
 		return -1;
 	}
-	if (sqlite3_open_v2(path, &c->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		dg_err_set(err, DG_FATAL, "cannot open catalog %s: %s", path,
 		           c->db ? sqlite3_errmsg(c->db) : "out of memory");
@@ -156,8 +155,8 @@ delete_doc(struct dg_catalog *c, const char *hex)
 }
 
 int
-dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct dg_record *r,
-               int64_t first_us, const char *text, size_t textlen)
+dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct dg_record *r, int64_t first_us,
+               const char *text, size_t textlen)
 {
 	const struct dg_part *orig = dg_record_part(r, DG_ROLE_ORIGINAL);
 	const char *name = dg_record_meta(r, "source.name");
@@ -228,8 +227,10 @@ out:
 int
 dg_catalog_clear(struct dg_catalog *c)
 {
-	return sqlite3_exec(c->db, "DELETE FROM docs; DELETE FROM meta; DELETE FROM rels; DELETE FROM fts;",
-	                    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	return sqlite3_exec(c->db, "DELETE FROM docs; DELETE FROM meta; DELETE FROM rels; DELETE FROM fts;", NULL, NULL,
+	                    NULL) == SQLITE_OK
+	           ? 0
+	           : -1;
 }
 
 /* Earliest event time over the version chain: when the document first
@@ -477,8 +478,8 @@ like_pattern(const char *term)
 }
 
 int
-dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limit, dg_catalog_cb cb,
-                  void *ctx, struct dg_err *err)
+dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limit, dg_catalog_cb cb, void *ctx,
+                  struct dg_err *err)
 {
 	struct dg_buf sql, match;
 	char **likes = NULL;
@@ -522,7 +523,8 @@ dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limi
 	if (match.len)
 		dg_buf_addf(&sql, " AND fts MATCH ?%d", bindn++);
 	for (i = 0; i < nlikes; i++) {
-		dg_buf_addf(&sql, " AND (fts.body LIKE ?%d ESCAPE '\\' OR fts.name LIKE ?%d ESCAPE '\\')", bindn, bindn);
+		dg_buf_addf(&sql, " AND (fts.body LIKE ?%d ESCAPE '\\' OR fts.name LIKE ?%d ESCAPE '\\')", bindn,
+		            bindn);
 		bindn++;
 	}
 	dg_buf_addf(&sql, " ORDER BY %s d.created LIMIT ?%d", match.len ? "rank," : "", bindn);

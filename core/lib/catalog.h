@@ -37,8 +37,8 @@ int dg_catalog_begin(struct dg_catalog *c);
 int dg_catalog_commit(struct dg_catalog *c);
 void dg_catalog_rollback(struct dg_catalog *c);
 /* Index the current version of a document (replacing the previous). */
-int dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct dg_record *r,
-                   int64_t first_us, const char *text, size_t textlen);
+int dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct dg_record *r, int64_t first_us,
+                   const char *text, size_t textlen);
 int dg_catalog_remove(struct dg_catalog *c, const char *doc_hex);
 int dg_catalog_clear(struct dg_catalog *c);
 /* Index one document from the store (reads its manifest and text). */
@@ -51,8 +51,8 @@ int dg_catalog_resolve(struct dg_catalog *c, const char *prefix, char hex[65], s
 int dg_catalog_get(struct dg_catalog *c, const char *hex, dg_catalog_cb cb, void *ctx);
 int dg_catalog_list(struct dg_catalog *c, int64_t limit, dg_catalog_cb cb, void *ctx);
 /* Substring search (terms ANDed); raw = pass query as an FTS5 expression. */
-int dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limit,
-                      dg_catalog_cb cb, void *ctx, struct dg_err *err);
+int dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limit, dg_catalog_cb cb, void *ctx,
+                      struct dg_err *err);
 int dg_catalog_stats(struct dg_catalog *c, int64_t *docs, int64_t *bytes);
 /* Each (doc hex, manifest hex) the catalog holds. */
 int dg_catalog_each(struct dg_catalog *c, int (*cb)(void *ctx, const char *doc, const char *manifest), void *ctx);

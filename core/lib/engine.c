@@ -56,18 +56,18 @@ struct dg_doc {
 	struct dg_record rec;
 	struct dg_doc *parent;
 	int depth;
-	char *orig_file;        /* from a source: file to copy */
-	struct pending *pend;   /* temp objects to publish */
+	char *orig_file;      /* from a source: file to copy */
+	struct pending *pend; /* temp objects to publish */
 	size_t npend, cappend;
 	char *tempdir;
-	int duplicate;          /* same bytes already in the store */
+	int duplicate; /* same bytes already in the store */
 	int failed;
 	char *fail_reason;
 	char *fail_stage;
 	int64_t bytes_in;
-	char *emitted_by;       /* plugin that emitted it */
-	struct dg_buf notes;    /* notes of the running stage */
-	struct dg_doc *next;    /* commit queue link */
+	char *emitted_by;    /* plugin that emitted it */
+	struct dg_buf notes; /* notes of the running stage */
+	struct dg_doc *next; /* commit queue link */
 	int is_retry;
 	char retry_id[65];
 };
@@ -92,7 +92,7 @@ struct stage_rt {
 struct dg_ctx {
 	struct dg_engine *e;
 	struct worker *w;
-	struct stage_rt *rt;   /* NULL in a source */
+	struct stage_rt *rt; /* NULL in a source */
 	const struct dg_module *mod;
 	struct dg_doc *doc;
 	struct dg_err err;
@@ -140,8 +140,8 @@ static const struct dg_host host;
 
 /* ---- logging and errors ---------------------------------------------- */
 
-static void
-vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, va_list ap) DG_PRINTF(4, 0);
+static void vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, va_list ap)
+    DG_PRINTF(4, 0);
 static void
 vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, va_list ap)
 {
@@ -158,8 +158,8 @@ vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const ch
 	pthread_mutex_unlock(&e->log_lock);
 }
 
-static void
-log_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, ...) DG_PRINTF(4, 5);
+static void log_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, ...)
+    DG_PRINTF(4, 5);
 static void
 log_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, ...)
 {
@@ -296,8 +296,7 @@ add_event(struct dg_doc *d, const char *type, const char *stage, const struct dg
 
 /* ---- the host-API table ------------------------------------------------ */
 
-static void
-h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...) DG_PRINTF(3, 4);
+static void h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...) DG_PRINTF(3, 4);
 static void
 h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...)
 {
@@ -311,8 +310,7 @@ h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-h_error(struct dg_ctx *ctx, const char *fmt, ...) DG_PRINTF(2, 3);
+static void h_error(struct dg_ctx *ctx, const char *fmt, ...) DG_PRINTF(2, 3);
 static void
 h_error(struct dg_ctx *ctx, const char *fmt, ...)
 {
@@ -451,15 +449,14 @@ role_ok(const char *role)
 	if (!role || !*role || strlen(role) > 64)
 		return 0;
 	for (i = 0; role[i]; i++)
-		if (!((role[i] >= 'a' && role[i] <= 'z') || (role[i] >= '0' && role[i] <= '9') ||
-		      role[i] == '-' || role[i] == '.' || role[i] == '_'))
+		if (!((role[i] >= 'a' && role[i] <= 'z') || (role[i] >= '0' && role[i] <= '9') || role[i] == '-' ||
+		      role[i] == '.' || role[i] == '_'))
 			return 0;
 	return 1;
 }
 
 static int
-h_part_add_mem(struct dg_ctx *ctx, struct dg_doc *d, const char *role, const char *type, const void *buf,
-               size_t len)
+h_part_add_mem(struct dg_ctx *ctx, struct dg_doc *d, const char *role, const char *type, const void *buf, size_t len)
 {
 	char hex[65];
 	char *tmp = NULL;
@@ -578,8 +575,7 @@ h_doc_free(struct dg_doc *d)
 	doc_free(d);
 }
 
-static int
-h_note(struct dg_ctx *ctx, struct dg_doc *d, const char *fmt, ...) DG_PRINTF(3, 4);
+static int h_note(struct dg_ctx *ctx, struct dg_doc *d, const char *fmt, ...) DG_PRINTF(3, 4);
 static int
 h_note(struct dg_ctx *ctx, struct dg_doc *d, const char *fmt, ...)
 {
@@ -624,37 +620,37 @@ h_temp_dir(struct dg_ctx *ctx, struct dg_doc *d)
 static int h_emit(struct dg_ctx *ctx, struct dg_doc *d);
 
 static const struct dg_host host = {
-	.struct_size = sizeof(struct dg_host),
-	.abi_major = DG_ABI_MAJOR,
-	.abi_minor = DG_ABI_MINOR,
-	.log = h_log,
-	.error = h_error,
-	.opt_string = h_opt_string,
-	.opt_int = h_opt_int,
-	.opt_bool = h_opt_bool,
-	.meta_get = h_meta_get,
-	.meta_count = h_meta_count,
-	.meta_get_n = h_meta_get_n,
-	.meta_set = h_meta_set,
-	.meta_add = h_meta_add,
-	.media_type = h_media_type,
-	.set_media_type = h_set_media_type,
-	.detect_file = h_detect_file,
-	.part_path = h_part_path,
-	.part_size = h_part_size,
-	.part_add_mem = h_part_add_mem,
-	.writer_open = h_writer_open,
-	.writer_write = h_writer_write,
-	.writer_finish = h_writer_finish,
-	.writer_abort = h_writer_abort,
-	.writer_size = h_writer_size,
-	.doc_new = h_doc_new,
-	.doc_set_original_file = h_doc_set_original_file,
-	.emit = h_emit,
-	.doc_free = h_doc_free,
-	.note = h_note,
-	.depth = h_depth,
-	.temp_dir = h_temp_dir,
+    .struct_size = sizeof(struct dg_host),
+    .abi_major = DG_ABI_MAJOR,
+    .abi_minor = DG_ABI_MINOR,
+    .log = h_log,
+    .error = h_error,
+    .opt_string = h_opt_string,
+    .opt_int = h_opt_int,
+    .opt_bool = h_opt_bool,
+    .meta_get = h_meta_get,
+    .meta_count = h_meta_count,
+    .meta_get_n = h_meta_get_n,
+    .meta_set = h_meta_set,
+    .meta_add = h_meta_add,
+    .media_type = h_media_type,
+    .set_media_type = h_set_media_type,
+    .detect_file = h_detect_file,
+    .part_path = h_part_path,
+    .part_size = h_part_size,
+    .part_add_mem = h_part_add_mem,
+    .writer_open = h_writer_open,
+    .writer_write = h_writer_write,
+    .writer_finish = h_writer_finish,
+    .writer_abort = h_writer_abort,
+    .writer_size = h_writer_size,
+    .doc_new = h_doc_new,
+    .doc_set_original_file = h_doc_set_original_file,
+    .emit = h_emit,
+    .doc_free = h_doc_free,
+    .note = h_note,
+    .depth = h_depth,
+    .temp_dir = h_temp_dir,
 };
 
 const struct dg_host *
@@ -682,8 +678,8 @@ stage_instance(struct dg_ctx *ctx, struct stage_rt *rt, void **state)
 	if (p->init) {
 		int s = p->init(ctx, &host, rt->st->opts, state);
 		if (s != DG_OK && s != DG_WARN) {
-			log_msg(ctx->e, DG_LOG_ERROR, p->name, "stage '%s' cannot start: %s (stage disabled)", rt->st->id,
-			        ctx->err.msg[0] ? ctx->err.msg : "init failed");
+			log_msg(ctx->e, DG_LOG_ERROR, p->name, "stage '%s' cannot start: %s (stage disabled)",
+			        rt->st->id, ctx->err.msg[0] ? ctx->err.msg : "init failed");
 			atomic_store(&rt->disabled, 1);
 			rc = -1;
 			goto out;
@@ -764,30 +760,30 @@ run_stage(struct dg_ctx *ctx, struct stage_rt *rt, struct dg_doc *d)
 		snprintf(ctx->err.msg, sizeof(ctx->err.msg), "plugin returned invalid status %d", s);
 		s = DG_FAILED;
 	}
-judge:
-	{
-		struct dg_buf msg;
-		dg_buf_init(&msg, NOTE_LIMIT * 2);
-		if (ctx->err.msg[0])
-			dg_buf_adds(&msg, ctx->err.msg);
-		if (d->notes.len) {
-			if (msg.len)
-				dg_buf_adds(&msg, "\n");
-			dg_buf_add(&msg, d->notes.data, d->notes.len);
-		}
-		if (s != DG_DECLINED || msg.len)
-			add_event(d, "stage", st->id, st->mod, outcome_name(s), msg.len ? msg.data : NULL, t0, t1 - t0);
-		dg_buf_release(&msg);
-		dg_buf_reset(&d->notes);
+judge : {
+	struct dg_buf msg;
+	dg_buf_init(&msg, NOTE_LIMIT * 2);
+	if (ctx->err.msg[0])
+		dg_buf_adds(&msg, ctx->err.msg);
+	if (d->notes.len) {
+		if (msg.len)
+			dg_buf_adds(&msg, "\n");
+		dg_buf_add(&msg, d->notes.data, d->notes.len);
 	}
+	if (s != DG_DECLINED || msg.len)
+		add_event(d, "stage", st->id, st->mod, outcome_name(s), msg.len ? msg.data : NULL, t0, t1 - t0);
+	dg_buf_release(&msg);
+	dg_buf_reset(&d->notes);
+}
 	if (s == DG_WARN) {
 		dg_free(d->rec.status);
 		d->rec.status = dg_strdup("warn");
 	}
 	if (s == DG_FATAL) {
 		atomic_store(&rt->disabled, 1);
-		log_msg(ctx->e, DG_LOG_ERROR, p->name, "stage '%s' reported a fatal error and is disabled for this run: %s",
-		        st->id, ctx->err.msg[0] ? ctx->err.msg : "(no detail)");
+		log_msg(ctx->e, DG_LOG_ERROR, p->name,
+		        "stage '%s' reported a fatal error and is disabled for this run: %s", st->id,
+		        ctx->err.msg[0] ? ctx->err.msg : "(no detail)");
 	}
 	if (s == DG_FAILED || s == DG_FATAL) {
 		char reason[DG_ERR_MAX + 128];
@@ -806,9 +802,7 @@ judge:
 			doc_fail(d, st->id, reason);
 			set_fatal(ctx->e, reason);
 			return 1;
-		case DG_ONFAIL_QUARANTINE:
-			doc_fail(d, st->id, reason);
-			return 1;
+		case DG_ONFAIL_QUARANTINE: doc_fail(d, st->id, reason); return 1;
 		}
 	}
 	return 0;
@@ -914,8 +908,9 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 	{
 		char why[512];
 		if (d->parent)
-			snprintf(why, sizeof(why), "from %s of sha256:%.16s", dg_record_meta(&d->rec, "archive.path") ?
-			                                                          dg_record_meta(&d->rec, "archive.path") : "?",
+			snprintf(why, sizeof(why), "from %s of sha256:%.16s",
+			         dg_record_meta(&d->rec, "archive.path") ? dg_record_meta(&d->rec, "archive.path")
+			                                                 : "?",
 			         d->parent->rec.doc_hex);
 		else
 			snprintf(why, sizeof(why), "from %s", doc_label(d));
@@ -1194,7 +1189,8 @@ batch_prepare(struct batch *b, struct dg_err *err)
 			dg_record_release(&d->rec);
 			d->rec = ver;
 		}
-		if (dg_publish_add_object(&b->pub, mtmp, mhex) < 0 || dg_publish_add_ref(&b->pub, d->rec.doc_hex, mhex) < 0) {
+		if (dg_publish_add_object(&b->pub, mtmp, mhex) < 0 ||
+		    dg_publish_add_ref(&b->pub, d->rec.doc_hex, mhex) < 0) {
 			unlink(mtmp);
 			dg_free(mtmp);
 			goto oom;
@@ -1365,7 +1361,8 @@ committer_main(void *arg)
 		if (b->n) {
 			if (e->commit_failed) {
 				batch_finish(b, 0);
-			} else if (batch_prepare(b, &err) < 0 || dg_store_publish(e->store, &b->pub, batch_index, b, &err) < 0) {
+			} else if (batch_prepare(b, &err) < 0 ||
+			           dg_store_publish(e->store, &b->pub, batch_index, b, &err) < 0) {
 				char msg[DG_ERR_MAX + 64];
 				snprintf(msg, sizeof(msg), "commit failed: %s", err.msg);
 				e->commit_failed = 1;
@@ -1505,7 +1502,8 @@ dg_engine_open(struct dg_engine **out, const struct dg_engine_opts *o, char *err
 		goto fail;
 	e->pl = dg_config_pipeline(e->cfg, o->pipeline);
 	if (!e->pl) {
-		dg_err_set(&err, DG_FATAL, "%s: no pipeline named '%s'", cfgpath, o->pipeline ? o->pipeline : "(default)");
+		dg_err_set(&err, DG_FATAL, "%s: no pipeline named '%s'", cfgpath,
+		           o->pipeline ? o->pipeline : "(default)");
 		goto fail;
 	}
 	e->nrt = e->pl->nstages;
@@ -1698,7 +1696,8 @@ feed_locators(struct dg_engine *e, struct dg_ctx *src, void *arg)
 			struct dg_opts *o = dg_opts_new(m->desc);
 			struct dg_err oe = {0};
 			if (!o || dg_opts_finish(o, &oe) < 0 || m->desc->init(src, &host, o, &state) != DG_OK) {
-				log_msg(e, DG_LOG_ERROR, m->name, "cannot start: %s", oe.msg[0] ? oe.msg : src->err.msg);
+				log_msg(e, DG_LOG_ERROR, m->name, "cannot start: %s",
+				        oe.msg[0] ? oe.msg : src->err.msg);
 				dg_opts_free(o);
 				l->failed++;
 				continue;

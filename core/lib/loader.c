@@ -127,8 +127,8 @@ dg_module_load(const char *path, struct dg_module *m, struct dg_err *err)
 		return -1;
 	}
 	if (d->magic != DG_PLUGIN_MAGIC) {
-		dg_err_set(err, DG_FATAL, "%s: bad plugin magic 0x%08x (expected 0x%08x)", path,
-		           (unsigned)d->magic, (unsigned)DG_PLUGIN_MAGIC);
+		dg_err_set(err, DG_FATAL, "%s: bad plugin magic 0x%08x (expected 0x%08x)", path, (unsigned)d->magic,
+		           (unsigned)DG_PLUGIN_MAGIC);
 		return -1;
 	}
 	if (d->abi_major != DG_ABI_MAJOR) {
@@ -137,8 +137,8 @@ dg_module_load(const char *path, struct dg_module *m, struct dg_err *err)
 		return -1;
 	}
 	if (d->abi_minor > DG_ABI_MINOR) {
-		dg_err_set(err, DG_FATAL, "%s: plugin ABI %u.%u is newer than engine ABI %u.%u (upgrade dangan)",
-		           path, d->abi_major, d->abi_minor, DG_ABI_MAJOR, DG_ABI_MINOR);
+		dg_err_set(err, DG_FATAL, "%s: plugin ABI %u.%u is newer than engine ABI %u.%u (upgrade dangan)", path,
+		           d->abi_major, d->abi_minor, DG_ABI_MAJOR, DG_ABI_MINOR);
 		return -1;
 	}
 	if (d->struct_size < DG_PLUGIN_MIN_SIZE) {
@@ -248,8 +248,7 @@ cmp_str(const void *a, const void *b)
 
 int
 dg_registry_load_all(struct dg_registry *reg,
-                     void (*cb)(void *ctx, const char *path, const struct dg_module *m, const char *error),
-                     void *ctx)
+                     void (*cb)(void *ctx, const char *path, const struct dg_module *m, const char *error), void *ctx)
 {
 	char *dirs = dg_strdup(reg->path), *dir, *save = NULL;
 	int failures = 0;
@@ -381,11 +380,11 @@ dg_opts_set(struct dg_opts *o, const char *name, const char *value, struct dg_er
 	}
 	s = v->spec;
 	switch (s->type) {
-	case DG_OPT_STRING:
-		break;
+	case DG_OPT_STRING: break;
 	case DG_OPT_INT:
 		if (dg_parse_i64(value, &i) < 0) {
-			dg_err_set(err, DG_FAILED, "option '%s' of '%s': '%s' is not an integer", name, o->plugin->name, value);
+			dg_err_set(err, DG_FAILED, "option '%s' of '%s': '%s' is not an integer", name, o->plugin->name,
+			           value);
 			return -1;
 		}
 		break;
@@ -398,7 +397,8 @@ dg_opts_set(struct dg_opts *o, const char *name, const char *value, struct dg_er
 		break;
 	case DG_OPT_BOOL:
 		if (dg_parse_bool(value, &b) < 0) {
-			dg_err_set(err, DG_FAILED, "option '%s' of '%s': '%s' is not true or false", name, o->plugin->name, value);
+			dg_err_set(err, DG_FAILED, "option '%s' of '%s': '%s' is not true or false", name,
+			           o->plugin->name, value);
 			return -1;
 		}
 		i = b;

@@ -85,8 +85,7 @@ count_children(xmlNodePtr parent, const char *name)
 }
 
 static int
-parse_stage(struct dg_config *cfg, xmlNodePtr n, struct dg_stage *st, struct dg_registry *reg,
-            struct dg_err *err)
+parse_stage(struct dg_config *cfg, xmlNodePtr n, struct dg_stage *st, struct dg_registry *reg, struct dg_err *err)
 {
 	xmlNodePtr c;
 	char *onf = NULL;
@@ -179,8 +178,7 @@ out:
 }
 
 static int
-parse_pipeline(struct dg_config *cfg, xmlNodePtr n, struct dg_pipeline *pl, struct dg_registry *reg,
-               struct dg_err *err)
+parse_pipeline(struct dg_config *cfg, xmlNodePtr n, struct dg_pipeline *pl, struct dg_registry *reg, struct dg_err *err)
 {
 	xmlNodePtr c;
 	size_t i, j;
@@ -245,7 +243,8 @@ dg_config_load(struct dg_config **out, const char *path, struct dg_registry *reg
 	for (i = 0; i < cfg->npipelines; i++)
 		for (j = 0; j < i; j++)
 			if (strcmp(cfg->pipelines[i].name, cfg->pipelines[j].name) == 0) {
-				dg_err_set(err, DG_FAILED, "%s: pipeline name '%s' used twice", path, cfg->pipelines[i].name);
+				dg_err_set(err, DG_FAILED, "%s: pipeline name '%s' used twice", path,
+				           cfg->pipelines[i].name);
 				goto out;
 			}
 	if (cfg->default_pipeline && !dg_config_pipeline(cfg, cfg->default_pipeline)) {

@@ -149,8 +149,7 @@ free_ids(char **ids, size_t n)
 }
 
 int
-dg_quarantine_each(struct dg_store *s, int (*cb)(void *ctx, const char *id_hex, const struct dg_record *r),
-                   void *ctx)
+dg_quarantine_each(struct dg_store *s, int (*cb)(void *ctx, const char *id_hex, const struct dg_record *r), void *ctx)
 {
 	char **ids;
 	size_t n, i;

@@ -159,8 +159,8 @@ dg_record_part(const struct dg_record *r, const char *role)
 }
 
 int
-dg_record_part_set(struct dg_record *r, const char *role, const char *media_type, int64_t size,
-                   const char *hex, const char *path)
+dg_record_part_set(struct dg_record *r, const char *role, const char *media_type, int64_t size, const char *hex,
+                   const char *path)
 {
 	struct dg_part *p = dg_record_part(r, role);
 	char *nrole = NULL, *ntype = dg_strdup(media_type ? media_type : "application/octet-stream");
@@ -334,8 +334,8 @@ dg_manifest_write(const struct dg_record *r, struct dg_buf *b)
 	xmlTextWriterSetIndent(w, 1);
 	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
 	if (xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0 ||
-	    xmlTextWriterStartElement(w, BAD_CAST "manifest") < 0 ||
-	    w_attr(w, "xmlns", MANIFEST_NS) < 0 || w_attr(w, "version", "1") < 0)
+	    xmlTextWriterStartElement(w, BAD_CAST "manifest") < 0 || w_attr(w, "xmlns", MANIFEST_NS) < 0 ||
+	    w_attr(w, "version", "1") < 0)
 		goto out;
 	snprintf(id, sizeof(id), "sha256:%s", r->doc_hex);
 	iso_us(r->created_us, when, sizeof(when));
@@ -346,8 +346,7 @@ dg_manifest_write(const struct dg_record *r, struct dg_buf *b)
 		if (w_elem(w, "parent", id) < 0)
 			goto out;
 	}
-	if (w_elem(w, "media-type", r->media_type) < 0 ||
-	    w_elem(w, "status", r->status ? r->status : "ok") < 0)
+	if (w_elem(w, "media-type", r->media_type) < 0 || w_elem(w, "status", r->status ? r->status : "ok") < 0)
 		goto out;
 	for (i = 0; i < r->nparts; i++) {
 		const struct dg_part *p = &r->parts[i];
@@ -360,16 +359,15 @@ dg_manifest_write(const struct dg_record *r, struct dg_buf *b)
 	for (i = 0; i < r->nmeta; i++) {
 		if (r->meta[i].key[0] == '@')
 			continue;
-		if (xmlTextWriterStartElement(w, BAD_CAST "meta") < 0 ||
-		    w_attr(w, "key", r->meta[i].key) < 0 || w_text(w, r->meta[i].value) < 0 ||
-		    xmlTextWriterEndElement(w) < 0)
+		if (xmlTextWriterStartElement(w, BAD_CAST "meta") < 0 || w_attr(w, "key", r->meta[i].key) < 0 ||
+		    w_text(w, r->meta[i].value) < 0 || xmlTextWriterEndElement(w) < 0)
 			goto out;
 	}
 	for (i = 0; i < r->nrels; i++) {
 		snprintf(id, sizeof(id), "sha256:%s", r->rels[i].hex);
-		if (xmlTextWriterStartElement(w, BAD_CAST "relation") < 0 ||
-		    w_attr(w, "kind", r->rels[i].kind) < 0 || w_attr(w, "target", id) < 0 ||
-		    w_attr(w, "label", r->rels[i].label) < 0 || xmlTextWriterEndElement(w) < 0)
+		if (xmlTextWriterStartElement(w, BAD_CAST "relation") < 0 || w_attr(w, "kind", r->rels[i].kind) < 0 ||
+		    w_attr(w, "target", id) < 0 || w_attr(w, "label", r->rels[i].label) < 0 ||
+		    xmlTextWriterEndElement(w) < 0)
 			goto out;
 	}
 	for (i = 0; i < r->nevents; i++) {
@@ -377,11 +375,10 @@ dg_manifest_write(const struct dg_record *r, struct dg_buf *b)
 		iso_us(e->at_us, when, sizeof(when));
 		if (xmlTextWriterStartElement(w, BAD_CAST "event") < 0 || w_attr(w, "type", e->type) < 0 ||
 		    w_attr(w, "stage", e->stage) < 0 || w_attr(w, "plugin", e->plugin) < 0 ||
-		    w_attr(w, "plugin-version", e->plugin_version) < 0 ||
-		    w_attr(w, "outcome", e->outcome) < 0 || w_attr(w, "at", when) < 0 ||
-		    w_attr_i64(w, "at-us", e->at_us) < 0 ||
-		    w_attr_i64(w, "duration-us", e->duration_us) < 0 ||
-		    (e->message && w_text(w, e->message) < 0) || xmlTextWriterEndElement(w) < 0)
+		    w_attr(w, "plugin-version", e->plugin_version) < 0 || w_attr(w, "outcome", e->outcome) < 0 ||
+		    w_attr(w, "at", when) < 0 || w_attr_i64(w, "at-us", e->at_us) < 0 ||
+		    w_attr_i64(w, "duration-us", e->duration_us) < 0 || (e->message && w_text(w, e->message) < 0) ||
+		    xmlTextWriterEndElement(w) < 0)
 			goto out;
 	}
 	if (xmlTextWriterEndElement(w) < 0 || xmlTextWriterEndDocument(w) < 0)
@@ -448,8 +445,7 @@ parse_child(xmlNodePtr n, struct dg_record *r, struct dg_err *err)
 		const char *size = attr(n, "size", &h[2]), *dig = attr(n, "digest", &h[3]);
 		int64_t sz;
 		if (!role || parse_id(dig, hex) < 0 || dg_parse_i64(size, &sz) < 0 || sz < 0) {
-			dg_err_set(err, DG_FAILED, "manifest: malformed <part> (line %ld)",
-			           xmlGetLineNo(n));
+			dg_err_set(err, DG_FAILED, "manifest: malformed <part> (line %ld)", xmlGetLineNo(n));
 			goto out;
 		}
 		if (dg_record_part_set(r, role, type, sz, hex, NULL) < 0)

@@ -12,8 +12,8 @@
 
 #include "util.h"
 
-#define DG_ID_HEX 64          /* sha256 */
-#define DG_ID_LEN (7 + 64)    /* "sha256:" + hex */
+#define DG_ID_HEX 64       /* sha256 */
+#define DG_ID_LEN (7 + 64) /* "sha256:" + hex */
 
 struct dg_part {
 	char *role;
@@ -29,14 +29,14 @@ struct dg_kv {
 };
 
 struct dg_relation {
-	char *kind;   /* "contained-in", "contains", ... */
+	char *kind;              /* "contained-in", "contains", ... */
 	char hex[DG_ID_HEX + 1]; /* the other document's id */
-	char *label;  /* e.g. the path inside the archive */
+	char *label;             /* e.g. the path inside the archive */
 };
 
 struct dg_event {
-	char *type;    /* ingest, stage, duplicate, quarantine, ... */
-	char *stage;   /* stage id, may be NULL */
+	char *type;  /* ingest, stage, duplicate, quarantine, ... */
+	char *stage; /* stage id, may be NULL */
 	char *plugin;
 	char *plugin_version;
 	char *outcome; /* ok, warn, declined, failed, ... */
@@ -49,7 +49,7 @@ struct dg_record {
 	char doc_hex[DG_ID_HEX + 1];    /* document id: digest of the original */
 	char parent_hex[DG_ID_HEX + 1]; /* previous manifest, "" if none */
 	char *media_type;
-	char *status;                   /* ok, warn */
+	char *status; /* ok, warn */
 	int64_t created_us;
 	struct dg_part *parts;
 	size_t nparts, capparts;
@@ -73,8 +73,8 @@ const char *dg_record_meta_n(const struct dg_record *r, const char *key, size_t 
 
 struct dg_part *dg_record_part(const struct dg_record *r, const char *role);
 /* Add or replace the part with that role (strings copied). */
-int dg_record_part_set(struct dg_record *r, const char *role, const char *media_type,
-                       int64_t size, const char *hex, const char *path);
+int dg_record_part_set(struct dg_record *r, const char *role, const char *media_type, int64_t size, const char *hex,
+                       const char *path);
 int dg_record_rel_add(struct dg_record *r, const char *kind, const char *hex, const char *label);
 /* Append an event (strings copied; NULLs allowed). */
 int dg_record_event_add(struct dg_record *r, const struct dg_event *ev);

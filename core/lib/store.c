@@ -202,8 +202,7 @@ dg_store_open(struct dg_store **out, const char *root, int flags, struct dg_err 
 			goto fail;
 		}
 		if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-			dg_err_set(err, DG_FATAL,
-			           "store %s is in use by another dangan process (lock %s held)",
+			dg_err_set(err, DG_FATAL, "store %s is in use by another dangan process (lock %s held)",
 			           s->root, lock);
 			goto fail;
 		}
@@ -281,8 +280,7 @@ dg_objw_open(struct dg_store *s, struct dg_err *err)
 		goto oom;
 	w->fd = mkostemp(w->tmp, O_CLOEXEC);
 	if (w->fd < 0) {
-		dg_err_set(err, DG_FAILED, "cannot create a temporary object in %s: %s", s->tmpdir,
-		           strerror(errno));
+		dg_err_set(err, DG_FAILED, "cannot create a temporary object in %s: %s", s->tmpdir, strerror(errno));
 		goto fail;
 	}
 	if (EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1) {
@@ -375,8 +373,7 @@ dg_objw_detach(struct dg_objw *w)
 }
 
 int
-dg_store_put_fd(struct dg_store *s, int fd, char hex[65], char **tmp_path, int64_t *size,
-                struct dg_err *err)
+dg_store_put_fd(struct dg_store *s, int fd, char hex[65], char **tmp_path, int64_t *size, struct dg_err *err)
 {
 	struct dg_objw *w = dg_objw_open(s, err);
 	char *buf = NULL;
@@ -423,8 +420,7 @@ fail:
 }
 
 int
-dg_store_put_mem(struct dg_store *s, const void *buf, size_t len, char hex[65], char **tmp_path,
-                 struct dg_err *err)
+dg_store_put_mem(struct dg_store *s, const void *buf, size_t len, char hex[65], char **tmp_path, struct dg_err *err)
 {
 	struct dg_objw *w = dg_objw_open(s, err);
 
@@ -542,8 +538,7 @@ out:
 }
 
 int
-dg_store_publish(struct dg_store *s, struct dg_publish *p, int (*on_refs)(void *ctx), void *ctx,
-                 struct dg_err *err)
+dg_store_publish(struct dg_store *s, struct dg_publish *p, int (*on_refs)(void *ctx), void *ctx, struct dg_err *err)
 {
 	struct dg_buf journal;
 	char *jpath = NULL;
@@ -701,8 +696,8 @@ ref_iter_cb(void *ctx, const char *dir, const char *sub, const char *name)
 }
 
 int
-dg_store_each_ref(const struct dg_store *s,
-                  int (*cb)(void *ctx, const char *doc_hex, const char *manifest_hex), void *ctx)
+dg_store_each_ref(const struct dg_store *s, int (*cb)(void *ctx, const char *doc_hex, const char *manifest_hex),
+                  void *ctx)
 {
 	struct ref_iter it = {s, cb, ctx};
 
@@ -735,8 +730,7 @@ dg_store_each_object(const struct dg_store *s, int (*cb)(void *ctx, const char *
 }
 
 int
-dg_store_read_manifest(const struct dg_store *s, const char *hex, struct dg_record *r,
-                       struct dg_err *err)
+dg_store_read_manifest(const struct dg_store *s, const char *hex, struct dg_record *r, struct dg_err *err)
 {
 	char *path = dg_store_object_path(s, hex);
 	char *data = NULL;

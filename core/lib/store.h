@@ -57,11 +57,12 @@ char *dg_objw_detach(struct dg_objw *w);
 /* Copy a file descriptor's content into a new object. */
 int dg_store_put_fd(struct dg_store *s, int fd, char hex[65], char **tmp_path, int64_t *size, struct dg_err *err);
 /* Write a memory buffer as an object (temp until published). */
-int dg_store_put_mem(struct dg_store *s, const void *buf, size_t len, char hex[65], char **tmp_path, struct dg_err *err);
+int dg_store_put_mem(struct dg_store *s, const void *buf, size_t len, char hex[65], char **tmp_path,
+                     struct dg_err *err);
 
 /* A batch to publish: temp files to link, then refs to set. */
 struct dg_publish {
-	char **tmp;  /* temp paths */
+	char **tmp; /* temp paths */
 	char (*hex)[65];
 	size_t ntmp, captmp;
 	char (*ref_doc)[65];
@@ -75,13 +76,14 @@ int dg_publish_add_ref(struct dg_publish *p, const char *doc_hex, const char *ma
 /* Make the batch durable in protocol order; after the refs are
  * renamed and synced, on_refs(ctx) is called (the catalog update) and
  * only then is the journal removed. */
-int dg_store_publish(struct dg_store *s, struct dg_publish *p,
-                     int (*on_refs)(void *ctx), void *ctx, struct dg_err *err);
+int dg_store_publish(struct dg_store *s, struct dg_publish *p, int (*on_refs)(void *ctx), void *ctx,
+                     struct dg_err *err);
 
 /* Current manifest of a document: 1 found, 0 none, -1 error. */
 int dg_store_ref_get(const struct dg_store *s, const char *doc_hex, char manifest_hex[65]);
 /* Iterate all refs. cb returns nonzero to stop. */
-int dg_store_each_ref(const struct dg_store *s, int (*cb)(void *ctx, const char *doc_hex, const char *manifest_hex), void *ctx);
+int dg_store_each_ref(const struct dg_store *s, int (*cb)(void *ctx, const char *doc_hex, const char *manifest_hex),
+                      void *ctx);
 /* Iterate all objects (hex). */
 int dg_store_each_object(const struct dg_store *s, int (*cb)(void *ctx, const char *hex), void *ctx);
 

@@ -24,8 +24,7 @@ struct vstate {
 	int oom;
 };
 
-static void
-problem(struct vstate *v, const char *kind, const char *id, const char *fmt, ...) DG_PRINTF(4, 5);
+static void problem(struct vstate *v, const char *kind, const char *id, const char *fmt, ...) DG_PRINTF(4, 5);
 static void
 problem(struct vstate *v, const char *kind, const char *id, const char *fmt, ...)
 {
@@ -89,8 +88,8 @@ check_ref(struct vstate *v, const char *hex, int64_t size, const char *what, con
 	}
 	o->referenced = 1;
 	if (o->good && size >= 0 && o->size != size) {
-		problem(v, "size", hex, "%s sha256:%s of document sha256:%s has %lld bytes, the manifest says %lld", what,
-		        hex, owner, (long long)o->size, (long long)size);
+		problem(v, "size", hex, "%s sha256:%s of document sha256:%s has %lld bytes, the manifest says %lld",
+		        what, hex, owner, (long long)o->size, (long long)size);
 		return -1;
 	}
 	return o->good ? 0 : -1;
@@ -127,12 +126,14 @@ check_doc(void *ctx, const char *doc_hex, const char *manifest_hex)
 		}
 		v->res->versions++;
 		if (strcmp(r.doc_hex, doc_hex) != 0)
-			problem(v, "manifest", m, "manifest sha256:%s names document sha256:%s, but its ref is sha256:%s", m,
-			        r.doc_hex, doc_hex);
+			problem(v, "manifest", m,
+			        "manifest sha256:%s names document sha256:%s, but its ref is sha256:%s", m, r.doc_hex,
+			        doc_hex);
 		{
 			struct dg_part *orig = dg_record_part(&r, DG_ROLE_ORIGINAL);
 			if (!orig || strcmp(orig->hex, doc_hex) != 0)
-				problem(v, "manifest", m, "manifest sha256:%s: the original is not sha256:%s", m, doc_hex);
+				problem(v, "manifest", m, "manifest sha256:%s: the original is not sha256:%s", m,
+				        doc_hex);
 		}
 		check_record_parts(v, &r, doc_hex);
 		memcpy(m, r.parent_hex, 65);
@@ -165,8 +166,8 @@ check_catalog_row(void *ctx, const char *doc, const char *manifest)
 
 	cc->rows++;
 	if (found != 1)
-		problem(cc->v, "catalog", doc, "catalog lists sha256:%s, which the store does not have (run 'dangan reindex')",
-		        doc);
+		problem(cc->v, "catalog", doc,
+		        "catalog lists sha256:%s, which the store does not have (run 'dangan reindex')", doc);
 	else if (strcmp(m, manifest) != 0)
 		problem(cc->v, "catalog", doc, "catalog is behind for sha256:%s (run 'dangan reindex')", doc);
 	return 0;
@@ -197,8 +198,8 @@ dg_verify(struct dg_store *s, struct dg_catalog *c,
 		if (r == 0)
 			v.objs[i].good = 1;
 		else if (r == 1)
-			problem(&v, "corrupt", v.objs[i].hex, "object sha256:%s is corrupt: its content hashes to sha256:%s",
-			        v.objs[i].hex, got);
+			problem(&v, "corrupt", v.objs[i].hex,
+			        "object sha256:%s is corrupt: its content hashes to sha256:%s", v.objs[i].hex, got);
 		else
 			problem(&v, "unreadable", v.objs[i].hex, "object sha256:%s cannot be read", v.objs[i].hex);
 	}

@@ -20,8 +20,7 @@ static xmlParserInputPtr
 no_net_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
 	(void)id;
-	if (url && (strncmp(url, "http:", 5) == 0 || strncmp(url, "https:", 6) == 0 ||
-	            strncmp(url, "ftp:", 4) == 0))
+	if (url && (strncmp(url, "http:", 5) == 0 || strncmp(url, "https:", 6) == 0 || strncmp(url, "ftp:", 4) == 0))
 		return NULL;
 	return url ? xmlNewInputFromFile(ctxt, url) : NULL;
 }
@@ -152,8 +151,8 @@ rng_error(void *user, xmlErrorPtr e)
 		return;
 	while (len && m[len - 1] == '\n')
 		len--;
-	dg_buf_addf(&st->msgs, "%s%s:%d: %.*s", st->msgs.len ? "\n" : "",
-	            e->file ? e->file : st->name, e->line, (int)len, m);
+	dg_buf_addf(&st->msgs, "%s%s:%d: %.*s", st->msgs.len ? "\n" : "", e->file ? e->file : st->name, e->line,
+	            (int)len, m);
 }
 
 int

@@ -46,38 +46,45 @@
 #define DG_AR_NOTE_MAX 32                        /* libarchive warnings noted per archive */
 
 static const struct dg_option dg_archive_options[] = {
-	{ .name = "max-entries", .type = DG_OPT_INT, .default_value = "10000",
-	  .help = "most entries (of any type) read from one archive",
-	  .min = 1, .max = 10000000 },
-	{ .name = "max-total", .type = DG_OPT_SIZE, .default_value = "4G",
-	  .help = "most bytes expanded from one archive, all entries together",
-	  .min = 1, .max = INT64_MAX },
-	{ .name = "max-entry", .type = DG_OPT_SIZE, .default_value = "2G",
-	  .help = "most bytes expanded from one entry",
-	  .min = 1, .max = INT64_MAX },
-	{ .name = "max-ratio", .type = DG_OPT_INT, .default_value = "200",
-	  .help = "most expanded/compressed ratio, checked once over 1 MiB expanded",
-	  .min = 1, .max = 1000000000 },
-	{ .name = "max-depth", .type = DG_OPT_INT, .default_value = "4",
-	  .help = "refuse to expand archives nested this deep or deeper",
-	  .min = 1, .max = 1000 },
-	{ .name = NULL },
+    {.name = "max-entries",
+     .type = DG_OPT_INT,
+     .default_value = "10000",
+     .help = "most entries (of any type) read from one archive",
+     .min = 1,
+     .max = 10000000},
+    {.name = "max-total",
+     .type = DG_OPT_SIZE,
+     .default_value = "4G",
+     .help = "most bytes expanded from one archive, all entries together",
+     .min = 1,
+     .max = INT64_MAX},
+    {.name = "max-entry",
+     .type = DG_OPT_SIZE,
+     .default_value = "2G",
+     .help = "most bytes expanded from one entry",
+     .min = 1,
+     .max = INT64_MAX},
+    {.name = "max-ratio",
+     .type = DG_OPT_INT,
+     .default_value = "200",
+     .help = "most expanded/compressed ratio, checked once over 1 MiB expanded",
+     .min = 1,
+     .max = 1000000000},
+    {.name = "max-depth",
+     .type = DG_OPT_INT,
+     .default_value = "4",
+     .help = "refuse to expand archives nested this deep or deeper",
+     .min = 1,
+     .max = 1000},
+    {.name = NULL},
 };
 
 /* Media types this plugin bids on (parameters stripped). */
 static const char *const dg_archive_types[] = {
-	"application/zip",
-	"application/x-tar",
-	"application/gzip",
-	"application/x-gzip",
-	"application/x-xz",
-	"application/zstd",
-	"application/x-zstd",
-	"application/x-bzip2",
-	"application/x-7z-compressed",
-	"application/x-cpio",
-	"application/x-lzma",
-	NULL,
+    "application/zip",    "application/x-tar",   "application/gzip",
+    "application/x-gzip", "application/x-xz",    "application/zstd",
+    "application/x-zstd", "application/x-bzip2", "application/x-7z-compressed",
+    "application/x-cpio", "application/x-lzma",  NULL,
 };
 
 /*
@@ -97,12 +104,12 @@ static const struct dg_archive_filter {
 	int code;
 	int (*enable)(struct archive *);
 } dg_archive_filters[] = {
-	{ "gzip", ARCHIVE_FILTER_GZIP, archive_read_support_filter_gzip },
-	{ "bzip2", ARCHIVE_FILTER_BZIP2, archive_read_support_filter_bzip2 },
-	{ "xz", ARCHIVE_FILTER_XZ, archive_read_support_filter_xz },
-	{ "lzma", ARCHIVE_FILTER_LZMA, archive_read_support_filter_lzma },
-	{ "zstd", ARCHIVE_FILTER_ZSTD, archive_read_support_filter_zstd },
-	{ NULL, 0, NULL },
+    {"gzip", ARCHIVE_FILTER_GZIP, archive_read_support_filter_gzip},
+    {"bzip2", ARCHIVE_FILTER_BZIP2, archive_read_support_filter_bzip2},
+    {"xz", ARCHIVE_FILTER_XZ, archive_read_support_filter_xz},
+    {"lzma", ARCHIVE_FILTER_LZMA, archive_read_support_filter_lzma},
+    {"zstd", ARCHIVE_FILTER_ZSTD, archive_read_support_filter_zstd},
+    {NULL, 0, NULL},
 };
 
 /* Instance state: read-only after init(). */
@@ -123,20 +130,19 @@ struct dg_archive_run {
 	struct dg_doc *doc;
 	struct archive *a;
 	unsigned char *buf;
-	locale_t loc;         /* UTF-8 LC_CTYPE used while reading, or 0 */
-	locale_t old;         /* the thread's locale before */
-	int64_t total;        /* bytes expanded so far, all entries */
-	int64_t seen;         /* entry headers read */
-	int64_t extracted;    /* child documents emitted */
-	int64_t refused;      /* entries refused */
-	int64_t child_failed; /* children whose own pipeline failed */
-	int warnings;         /* libarchive warnings noted */
-	size_t layers;        /* compression layers found */
+	locale_t loc;                   /* UTF-8 LC_CTYPE used while reading, or 0 */
+	locale_t old;                   /* the thread's locale before */
+	int64_t total;                  /* bytes expanded so far, all entries */
+	int64_t seen;                   /* entry headers read */
+	int64_t extracted;              /* child documents emitted */
+	int64_t refused;                /* entries refused */
+	int64_t child_failed;           /* children whose own pipeline failed */
+	int warnings;                   /* libarchive warnings noted */
+	size_t layers;                  /* compression layers found */
 	size_t layer[DG_AR_LAYERS_MAX]; /* their dg_archive_filters[] indexes */
 };
 
-static char *
-dg_aprintf(const char *fmt, ...) DG_PRINTF(1, 2);
+static char *dg_aprintf(const char *fmt, ...) DG_PRINTF(1, 2);
 
 /* A heap copy of a formatted string, NULL if out of memory. */
 static char *
@@ -212,9 +218,8 @@ dg_utf8_seq(const unsigned char *s, uint32_t *cp)
 static bool
 dg_cp_unsafe(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 /*
@@ -287,7 +292,7 @@ dg_archive_errstr(struct archive *a)
 static void
 dg_human(int64_t n, char *buf, size_t cap)
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 	double v = (double)n;
 	size_t u = 0;
 
@@ -327,8 +332,7 @@ dg_name_problem(const char *name)
 	}
 	if (name[0] == '/' || name[0] == '\\')
 		return "absolute path";
-	if (((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z')) &&
-	    name[1] == ':')
+	if (((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z')) && name[1] == ':')
 		return "absolute path (drive letter)";
 	for (seg = name;; seg += seglen + 1) {
 		seglen = strcspn(seg, "/\\");
@@ -348,18 +352,12 @@ static const char *
 dg_type_name(mode_t type)
 {
 	switch (type) {
-	case AE_IFCHR:
-		return "character device";
-	case AE_IFBLK:
-		return "block device";
-	case AE_IFIFO:
-		return "fifo";
-	case AE_IFSOCK:
-		return "socket";
-	case AE_IFLNK:
-		return "symbolic link";
-	default:
-		return "not a regular file";
+	case AE_IFCHR: return "character device";
+	case AE_IFBLK: return "block device";
+	case AE_IFIFO: return "fifo";
+	case AE_IFSOCK: return "socket";
+	case AE_IFLNK: return "symbolic link";
+	default: return "not a regular file";
 	}
 }
 
@@ -398,8 +396,7 @@ dg_archive_warn(struct dg_archive_run *r, const char *what)
 		return;
 	}
 	msg = dg_archive_errstr(r->a);
-	r->host->note(r->ctx, r->doc, "libarchive warning %s: %s", what,
-	              msg != NULL ? msg : "?");
+	r->host->note(r->ctx, r->doc, "libarchive warning %s: %s", what, msg != NULL ? msg : "?");
 	free(msg);
 }
 
@@ -429,8 +426,7 @@ dg_check_limits(struct dg_archive_run *r, const char *show, int64_t entry_bytes)
 		dg_human(st->max_entry, y, sizeof(y));
 		r->host->error(r->ctx,
 		               "entry '%s' too large: more than max-entry %s "
-		               "(%" PRId64 " bytes expanded); extraction stopped after %" PRId64
-		               " entries",
+		               "(%" PRId64 " bytes expanded); extraction stopped after %" PRId64 " entries",
 		               show, y, entry_bytes, r->extracted);
 		return -1;
 	}
@@ -438,8 +434,7 @@ dg_check_limits(struct dg_archive_run *r, const char *show, int64_t entry_bytes)
 		dg_human(st->max_total, y, sizeof(y));
 		r->host->error(r->ctx,
 		               "archive too large: more than max-total %s expanded "
-		               "(%" PRId64 " bytes, while reading '%s'); extraction stopped after %"
-		               PRId64 " entries",
+		               "(%" PRId64 " bytes, while reading '%s'); extraction stopped after %" PRId64 " entries",
 		               y, r->total, show, r->extracted);
 		return -1;
 	}
@@ -452,8 +447,8 @@ dg_check_limits(struct dg_archive_run *r, const char *show, int64_t entry_bytes)
 			dg_human(r->total, x, sizeof(x));
 			dg_human(comp, y, sizeof(y));
 			r->host->error(r->ctx,
-			               "decompression bomb: %s expanded from %s (ratio %" PRId64
-			               " > %" PRId64 "); extraction stopped after %" PRId64 " entries",
+			               "decompression bomb: %s expanded from %s (ratio %" PRId64 " > %" PRId64
+			               "); extraction stopped after %" PRId64 " entries",
 			               x, y, ratio, st->max_ratio, r->extracted);
 			return -1;
 		}
@@ -485,8 +480,7 @@ dg_stream(struct dg_archive_run *r, const char *show, struct dg_writer *w)
 			if (dg_check_limits(r, show, entry_bytes) != 0)
 				goto out;
 			if (w != NULL && host->writer_write(w, r->buf, (size_t)n) != 0) {
-				host->log(r->ctx, DG_LOG_ERROR, "writing entry '%s' failed",
-				          show);
+				host->log(r->ctx, DG_LOG_ERROR, "writing entry '%s' failed", show);
 				goto out;
 			}
 			continue;
@@ -543,8 +537,7 @@ dg_basename(const char *name)
 }
 
 static int
-dg_child_meta(struct dg_archive_run *r, struct archive_entry *e, struct dg_doc *child,
-              const char *name)
+dg_child_meta(struct dg_archive_run *r, struct archive_entry *e, struct dg_doc *child, const char *name)
 {
 	const struct dg_host *host = r->host;
 	char when[32], *base = NULL;
@@ -559,8 +552,7 @@ dg_child_meta(struct dg_archive_run *r, struct archive_entry *e, struct dg_doc *
 		goto out;
 	if (base[0] != '\0' && host->meta_set(child, "source.name", base) != 0)
 		goto out;
-	if (archive_entry_mtime_is_set(e) &&
-	    dg_iso8601(archive_entry_mtime(e), when, sizeof(when)) == 0 &&
+	if (archive_entry_mtime_is_set(e) && dg_iso8601(archive_entry_mtime(e), when, sizeof(when)) == 0 &&
 	    host->meta_set(child, "source.mtime", when) != 0)
 		goto out;
 	ret = 0;
@@ -571,8 +563,7 @@ out:
 
 /* Turn the current (acceptable, regular-file) entry into a child. */
 static int
-dg_extract(struct dg_archive_run *r, struct archive_entry *e, const char *name,
-           const char *show)
+dg_extract(struct dg_archive_run *r, struct archive_entry *e, const char *name, const char *show)
 {
 	const struct dg_host *host = r->host;
 	struct dg_doc *child = NULL;
@@ -692,7 +683,7 @@ out:
 static locale_t
 dg_utf8_locale(void)
 {
-	static const char *const names[] = { "C.UTF-8", "C.utf8", "en_US.UTF-8", NULL };
+	static const char *const names[] = {"C.UTF-8", "C.utf8", "en_US.UTF-8", NULL};
 	const char *cs = nl_langinfo(CODESET);
 	locale_t base, loc = (locale_t)0;
 	size_t i;
@@ -724,16 +715,16 @@ dg_le32(const unsigned char *p)
 static int
 dg_sniff(const unsigned char *b, size_t len)
 {
-	static const unsigned char xz[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
-	static const unsigned char bzblock[6] = { 0x31, 0x41, 0x59, 0x26, 0x53, 0x59 };
-	static const unsigned char bzend[6] = { 0x17, 0x72, 0x45, 0x38, 0x50, 0x90 };
+	static const unsigned char xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
+	static const unsigned char bzblock[6] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+	static const unsigned char bzend[6] = {0x17, 0x72, 0x45, 0x38, 0x50, 0x90};
 	uint32_t dict, hi, lo;
 	int i;
 
 	if (len >= 4 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && (b[3] & 0xe0) == 0)
 		return 0;
-	if (len >= 10 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' &&
-	    b[3] <= '9' && (memcmp(b + 4, bzblock, 6) == 0 || memcmp(b + 4, bzend, 6) == 0))
+	if (len >= 10 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9' &&
+	    (memcmp(b + 4, bzblock, 6) == 0 || memcmp(b + 4, bzend, 6) == 0))
 		return 1;
 	if (len >= 6 && memcmp(b, xz, 6) == 0)
 		return 2;
@@ -799,8 +790,7 @@ dg_filter_chain(struct dg_archive_run *r, const char *path)
 			goto out;
 		}
 		got = 0;
-		if (dg_append_filters(r, probe) == 0 &&
-		    archive_read_support_format_raw(probe) == ARCHIVE_OK &&
+		if (dg_append_filters(r, probe) == 0 && archive_read_support_format_raw(probe) == ARCHIVE_OK &&
 		    archive_read_open_filename(probe, path, DG_AR_BLOCK) == ARCHIVE_OK &&
 		    archive_read_next_header(probe, &e) == ARCHIVE_OK) {
 			while (got < sizeof(head)) {
@@ -837,12 +827,9 @@ out:
 static int
 dg_archive_setup(const struct dg_archive_run *r, struct archive *a)
 {
-	if (dg_append_filters(r, a) != 0 ||
-	    archive_read_support_format_zip(a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_support_format_gnutar(a) != ARCHIVE_OK ||
-	    archive_read_support_format_7zip(a) != ARCHIVE_OK ||
-	    archive_read_support_format_cpio(a) != ARCHIVE_OK)
+	if (dg_append_filters(r, a) != 0 || archive_read_support_format_zip(a) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_support_format_gnutar(a) != ARCHIVE_OK ||
+	    archive_read_support_format_7zip(a) != ARCHIVE_OK || archive_read_support_format_cpio(a) != ARCHIVE_OK)
 		return -1;
 	return 0;
 }
@@ -851,9 +838,9 @@ dg_archive_setup(const struct dg_archive_run *r, struct archive *a)
 static bool
 dg_plain_compressor(const char *mt)
 {
-	static const char *types[] = {"application/gzip", "application/x-gzip", "application/x-xz",
-	                              "application/zstd", "application/x-zstd", "application/x-bzip2",
-	                              "application/x-lzma", NULL};
+	static const char *types[] = {
+	    "application/gzip",   "application/x-gzip",  "application/x-xz",   "application/zstd",
+	    "application/x-zstd", "application/x-bzip2", "application/x-lzma", NULL};
 	size_t i, len;
 
 	if (mt == NULL)
@@ -866,11 +853,10 @@ dg_plain_compressor(const char *mt)
 }
 
 static int
-dg_archive_process(struct dg_ctx *ctx, const struct dg_host *host, void *state,
-                   struct dg_doc *doc)
+dg_archive_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
 	const struct dg_archive_state *st = state;
-	struct dg_archive_run r = { .ctx = ctx, .host = host, .st = st, .doc = doc };
+	struct dg_archive_run r = {.ctx = ctx, .host = host, .st = st, .doc = doc};
 	struct archive_entry *e;
 	const char *path, *fmt;
 	char num[32], *msg = NULL;
@@ -931,8 +917,7 @@ dg_archive_process(struct dg_ctx *ctx, const struct dg_host *host, void *state,
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
 			msg = dg_archive_errstr(r.a);
 			host->error(ctx,
-			            "reading the archive failed after %" PRId64 " entries (%" PRId64
-			            " extracted): %s",
+			            "reading the archive failed after %" PRId64 " entries (%" PRId64 " extracted): %s",
 			            r.seen, r.extracted, msg != NULL ? msg : "?");
 			goto out;
 		}
@@ -950,8 +935,8 @@ dg_archive_process(struct dg_ctx *ctx, const struct dg_host *host, void *state,
 			goto out;
 	}
 	if (r.child_failed > 0)
-		host->log(ctx, DG_LOG_INFO, "%" PRId64 " of %" PRId64
-		          " entries failed in their own pipeline", r.child_failed, r.extracted);
+		host->log(ctx, DG_LOG_INFO, "%" PRId64 " of %" PRId64 " entries failed in their own pipeline",
+		          r.child_failed, r.extracted);
 	status = r.refused > 0 ? DG_WARN : DG_OK;
 out:
 	if (opened) {
@@ -973,8 +958,7 @@ out:
 }
 
 static int
-dg_archive_bid(struct dg_ctx *ctx, const struct dg_host *host, void *state,
-               struct dg_doc *doc)
+dg_archive_bid(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
 	const char *mt = host->media_type(doc);
 	size_t len, i;
@@ -987,16 +971,14 @@ dg_archive_bid(struct dg_ctx *ctx, const struct dg_host *host, void *state,
 	while (len > 0 && (mt[len - 1] == ' ' || mt[len - 1] == '\t'))
 		len--;
 	for (i = 0; dg_archive_types[i] != NULL; i++) {
-		if (strlen(dg_archive_types[i]) == len &&
-		    strncasecmp(dg_archive_types[i], mt, len) == 0)
+		if (strlen(dg_archive_types[i]) == len && strncasecmp(dg_archive_types[i], mt, len) == 0)
 			return 80;
 	}
 	return 0;
 }
 
 static int
-dg_archive_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts,
-                void **state)
+dg_archive_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, void **state)
 {
 	struct dg_archive_state *st;
 	struct archive *a;
@@ -1013,8 +995,7 @@ dg_archive_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_
 	st->max_entry = host->opt_int(opts, "max-entry");
 	st->max_ratio = host->opt_int(opts, "max-ratio");
 	st->max_depth = host->opt_int(opts, "max-depth");
-	if (st->max_entries < 1 || st->max_total < 1 || st->max_entry < 1 ||
-	    st->max_ratio < 1 || st->max_depth < 1) {
+	if (st->max_entries < 1 || st->max_total < 1 || st->max_entry < 1 || st->max_ratio < 1 || st->max_depth < 1) {
 		host->error(ctx, "limits must be positive");
 		goto out;
 	}
@@ -1049,19 +1030,19 @@ dg_archive_fini(void *state)
 }
 
 static const struct dg_plugin archive_plugin = {
-	DG_PLUGIN_HEADER,
-	.name = "archive",
-	.version = "1.0.0",
-	.summary = "expand zip, tar, 7z and cpio archives into child documents",
-	.kind = DG_KIND_TRANSFORM,
-	.flags = DG_PLUGIN_SHARED,
-	.options = dg_archive_options,
-	.init = dg_archive_init,
-	.fini = dg_archive_fini,
-	.bid = dg_archive_bid,
-	.process = dg_archive_process,
-	.bid_locator = NULL,
-	.scan = NULL,
+    DG_PLUGIN_HEADER,
+    .name = "archive",
+    .version = "1.0.0",
+    .summary = "expand zip, tar, 7z and cpio archives into child documents",
+    .kind = DG_KIND_TRANSFORM,
+    .flags = DG_PLUGIN_SHARED,
+    .options = dg_archive_options,
+    .init = dg_archive_init,
+    .fini = dg_archive_fini,
+    .bid = dg_archive_bid,
+    .process = dg_archive_process,
+    .bid_locator = NULL,
+    .scan = NULL,
 };
 
 DG_PLUGIN_DEFINE(archive_plugin)

@@ -72,21 +72,16 @@ hello_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struc
 }
 
 static const struct dg_option hello_options[] = {
-	{"greeting", DG_OPT_STRING, "hello", "the greeting recorded in hello.greeting", 0, 0},
-	{NULL, 0, NULL, NULL, 0, 0},
+    {"greeting", DG_OPT_STRING, "hello", "the greeting recorded in hello.greeting", 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
 };
 
 static const struct dg_plugin hello_plugin = {
-	DG_PLUGIN_HEADER,
-	.name = "hello",
-	.version = "1.0",
-	.summary = "sample out-of-tree plugin: greets and counts text lines",
-	.kind = DG_KIND_TRANSFORM,
-	.flags = DG_PLUGIN_SHARED,
-	.options = hello_options,
-	.init = hello_init,
-	.fini = hello_fini,
-	.process = hello_process,
+    DG_PLUGIN_HEADER,          .name = "hello",
+    .version = "1.0",          .summary = "sample out-of-tree plugin: greets and counts text lines",
+    .kind = DG_KIND_TRANSFORM, .flags = DG_PLUGIN_SHARED,
+    .options = hello_options,  .init = hello_init,
+    .fini = hello_fini,        .process = hello_process,
 };
 
 DG_PLUGIN_DEFINE(hello_plugin)

@@ -33,25 +33,25 @@ process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_d
 }
 
 static const struct dg_option options[] = {
-	{"level", DG_OPT_INT, "3", "an integer option with a range", 1, 9},
-	{"label", DG_OPT_STRING, NULL, "a string option without a default", 0, 0},
-	{"limit", DG_OPT_SIZE, "1M", "a size", 0, 0},
-	{"strict", DG_OPT_BOOL, "false", "a boolean", 0, 0},
-	{NULL, 0, NULL, NULL, 0, 0},
+    {"level", DG_OPT_INT, "3", "an integer option with a range", 1, 9},
+    {"label", DG_OPT_STRING, NULL, "a string option without a default", 0, 0},
+    {"limit", DG_OPT_SIZE, "1M", "a size", 0, 0},
+    {"strict", DG_OPT_BOOL, "false", "a boolean", 0, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
 };
 
 static const struct dg_plugin plugin = {
-	.magic = ABI_MAGIC,
-	.abi_major = ABI_MAJOR,
-	.abi_minor = ABI_MINOR,
-	.struct_size = ABI_SIZE,
-	.name = ABI_NAME,
-	.version = "1.0",
-	.summary = "loader test plugin",
-	.kind = DG_KIND_TRANSFORM,
-	.flags = DG_PLUGIN_SHARED,
-	.options = options,
-	.process = process,
+    .magic = ABI_MAGIC,
+    .abi_major = ABI_MAJOR,
+    .abi_minor = ABI_MINOR,
+    .struct_size = ABI_SIZE,
+    .name = ABI_NAME,
+    .version = "1.0",
+    .summary = "loader test plugin",
+    .kind = DG_KIND_TRANSFORM,
+    .flags = DG_PLUGIN_SHARED,
+    .options = options,
+    .process = process,
 };
 
 DG_PLUGIN_DEFINE(plugin)

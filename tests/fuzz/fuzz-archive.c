@@ -17,10 +17,10 @@ static struct dg_engine *engine;
 static char input[256];
 
 static const char cfg_text[] =
-	"<?xml version=\"1.0\"?>\n<dangan xmlns=\"urn:dangan:config:1\">\n"
-	"<pipeline name=\"fuzz\"><stage id=\"unpack\" plugin=\"archive\">"
-	"<option name=\"max-total\">64M</option><option name=\"max-entries\">1000</option></stage>"
-	"<stage id=\"text\" plugin=\"text\"><match type=\"text/*\"/></stage></pipeline></dangan>\n";
+    "<?xml version=\"1.0\"?>\n<dangan xmlns=\"urn:dangan:config:1\">\n"
+    "<pipeline name=\"fuzz\"><stage id=\"unpack\" plugin=\"archive\">"
+    "<option name=\"max-total\">64M</option><option name=\"max-entries\">1000</option></stage>"
+    "<stage id=\"text\" plugin=\"text\"><match type=\"text/*\"/></stage></pipeline></dangan>\n";
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

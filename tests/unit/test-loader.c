@@ -53,7 +53,8 @@ main(void)
 	/* options: typed, ranged, defaulted */
 	o = dg_opts_new(m.desc);
 	ok(o != NULL, "option set created");
-	ok(dg_opts_set(o, "level", "12", &err) < 0 && strstr(err.msg, "range"), "out-of-range int refused: %s", err.msg);
+	ok(dg_opts_set(o, "level", "12", &err) < 0 && strstr(err.msg, "range"), "out-of-range int refused: %s",
+	   err.msg);
 	ok(dg_opts_set(o, "level", "abc", &err) < 0, "non-integer refused");
 	ok(dg_opts_set(o, "nosuch", "1", &err) < 0 && strstr(err.msg, "no option"), "unknown option refused");
 	ok(dg_opts_set(o, "limit", "64K", &err) == 0, "size with suffix accepted");
@@ -72,7 +73,8 @@ main(void)
 	ok(dg_registry_get(reg, "abi-good", &err) != NULL, "registry finds abi-good by name");
 	ok(dg_registry_get(reg, "../abi-good", &err) == NULL && strstr(err.msg, "invalid plugin name"),
 	   "a path as a plugin name is refused");
-	ok(dg_registry_get(reg, "nosuch", &err) == NULL && strstr(err.msg, "no plugin named"), "missing plugin reported");
+	ok(dg_registry_get(reg, "nosuch", &err) == NULL && strstr(err.msg, "no plugin named"),
+	   "missing plugin reported");
 	ok(dg_registry_get(reg, "abi-misnamed", &err) == NULL && strstr(err.msg, "calls itself"),
 	   "a module whose descriptor name differs from its file is refused: %s", err.msg);
 	ok(dg_registry_load_all(reg, NULL, NULL) == 4, "load_all reports the four bad modules");

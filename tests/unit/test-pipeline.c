@@ -98,22 +98,30 @@ main(void)
 	dg_config_free(cfg);
 	dg_free(def);
 
-	ok(load("a.xml", HEAD "  <pipeline name=\"p\">\n    <stage id=\"x\" plugin=\"text\" on-failure=\"explode\"/>\n"
-	                       "  </pipeline>\n</dangan>\n", NULL, &err) < 0 &&
+	ok(load("a.xml",
+	        HEAD "  <pipeline name=\"p\">\n    <stage id=\"x\" plugin=\"text\" on-failure=\"explode\"/>\n"
+	             "  </pipeline>\n</dangan>\n",
+	        NULL, &err) < 0 &&
 	       strstr(err.msg, "a.xml:4"),
 	   "schema error names file and line: %s", err.msg);
-	ok(load("b.xml", HEAD "<pipeline name=\"p\"><stage id=\"x\" plugin=\"../../tmp/evil\"/></pipeline></dangan>", NULL,
-	        &err) < 0,
+	ok(load("b.xml", HEAD "<pipeline name=\"p\"><stage id=\"x\" plugin=\"../../tmp/evil\"/></pipeline></dangan>",
+	        NULL, &err) < 0,
 	   "a plugin path in a config is refused by the schema");
-	ok(load("c.xml", HEAD "<pipeline name=\"p\">\n<stage id=\"x\" plugin=\"nosuch\"/></pipeline></dangan>", reg, &err) <
-	           0 && strstr(err.msg, "c.xml:4") && strstr(err.msg, "nosuch"),
+	ok(load("c.xml", HEAD "<pipeline name=\"p\">\n<stage id=\"x\" plugin=\"nosuch\"/></pipeline></dangan>", reg,
+	        &err) < 0 &&
+	       strstr(err.msg, "c.xml:4") && strstr(err.msg, "nosuch"),
 	   "unknown plugin named with its line: %s", err.msg);
-	ok(load("d.xml", HEAD "<pipeline name=\"p\">\n<stage id=\"x\" plugin=\"archive\">\n"
-	                      "<option name=\"max-ratio\">lots</option></stage></pipeline></dangan>", reg, &err) < 0 &&
+	ok(load("d.xml",
+	        HEAD "<pipeline name=\"p\">\n<stage id=\"x\" plugin=\"archive\">\n"
+	             "<option name=\"max-ratio\">lots</option></stage></pipeline></dangan>",
+	        reg, &err) < 0 &&
 	       strstr(err.msg, "d.xml:5") && strstr(err.msg, "max-ratio"),
 	   "bad option value named with its line: %s", err.msg);
-	ok(load("e.xml", HEAD "<pipeline name=\"p\"><stage id=\"x\" plugin=\"text\"/><stage id=\"x\" plugin=\"text\"/>"
-	                      "</pipeline></dangan>", NULL, &err) < 0 && strstr(err.msg, "twice"),
+	ok(load("e.xml",
+	        HEAD "<pipeline name=\"p\"><stage id=\"x\" plugin=\"text\"/><stage id=\"x\" plugin=\"text\"/>"
+	             "</pipeline></dangan>",
+	        NULL, &err) < 0 &&
+	       strstr(err.msg, "twice"),
 	   "duplicate stage id refused");
 
 	/* XXE: the secret must never be read */
@@ -121,19 +129,24 @@ main(void)
 	{
 		char *x = dg_asprintf("<?xml version=\"1.0\"?>\n<!DOCTYPE dangan [<!ENTITY s SYSTEM \"file://%s\">]>\n"
 		                      "<dangan xmlns=\"urn:dangan:config:1\"><pipeline name=\"p\"><description>&s;"
-		                      "</description></pipeline></dangan>", secret);
+		                      "</description></pipeline></dangan>",
+		                      secret);
 		ok(load("xxe.xml", x, NULL, &err) < 0 && strstr(err.msg, "DOCTYPE") && !strstr(err.msg, "TOP-SECRET"),
 		   "XXE config refused before reading anything: %s", err.msg);
 		dg_free(x);
 	}
-	ok(load("lol.xml", "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
-	                   "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
-	                   "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
-	                   "<dangan xmlns=\"urn:dangan:config:1\"><pipeline name=\"&lol3;\"/></dangan>", NULL, &err) < 0 &&
+	ok(load("lol.xml",
+	        "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+	        "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+	        "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
+	        "<dangan xmlns=\"urn:dangan:config:1\"><pipeline name=\"&lol3;\"/></dangan>",
+	        NULL, &err) < 0 &&
 	       strstr(err.msg, "DOCTYPE"),
 	   "billion laughs refused: %s", err.msg);
-	ok(load("net.xml", "<?xml version=\"1.0\"?>\n<!DOCTYPE dangan SYSTEM \"http://127.0.0.1:9/x.dtd\">\n"
-	                   "<dangan xmlns=\"urn:dangan:config:1\"/>", NULL, &err) < 0,
+	ok(load("net.xml",
+	        "<?xml version=\"1.0\"?>\n<!DOCTYPE dangan SYSTEM \"http://127.0.0.1:9/x.dtd\">\n"
+	        "<dangan xmlns=\"urn:dangan:config:1\"/>",
+	        NULL, &err) < 0,
 	   "external DTD over the network refused");
 
 	for (i = 0; data && i < sizeof(sets) / sizeof(sets[0]); i++) {

@@ -32,7 +32,8 @@ build(struct dg_record *r)
 	ev.duration_us = 42;
 	if (dg_record_part_set(r, "original", "text/plain", 12, HEX_A, NULL) < 0 ||
 	    dg_record_part_set(r, "text", "text/plain; charset=utf-8", 10, HEX_B, NULL) < 0 ||
-	    dg_record_meta_add(r, "户号", "3301234567") < 0 || dg_record_meta_add(r, "source.path", "/a/b & c.txt") < 0 ||
+	    dg_record_meta_add(r, "户号", "3301234567") < 0 ||
+	    dg_record_meta_add(r, "source.path", "/a/b & c.txt") < 0 ||
 	    dg_record_meta_add(r, "source.path", "/second/path") < 0 || dg_record_meta_add(r, "@scratch", "x") < 0 ||
 	    dg_record_rel_add(r, "contained-in", HEX_C, "dir/a.txt") < 0 || dg_record_event_add(r, &ev) < 0)
 		return -1;
