@@ -260,13 +260,36 @@ first_seen(struct dg_store *s, const struct dg_record *r)
 }
 
 int
+dg_catalog_index_record(struct dg_catalog *c, struct dg_store *s, const char *manifest_hex, const struct dg_record *r,
+                        int64_t first_us, struct dg_err *err)
+{
+	const struct dg_part *tp = dg_record_part(r, DG_ROLE_TEXT);
+	char *text = NULL, *tpath = NULL;
+	size_t tlen = 0;
+	int rc;
+
+	if (tp) {
+		tpath = dg_store_object_path(s, tp->hex);
+		if (!tpath || dg_read_file(tpath, TEXT_INDEX_LIMIT, &text, &tlen) < 0) {
+			/* a text part larger than the index limit is not indexed */
+			dg_free(text);
+			text = NULL;
+			tlen = 0;
+		}
+	}
+	rc = dg_catalog_put(c, manifest_hex, r, first_us, text, tlen);
+	if (rc < 0)
+		dg_err_set(err, DG_FAILED, "catalog: %s", sqlite3_errmsg(c->db));
+	dg_free(text);
+	dg_free(tpath);
+	return rc;
+}
+
+int
 dg_catalog_index_doc(struct dg_catalog *c, struct dg_store *s, const char *doc_hex, struct dg_err *err)
 {
 	struct dg_record r;
 	char m[65];
-	char *text = NULL, *tpath = NULL;
-	size_t tlen = 0;
-	const struct dg_part *tp;
 	int rc = -1, found;
 
 	dg_record_init(&r);
@@ -281,22 +304,8 @@ dg_catalog_index_doc(struct dg_catalog *c, struct dg_store *s, const char *doc_h
 	}
 	if (dg_store_read_manifest(s, m, &r, err) < 0)
 		goto out;
-	tp = dg_record_part(&r, DG_ROLE_TEXT);
-	if (tp) {
-		tpath = dg_store_object_path(s, tp->hex);
-		if (!tpath || dg_read_file(tpath, TEXT_INDEX_LIMIT, &text, &tlen) < 0) {
-			/* a text part larger than the index limit is indexed in part */
-			dg_free(text);
-			text = NULL;
-			tlen = 0;
-		}
-	}
-	rc = dg_catalog_put(c, m, &r, first_seen(s, &r), text, tlen);
-	if (rc < 0)
-		dg_err_set(err, DG_FAILED, "catalog: %s", sqlite3_errmsg(c->db));
+	rc = dg_catalog_index_record(c, s, m, &r, first_seen(s, &r), err);
 out:
-	dg_free(text);
-	dg_free(tpath);
 	dg_record_release(&r);
 	return rc;
 }

@@ -41,6 +41,10 @@ int dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct 
                    const char *text, size_t textlen);
 int dg_catalog_remove(struct dg_catalog *c, const char *doc_hex);
 int dg_catalog_clear(struct dg_catalog *c);
+/* Index a committed record (its text part is read from the store).
+ * The catalog keeps the earliest first_us it was given for a document. */
+int dg_catalog_index_record(struct dg_catalog *c, struct dg_store *s, const char *manifest_hex,
+                            const struct dg_record *r, int64_t first_us, struct dg_err *err);
 /* Index one document from the store (reads its manifest and text). */
 int dg_catalog_index_doc(struct dg_catalog *c, struct dg_store *s, const char *doc_hex, struct dg_err *err);
 /* Rebuild everything from the store; returns documents indexed or -1. */

@@ -1218,9 +1218,11 @@ batch_index(void *ctx)
 		struct dg_doc *d = b->docs[i];
 		if (d->failed || !b->manifest[i][0])
 			continue;
-		/* index what the ref now says (a later entry for the same
-		 * document in this batch wins, as it does in the store) */
-		if (dg_catalog_index_doc(e->cat, e->store, d->rec.doc_hex, &err) < 0) {
+		/* the last entry for a document in this batch is what its ref
+		 * says; index that one, from the record in memory */
+		if (batch_ref(b, b->n, d->rec.doc_hex) != (long)i)
+			continue;
+		if (dg_catalog_index_record(e->cat, e->store, b->manifest[i], &d->rec, d->rec.created_us, &err) < 0) {
 			log_msg(e, DG_LOG_ERROR, NULL, "%s", err.msg);
 			dg_catalog_rollback(e->cat);
 			return -1;
