@@ -51,7 +51,7 @@ extern "C" {
 
 #define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
 #define DG_ABI_MAJOR 1
-#define DG_ABI_MINOR 0
+#define DG_ABI_MINOR 1
 #define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -194,7 +194,25 @@ struct dg_host {
 	/* A fresh temporary directory for this call, removed by the engine
 	 * after the document is finished.  Returns its path. */
 	const char *(*temp_dir)(struct dg_ctx *ctx, struct dg_doc *doc);
+
+	/* ABI 1.1 ------------------------------------------------------ */
+	/* In-memory objects shared by the stages of one document (the
+	 * decoded pages of a scan, so that no stage decodes the original
+	 * again).  Keys start with '@' and are never stored.  Setting a key
+	 * again destroys the previous object; the engine destroys what is
+	 * left when the document is finished.  Plugins that share an object
+	 * agree on its type by the key's documented contract. */
+	int (*scratch_set)(struct dg_doc *doc, const char *key, void *obj, void (*destroy)(void *obj));
+	void *(*scratch_get)(struct dg_doc *doc, const char *key);
+	/* Add a derived part from a file (copied into the store while it is
+	 * hashed; the file itself is left alone). */
+	int (*part_add_file)(struct dg_ctx *ctx, struct dg_doc *doc, const char *role, const char *media_type,
+	                     const char *path);
 };
+
+/* Does this host provide member m?  (A plugin built against a newer
+ * header checks before calling what an older engine may lack.) */
+#define DG_HOST_HAS(host, m) ((host)->struct_size >= offsetof(struct dg_host, m) + sizeof((host)->m))
 
 struct dg_plugin {
 	uint32_t magic;       /* DG_PLUGIN_MAGIC */

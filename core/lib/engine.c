@@ -52,6 +52,13 @@ struct pending {
 	char hex[65];
 };
 
+struct scratch {
+	char *key;
+	void *obj;
+	void (*destroy)(void *obj);
+	struct scratch *next;
+};
+
 struct dg_doc {
 	struct dg_record rec;
 	struct dg_doc *parent;
@@ -70,6 +77,7 @@ struct dg_doc {
 	struct dg_doc *next; /* commit queue link */
 	int is_retry;
 	char retry_id[65];
+	struct scratch *scratch; /* in-memory objects shared by stages */
 };
 
 struct worker {
@@ -211,10 +219,24 @@ doc_drop_pending(struct dg_doc *d)
 }
 
 static void
+doc_drop_scratch(struct dg_doc *d)
+{
+	while (d->scratch) {
+		struct scratch *sc = d->scratch;
+		d->scratch = sc->next;
+		if (sc->destroy && sc->obj)
+			sc->destroy(sc->obj);
+		dg_free(sc->key);
+		dg_free(sc);
+	}
+}
+
+static void
 doc_free(struct dg_doc *d)
 {
 	if (!d)
 		return;
+	doc_drop_scratch(d);
 	doc_drop_pending(d);
 	dg_free(d->pend);
 	if (d->tempdir) {
@@ -617,6 +639,70 @@ h_temp_dir(struct dg_ctx *ctx, struct dg_doc *d)
 	return t;
 }
 
+static int
+h_scratch_set(struct dg_doc *d, const char *key, void *obj, void (*destroy)(void *obj))
+{
+	struct scratch **pp, *sc;
+
+	if (!key || key[0] != '@')
+		return -1;
+	for (pp = &d->scratch; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->key, key) == 0) {
+			sc = *pp;
+			if (sc->destroy && sc->obj && sc->obj != obj)
+				sc->destroy(sc->obj);
+			sc->obj = obj;
+			sc->destroy = destroy;
+			return 0;
+		}
+	}
+	sc = dg_calloc(1, sizeof(*sc));
+	if (!sc || !(sc->key = dg_strdup(key))) {
+		dg_free(sc);
+		return -1;
+	}
+	sc->obj = obj;
+	sc->destroy = destroy;
+	sc->next = d->scratch;
+	d->scratch = sc;
+	return 0;
+}
+
+static void *
+h_scratch_get(struct dg_doc *d, const char *key)
+{
+	struct scratch *sc;
+
+	for (sc = d->scratch; sc; sc = sc->next)
+		if (strcmp(sc->key, key) == 0)
+			return sc->obj;
+	return NULL;
+}
+
+static int
+h_part_add_file(struct dg_ctx *ctx, struct dg_doc *d, const char *role, const char *type, const char *path)
+{
+	char hex[65];
+	char *tmp = NULL;
+	int64_t size = 0;
+	int fd, rc;
+
+	if (!role_ok(role) || strcmp(role, DG_ROLE_ORIGINAL) == 0) {
+		dg_err_set(&ctx->err, DG_FAILED, "invalid part role '%s'", role ? role : "");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		dg_err_set(&ctx->err, DG_FAILED, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = dg_store_put_fd(ctx->e->store, fd, hex, &tmp, &size, &ctx->err);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	return doc_add_part(d, role, type, size, hex, tmp);
+}
+
 static int h_emit(struct dg_ctx *ctx, struct dg_doc *d);
 
 static const struct dg_host host = {
@@ -651,6 +737,9 @@ static const struct dg_host host = {
     .note = h_note,
     .depth = h_depth,
     .temp_dir = h_temp_dir,
+    .scratch_set = h_scratch_set,
+    .scratch_get = h_scratch_get,
+    .part_add_file = h_part_add_file,
 };
 
 const struct dg_host *
@@ -951,6 +1040,7 @@ done:
 		dg_free(d->tempdir);
 		d->tempdir = NULL;
 	}
+	doc_drop_scratch(d); /* decoded pages are not needed by the committer */
 	commit_enqueue(e, d);
 	return status;
 }

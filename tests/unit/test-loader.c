@@ -46,7 +46,12 @@ main(void)
 	is_str(m.desc ? m.desc->name : NULL, "abi-good", "descriptor read");
 
 	refused("abi-badmagic", "magic", NULL);
-	refused("abi-badmajor", "2.0", "1.0"); /* plugin 2.0 vs engine 1.0 */
+	{
+		char plugin_v[32], engine_v[32];
+		snprintf(plugin_v, sizeof(plugin_v), "ABI 2.%d", DG_ABI_MINOR);
+		snprintf(engine_v, sizeof(engine_v), "engine ABI %d.%d", DG_ABI_MAJOR, DG_ABI_MINOR);
+		refused("abi-badmajor", plugin_v, engine_v); /* both versions named */
+	}
 	refused("abi-newminor", "1.99", "newer");
 	refused("abi-small", "too small", NULL);
 
