@@ -1064,6 +1064,60 @@ cmd_quarantine(int argc, char **argv)
 	return EX_USAGE;
 }
 
+/* ---- review ---------------------------------------------------------------- */
+
+static int
+review_row(void *ctx, const struct dg_catalog_row *r)
+{
+	struct rowctx *rc = ctx;
+
+	if (g.json) {
+		dg_buf_adds(&rc->b, rc->n ? ",\n " : "[\n ");
+		dg_buf_addf(&rc->b, "{\"id\":\"sha256:%s\",\"source\":", r->id);
+		dg_buf_json_str(&rc->b, r->path ? r->path : r->name);
+		dg_buf_adds(&rc->b, ",\"reason\":");
+		dg_buf_json_str(&rc->b, r->snippet);
+		dg_buf_adds(&rc->b, "}");
+	} else {
+		dg_buf_addf(&rc->b, "%.12s  %s\n    %s\n", r->id, r->path ? r->path : (r->name ? r->name : ""),
+		            r->snippet ? r->snippet : "");
+	}
+	rc->n++;
+	return 0;
+}
+
+/* Documents a person should look at: stages set review.reason (low OCR
+ * confidence, uncertain classification). */
+static int
+cmd_review(int argc, char **argv)
+{
+	struct dg_store *s;
+	struct dg_catalog *c;
+	struct rowctx rc = {0};
+	int r, i;
+
+	if (argc < 2 || strcmp(argv[1], "ls") != 0)
+		die_usage("usage: dangan review ls [--json]");
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			g.json = 1;
+		else
+			die_usage("review ls: unknown argument '%s'", argv[i]);
+	}
+	if ((r = open_read(&s, &c)) != EX_OK)
+		return r;
+	dg_buf_init(&rc.b, 0);
+	r = dg_catalog_with_meta(c, "review.reason", review_row, &rc);
+	if (g.json)
+		dg_buf_adds(&rc.b, rc.n ? "\n]\n" : "[]\n");
+	else if (!rc.n)
+		dg_buf_adds(&rc.b, "nothing to review\n");
+	out_buf(&rc.b);
+	dg_buf_release(&rc.b);
+	close_read(s, c);
+	return r < 0 ? EX_STORE : EX_OK;
+}
+
 /* ---- plugins, config --------------------------------------------------- */
 
 struct plctx {
@@ -1218,6 +1272,7 @@ static const struct command commands[] = {
     {"show", cmd_show},       {"cat", cmd_cat},         {"search", cmd_search},
     {"verify", cmd_verify},   {"reindex", cmd_reindex}, {"quarantine", cmd_quarantine},
     {"plugins", cmd_plugins}, {"config", cmd_config},   {"stats", cmd_stats},
+    {"review", cmd_review},
 };
 
 int

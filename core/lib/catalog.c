@@ -568,6 +568,23 @@ out:
 }
 
 int
+dg_catalog_with_meta(struct dg_catalog *c, const char *key, dg_catalog_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* the snippet column carries the metadata values, joined */
+	if (prep(c, &st,
+	         "SELECT " ROW_COLS ", (SELECT group_concat(value, '; ') FROM meta m WHERE m.doc = d.id AND m.key = ?1)"
+	         " FROM docs d WHERE d.id IN (SELECT doc FROM meta WHERE key = ?1) ORDER BY d.created, d.id") < 0)
+		return -1;
+	bind_text(st, 1, key);
+	rc = run_rows(st, 1, cb, ctx);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 dg_catalog_stats(struct dg_catalog *c, int64_t *docs, int64_t *bytes)
 {
 	sqlite3_stmt *st = NULL;

@@ -57,6 +57,8 @@ int dg_catalog_list(struct dg_catalog *c, int64_t limit, dg_catalog_cb cb, void 
 /* Substring search (terms ANDed); raw = pass query as an FTS5 expression. */
 int dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limit, dg_catalog_cb cb, void *ctx,
                       struct dg_err *err);
+/* Documents that have a metadata key; row.snippet holds its values. */
+int dg_catalog_with_meta(struct dg_catalog *c, const char *key, dg_catalog_cb cb, void *ctx);
 int dg_catalog_stats(struct dg_catalog *c, int64_t *docs, int64_t *bytes);
 /* Each (doc hex, manifest hex) the catalog holds. */
 int dg_catalog_each(struct dg_catalog *c, int (*cb)(void *ctx, const char *doc, const char *manifest), void *ctx);

@@ -381,9 +381,20 @@ h_meta_get_n(struct dg_doc *d, const char *key, size_t i)
 }
 
 static int
+key_ok(const char *key)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)key; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
 meta_ok(const char *key, const char *value)
 {
-	return key && value && *key && strlen(key) <= 256 && strlen(value) <= (1u << 20) &&
+	return key && value && *key && strlen(key) <= 256 && key_ok(key) && strlen(value) <= (1u << 20) &&
 	       dg_utf8_valid(key, strlen(key)) && dg_utf8_valid(value, strlen(value));
 }
 

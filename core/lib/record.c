@@ -6,6 +6,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
+#include <openssl/evp.h>
 
 #include "record.h"
 #include "xmlsafe.h"
@@ -278,12 +279,63 @@ dg_record_copy_content(struct dg_record *dst, const struct dg_record *src)
 
 /* ---- manifest XML ---------------------------------------------------- */
 
+/* Characters XML 1.0 cannot carry at all (C0 controls other than tab,
+ * newline and carriage return; U+FFFE, U+FFFF).  Metadata may hold them
+ * (an archive entry's name can), so values are written so that they
+ * still parse and come back exactly. */
+static int
+xml_forbidden(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+			return 1;
+		if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
+			return 1;
+	}
+	return 0;
+}
+
+/* A copy with each forbidden character replaced by U+FFFD (for
+ * attributes, which are names and labels, never the record itself). */
+static char *
+xml_clean(const char *s)
+{
+	struct dg_buf b;
+	const unsigned char *p;
+
+	dg_buf_init(&b, 0);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') {
+			dg_buf_adds(&b, "\xef\xbf\xbd");
+		} else if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+			dg_buf_adds(&b, "\xef\xbf\xbd");
+			p += 2;
+		} else {
+			dg_buf_add(&b, p, 1);
+		}
+	}
+	if (b.oom || !b.data) {
+		dg_buf_release(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
 static int
 w_attr(xmlTextWriterPtr w, const char *name, const char *value)
 {
+	char *clean = NULL;
+	int rc;
+
 	if (!value)
 		return 0;
-	return xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value) < 0 ? -1 : 0;
+	if (xml_forbidden(value) && !(value = clean = xml_clean(value)))
+		return -1;
+	rc = xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value) < 0 ? -1 : 0;
+	dg_free(clean);
+	return rc;
 }
 
 static int
@@ -298,17 +350,75 @@ w_attr_i64(xmlTextWriterPtr w, const char *name, int64_t v)
 static int
 w_elem(xmlTextWriterPtr w, const char *name, const char *text)
 {
+	char *clean = NULL;
+	int rc;
+
 	if (!text)
 		return 0;
-	return xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text) < 0 ? -1 : 0;
+	if (xml_forbidden(text) && !(text = clean = xml_clean(text)))
+		return -1;
+	rc = xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text) < 0 ? -1 : 0;
+	dg_free(clean);
+	return rc;
 }
 
-/* Text that is not valid UTF-8 cannot go into XML: such values are
- * refused earlier (meta_set checks), so here it is an error. */
+/* Element content that must come back exactly (metadata values, event
+ * messages): written as is when XML can carry it, else as base64 with
+ * encoding="base64" (this must be called before any content). */
 static int
 w_text(xmlTextWriterPtr w, const char *text)
 {
-	return xmlTextWriterWriteString(w, BAD_CAST text) < 0 ? -1 : 0;
+	size_t len = strlen(text);
+	unsigned char *b64;
+	int rc;
+
+	if (!xml_forbidden(text))
+		return xmlTextWriterWriteString(w, BAD_CAST text) < 0 ? -1 : 0;
+	if (len > (1u << 28) || !(b64 = dg_malloc(4 * ((len + 2) / 3) + 1)))
+		return -1;
+	EVP_EncodeBlock(b64, (const unsigned char *)text, (int)len);
+	rc = (w_attr(w, "encoding", "base64") < 0 || xmlTextWriterWriteString(w, b64) < 0) ? -1 : 0;
+	dg_free(b64);
+	return rc;
+}
+
+/* The text of an element, decoded if it says encoding="base64"; NULL
+ * when it cannot be decoded.  Free with xmlFree. */
+static xmlChar *
+r_text(xmlNodePtr n)
+{
+	xmlChar *text = xmlNodeGetContent(n), *enc = xmlGetProp(n, BAD_CAST "encoding"), *out = NULL;
+	size_t len, i, j, pad = 0;
+	int got;
+
+	if (!enc || !text || strcmp((const char *)enc, "base64") != 0) {
+		xmlFree(enc);
+		return text;
+	}
+	xmlFree(enc);
+	len = strlen((const char *)text);
+	for (i = j = 0; i < len; i++) /* drop whitespace */
+		if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t')
+			text[j++] = text[i];
+	text[j] = '\0';
+	len = j;
+	if (len % 4 != 0 || len > (size_t)INT32_MAX || !(out = xmlMalloc(len / 4 * 3 + 1)))
+		goto fail;
+	got = EVP_DecodeBlock(out, text, (int)len);
+	if (got < 0)
+		goto fail;
+	while (pad < 2 && len > pad && text[len - 1 - pad] == '=')
+		pad++;
+	got -= (int)pad;
+	out[got] = '\0';
+	if (strlen((const char *)out) != (size_t)got) /* an embedded NUL: not a C string */
+		goto fail;
+	xmlFree(text);
+	return out;
+fail:
+	xmlFree(text);
+	xmlFree(out);
+	return NULL;
 }
 
 static void
@@ -452,7 +562,7 @@ parse_child(xmlNodePtr n, struct dg_record *r, struct dg_err *err)
 			goto oom;
 	} else if (strcmp(name, "meta") == 0) {
 		const char *key = attr(n, "key", &h[0]);
-		text = xmlNodeGetContent(n);
+		text = r_text(n);
 		if (!key || !text) {
 			dg_err_set(err, DG_FAILED, "manifest: malformed <meta>");
 			goto out;
@@ -478,7 +588,7 @@ parse_child(xmlNodePtr n, struct dg_record *r, struct dg_err *err)
 		ev.outcome = (char *)attr(n, "outcome", &h[4]);
 		ev.at_us = parse_i64_or(attr(n, "at-us", &h[5]), 0);
 		ev.duration_us = parse_i64_or(attr(n, "duration-us", &h[6]), 0);
-		text = xmlNodeGetContent(n);
+		text = r_text(n);
 		ev.message = text && *text ? (char *)text : NULL;
 		if (dg_record_event_add(r, &ev) < 0)
 			goto oom;

@@ -35,7 +35,9 @@ build(struct dg_record *r)
 	    dg_record_meta_add(r, "户号", "3301234567") < 0 ||
 	    dg_record_meta_add(r, "source.path", "/a/b & c.txt") < 0 ||
 	    dg_record_meta_add(r, "source.path", "/second/path") < 0 || dg_record_meta_add(r, "@scratch", "x") < 0 ||
-	    dg_record_rel_add(r, "contained-in", HEX_C, "dir/a.txt") < 0 || dg_record_event_add(r, &ev) < 0)
+	    dg_record_meta_add(r, "archive.path", "evil\001name\x1b[31m\xef\xbf\xbe.txt") < 0 ||
+	    dg_record_rel_add(r, "contained-in", HEX_C, "dir/a.txt") < 0 ||
+	    dg_record_rel_add(r, "contains", HEX_B, "bad\002label") < 0 || dg_record_event_add(r, &ev) < 0)
 		return -1;
 	return 0;
 }
@@ -67,6 +69,10 @@ main(void)
 	is_str(back.events[0].message, "charset GB18030 <&> \"quoted\"", "event message");
 	is_int(back.events[0].at_us, 1700000000123456LL, "event time to the microsecond");
 	is_str(back.rels[0].label, "dir/a.txt", "relation label");
+	is_str(dg_record_meta(&back, "archive.path"), "evil\001name\x1b[31m\xef\xbf\xbe.txt",
+	       "a value with characters XML cannot carry comes back exactly");
+	ok(strstr(b.data, "encoding=\"base64\"") != NULL, "... written as base64");
+	is_str(back.rels[1].label, "bad\xef\xbf\xbdlabel", "a label with a control character parses (replaced)");
 	dg_record_release(&back);
 
 	{
