@@ -8,6 +8,22 @@
  * module).  Later stages may change pages[i].prepared (owning it) and
  * the per-page fields documented as theirs; they never free pix.
  * All three plugins link leptonica; PIX is leptonica's image.
+ *
+ * What scan guarantees (plugins/scan/scan.c):
+ *  - page[0..n) holds the decoded pages only, in page order: pages left
+ *    out by the stage's `pages` option, and the pages of a PDF that was
+ *    not rendered because every page has a text layer (skip_ocr set),
+ *    are absent; n may be 0.  The object is set for every document the
+ *    stage accepted, even then.
+ *  - pix is 1 bpp (1 = black), 8 bpp gray or 32 bpp RGB, never with a
+ *    colormap or alpha; its resolution (pixGetXRes) is xres/yres.
+ *  - xres/yres: for an image file, the resolution it records (0 when it
+ *    records none, e.g. PNM or JPEG without a density); for a PDF page,
+ *    the resolution it was rendered at (the scanned image's own,
+ *    clamped to 150..600, or 300 on a page without one), never 0.
+ *  - dg_pages_free destroys pix and prepared: whoever sets prepared
+ *    hands it to the set (destroying the one it replaces); a
+ *    pixClone() of pix, or pix itself, is fine too.
  */
 #ifndef DG_SCAN_PAGES_H
 #define DG_SCAN_PAGES_H
@@ -17,17 +33,17 @@
 #define DG_PAGES_KEY "@scan.pages"
 
 struct dg_page {
-	int number;         /* 1-based page number in the document */
-	PIX *pix;           /* as decoded (owned by the pages object) */
-	int xres, yres;     /* resolution from the file, dpi (0 = unknown) */
-	int blank;          /* scan: detected as blank (kept, never dropped) */
+	int number;     /* 1-based page number in the document */
+	PIX *pix;       /* as decoded (owned by the pages object) */
+	int xres, yres; /* resolution from the file, dpi (0 = unknown) */
+	int blank;      /* scan: detected as blank (kept, never dropped) */
 	/* prep: */
-	PIX *prepared;      /* the image OCR should read; NULL = pix */
-	int rotated;        /* degrees turned clockwise by orientation (0/90/180/270) */
-	float skew;         /* degrees of skew corrected */
-	int ocr_dpi;        /* resolution of prepared (after scaling) */
+	PIX *prepared; /* the image OCR should read; NULL = pix */
+	int rotated;   /* degrees turned clockwise by orientation (0/90/180/270) */
+	float skew;    /* degrees of skew corrected */
+	int ocr_dpi;   /* resolution of prepared (after scaling) */
 	/* ocr: */
-	float confidence;   /* mean word confidence 0..100, -1 = not run */
+	float confidence; /* mean word confidence 0..100, -1 = not run */
 };
 
 struct dg_pages {

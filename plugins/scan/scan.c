@@ -1,0 +1,2510 @@
+/*
+ * plugins/scan/scan.c -- paper-scan ingestion: decode every page of a
+ * scanned document once, check it the way DA/T 31-2017 (纸质档案数字化
+ * 规范) asks, record what was found, and hand the decoded pages to the
+ * prep and ocr stages as a struct dg_pages scratch object (pages.h).
+ *
+ * Raster formats (TIFF, PNG, JPEG, JPEG 2000, PNM) are decoded in
+ * process with leptonica, after the dimensions of every page have been
+ * read from its header and checked against max-pixels, so that a
+ * decompression bomb is refused without being decoded.
+ *
+ * PDF is opened, read and rendered with poppler-glib and cairo in a
+ * child process (fork, no exec) that sends the text and the rendered
+ * pages back through a pipe.  Poppler is not thread-safe, it decodes an
+ * embedded image at its full size whatever size it is drawn at (an
+ * inline image in a compressed content stream cannot be checked
+ * beforehand), and a malformed PDF that crashes it must not take the
+ * engine down: in the child it is alone, limited in memory (RLIMIT_AS,
+ * except under AddressSanitizer) and time (the timeout option), and the
+ * parent trusts nothing it sends.  Image XObjects, whose dictionaries
+ * are never compressed, are checked against max-pixels in the parent
+ * before the child starts; an inline image too large for the child's
+ * memory limit is not drawn by poppler (the page comes out blank and is
+ * reported as such).
+ *
+ * The instance state holds only the option values and is not modified
+ * after init(); every process() call keeps its state on its stack, so
+ * the plugin is DG_PLUGIN_SHARED.  Leptonica's messages are caught by a
+ * handler (set once) into a thread-local buffer and used as reasons.
+ */
+#include <config.h>
+#include <dangan/plugin.h>
+
+#include "pages.h"
+
+#include <cairo.h>
+#include <poppler.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SCAN_VERSION "1.0.0"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SCAN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCAN_ASAN 1
+#endif
+#endif
+
+/* Page checks (on a copy reduced to about 100 dpi by keeping the
+ * darkest pixel of each block, 5 % margins cut). */
+#define SCAN_CHECK_DPI 100        /* resolution the checks look at */
+#define SCAN_DARK_MEAN 60.0       /* mean gray below this: too dark */
+#define SCAN_INK_MAX 128          /* ink is darker than this ... */
+#define SCAN_INK_DELTA 80         /* ... and than the paper by this much */
+#define SCAN_FAINT_DELTA 30       /* faint marks: darker than the paper by this */
+#define SCAN_BLANK_INK 0.0002     /* ink fraction below which a page is blank */
+#define SCAN_LIGHT_FAINT 0.005    /* inkless page with this much faint: too light */
+#define SCAN_COLOUR_CHROMA 60     /* max-min of r,g,b above this: a coloured pixel */
+#define SCAN_COLOUR_FRACTION 2e-4 /* fraction of coloured pixels for colour mode */
+#define SCAN_BITONAL_PURE 0.99    /* marks that are pure black, for a bitonal render */
+
+/* PDF */
+#define SCAN_PDF_DPI_DEFAULT 300 /* a page without a scanned image */
+#define SCAN_PDF_DPI_MIN 150
+#define SCAN_PDF_DPI_MAX 600
+#define SCAN_PDF_ASPECT 0.03                 /* image and area aspects agree within 3 % */
+#define SCAN_PDF_WINDOW ((size_t)65536)      /* bytes searched back for a stream's "obj" */
+#define SCAN_PDF_TOKENS 512                  /* top-level tokens of a stream dictionary */
+#define SCAN_PDF_IMAGES_MAX 100000           /* image sizes remembered for the dpi guess */
+#define SCAN_CAIRO_MAX 32767                 /* cairo's largest image surface side */
+#define SCAN_TEXT_PAGE_MAX (16u << 20)       /* text bytes taken from one PDF page */
+#define SCAN_TEXT_MAX ((size_t)64 << 20)     /* text bytes taken from one PDF */
+#define SCAN_MSG_MAX 1024                    /* an error message from the child */
+#define SCAN_CHILD_BASE ((int64_t)256 << 20) /* child address space besides pages */
+
+#define SCAN_RANGES_MAX 256
+#define SCAN_LEPT_MSG 256
+
+static const struct dg_option scan_options[] = {
+    {.name = "max-pixels",
+     .type = DG_OPT_SIZE,
+     .default_value = "100M",
+     .help = "most pixels (width x height) of one page, read from the headers before anything is decoded",
+     .min = 1,
+     .max = INT64_MAX},
+    {.name = "max-pages",
+     .type = DG_OPT_INT,
+     .default_value = "2000",
+     .help = "most pages of one document",
+     .min = 1,
+     .max = 1000000},
+    {.name = "max-memory",
+     .type = DG_OPT_SIZE,
+     .default_value = "4G",
+     .help = "most bytes of decoded page images held for one document",
+     .min = 1,
+     .max = INT64_MAX},
+    {.name = "min-dpi",
+     .type = DG_OPT_INT,
+     .default_value = "200",
+     .help = "pages scanned below this resolution are reported as low-resolution (DA/T 31-2017)",
+     .min = 1,
+     .max = 100000},
+    {.name = "ocr",
+     .type = DG_OPT_STRING,
+     .default_value = "auto",
+     .help = "auto: OCR unless every page of a PDF has text; skip: never; force, redo: always"},
+    {.name = "pages",
+     .type = DG_OPT_STRING,
+     .default_value = "",
+     .help = "pages to decode, e.g. 1-3,7,10- (empty: all); the others are recorded as skipped"},
+    {.name = "timeout",
+     .type = DG_OPT_INT,
+     .default_value = "120",
+     .help = "seconds the PDF renderer may spend on one page",
+     .min = 1,
+     .max = 86400},
+    {.name = NULL},
+};
+
+/* Media types this plugin bids on (parameters stripped). */
+static const char *const scan_types[] = {
+    "image/tiff",
+    "image/png",
+    "image/jpeg",
+    "image/jp2",
+    "image/jpx",
+    "image/x-portable-bitmap",
+    "image/x-portable-graymap",
+    "image/x-portable-greymap",
+    "image/x-portable-pixmap",
+    "image/x-portable-anymap",
+    "application/pdf",
+    NULL,
+};
+
+enum scan_ocr { SCAN_OCR_AUTO, SCAN_OCR_SKIP, SCAN_OCR_FORCE, SCAN_OCR_REDO };
+
+struct scan_range {
+	int64_t lo, hi;
+};
+
+/* Instance state: read-only after init(). */
+struct scan_state {
+	int64_t max_pixels, max_pages, max_memory, min_dpi, timeout;
+	char max_pixels_text[32], max_memory_text[32];
+	enum scan_ocr ocr;
+	size_t nranges; /* 0: all pages */
+	struct scan_range ranges[SCAN_RANGES_MAX];
+};
+
+/* Problems found on a page. */
+enum {
+	SCAN_P_LOWRES = 1u << 0,
+	SCAN_P_NORES = 1u << 1,
+	SCAN_P_BLANK = 1u << 2,
+	SCAN_P_DARK = 1u << 3,
+	SCAN_P_LIGHT = 1u << 4,
+};
+static const char *const scan_problem_names[] = {"low-resolution", "unknown-resolution", "blank", "too-dark",
+                                                 "too-light"};
+#define SCAN_NPROBLEMS (sizeof(scan_problem_names) / sizeof(scan_problem_names[0]))
+
+/* What is recorded of one decoded page. */
+struct scan_info {
+	int number;
+	int w, h;
+	int xres, yres;  /* resolution of the scan (0 = unknown) */
+	int res_applies; /* the resolution checks apply (not a PDF page without an image) */
+	const char *colour;
+	char compression[24];
+	unsigned problems;
+	double mean; /* mean gray, 0..255 */
+};
+
+/* One process() call. */
+struct scan_run {
+	struct dg_ctx *ctx;
+	const struct dg_host *host;
+	const struct scan_state *st;
+	struct dg_doc *doc;
+	const unsigned char *data; /* the original, mapped */
+	size_t size;
+	const char *kind;       /* "TIFF", "PNG", "PDF", ... for messages */
+	int total;              /* pages in the document */
+	struct dg_pages *pages; /* decoded pages */
+	struct scan_info *info; /* one per decoded page */
+	int cap;
+	int64_t mem; /* bytes of decoded pages */
+	int is_pdf;
+	int text_pages; /* PDF pages with text */
+	int rendered;   /* PDF: pages were rendered */
+	char *text;     /* PDF text layer */
+	size_t text_len, text_cap;
+	int text_cut;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+
+static int64_t
+scan_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Printable ASCII copy of a message from a library (controls and
+ * non-ASCII bytes become '?', a trailing newline is dropped). */
+static void
+scan_clean(char *dst, size_t cap, const char *src)
+{
+	size_t i, o = 0;
+
+	if (cap == 0)
+		return;
+	for (i = 0; src[i] != '\0' && o + 1 < cap; i++) {
+		unsigned char c = (unsigned char)src[i];
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		dst[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	while (o > 0 && dst[o - 1] == ' ')
+		o--;
+	dst[o] = '\0';
+}
+
+/* Leptonica reports through lept_stderr(); the first error after a
+ * reset is kept (the root cause, not "pix not read" from the caller). */
+static _Thread_local char scan_lept_msg[SCAN_LEPT_MSG];
+static pthread_once_t scan_once = PTHREAD_ONCE_INIT;
+
+static void
+scan_lept_handler(const char *msg)
+{
+	if (msg == NULL || scan_lept_msg[0] != '\0' || strncmp(msg, "Error", 5) != 0)
+		return;
+	scan_clean(scan_lept_msg, sizeof(scan_lept_msg), msg);
+}
+
+static void
+scan_once_init(void)
+{
+	leptSetStderrHandler(scan_lept_handler);
+}
+
+static void
+scan_lept_reset(void)
+{
+	scan_lept_msg[0] = '\0';
+}
+
+static const char *
+scan_lept_why(void)
+{
+	return scan_lept_msg[0] != '\0' ? scan_lept_msg : "leptonica gave no detail";
+}
+
+/* Is page n (1-based) selected by the pages option? */
+static bool
+scan_selected(const struct scan_state *st, int64_t n)
+{
+	size_t i;
+
+	if (st->nranges == 0)
+		return true;
+	for (i = 0; i < st->nranges; i++)
+		if (n >= st->ranges[i].lo && n <= st->ranges[i].hi)
+			return true;
+	return false;
+}
+
+/* Parse "1-3,7,10-" into ranges; -1 with a message if malformed. */
+static int
+scan_parse_pages(const char *s, struct scan_state *st, char *why, size_t cap)
+{
+	const char *p = s;
+	char *end;
+	long long lo, hi;
+
+	st->nranges = 0;
+	if (s == NULL)
+		return 0;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			goto bad;
+		errno = 0;
+		lo = strtoll(p, &end, 10);
+		if (errno != 0 || lo < 1)
+			goto bad;
+		p = end;
+		hi = lo;
+		while (*p == ' ')
+			p++;
+		if (*p == '-') {
+			p++;
+			while (*p == ' ')
+				p++;
+			if (*p >= '0' && *p <= '9') {
+				errno = 0;
+				hi = strtoll(p, &end, 10);
+				if (errno != 0 || hi < lo)
+					goto bad;
+				p = end;
+			} else {
+				hi = INT64_MAX;
+			}
+		}
+		if (st->nranges == SCAN_RANGES_MAX) {
+			snprintf(why, cap, "option pages: more than %d ranges", SCAN_RANGES_MAX);
+			return -1;
+		}
+		st->ranges[st->nranges].lo = lo;
+		st->ranges[st->nranges].hi = hi;
+		st->nranges++;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (*p != ',')
+			goto bad;
+		p++;
+	}
+bad:
+	snprintf(why, cap, "option pages: '%.64s' is not a list of pages like 1-3,7,10-", s);
+	return -1;
+}
+
+/* Growing text buffer (PDF text layer). */
+static int
+scan_text_add(struct scan_run *r, const char *s, size_t n)
+{
+	char *p;
+	size_t cap;
+
+	if (r->text_len + n > SCAN_TEXT_MAX) {
+		r->text_cut = 1;
+		n = SCAN_TEXT_MAX - r->text_len;
+	}
+	if (r->text_len + n + 1 > r->text_cap) {
+		cap = r->text_cap ? r->text_cap : 4096;
+		while (cap < r->text_len + n + 1)
+			cap *= 2;
+		p = realloc(r->text, cap);
+		if (p == NULL)
+			return -1;
+		r->text = p;
+		r->text_cap = cap;
+	}
+	memcpy(r->text + r->text_len, s, n);
+	r->text_len += n;
+	r->text[r->text_len] = '\0';
+	return 0;
+}
+
+/* Make s valid UTF-8 in place: every byte that does not start a
+ * well-formed sequence becomes '?'. */
+static void
+scan_utf8_fix(char *s, size_t n)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t i = 0, k, len;
+	uint32_t c, min;
+
+	while (i < n) {
+		c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			c &= 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			c &= 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			c &= 0x07;
+			min = 0x10000;
+		} else {
+			p[i++] = '?';
+			continue;
+		}
+		for (k = 1; k < len; k++) {
+			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
+				break;
+			c = (c << 6) | (p[i + k] & 0x3f);
+		}
+		if (k < len || c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+			p[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
+/* Does UTF-8 text have anything but white space? */
+static bool
+scan_has_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+			continue;
+		if (p[0] == 0xc2 && p[1] == 0xa0) { /* no-break space */
+			p++;
+			continue;
+		}
+		if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) { /* ideographic space */
+			p += 2;
+			continue;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* The decoded page set                                                 */
+
+static void
+dg_pages_free(void *obj)
+{
+	struct dg_pages *p = obj;
+	int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		/* prepared may be pix itself, or a pixClone() of it (the same
+		 * pointer, one more reference) */
+		if (p->page[i].prepared != NULL &&
+		    (p->page[i].prepared != p->page[i].pix || pixGetRefcount(p->page[i].prepared) > 1))
+			pixDestroy(&p->page[i].prepared);
+		pixDestroy(&p->page[i].pix);
+	}
+	free(p->page);
+	free(p);
+}
+
+static int
+scan_reserve(struct scan_run *r, int n)
+{
+	struct dg_page *pg;
+	struct scan_info *in;
+
+	if (n <= r->cap)
+		return 0;
+	pg = realloc(r->pages->page, (size_t)n * sizeof(*pg));
+	if (pg == NULL)
+		return -1;
+	r->pages->page = pg;
+	in = realloc(r->info, (size_t)n * sizeof(*in));
+	if (in == NULL)
+		return -1;
+	r->info = in;
+	r->cap = n;
+	return 0;
+}
+
+/* Number of pages of a document of total pages the option selects. */
+static int
+scan_count_selected(const struct scan_state *st, int total)
+{
+	int i, n = 0;
+
+	for (i = 1; i <= total; i++)
+		n += scan_selected(st, i);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Limits                                                               */
+
+/* Check a page's dimensions before it is decoded. */
+static int
+scan_check_dims(struct scan_run *r, int number, int64_t w, int64_t h)
+{
+	if (w <= 0 || h <= 0) {
+		r->host->error(r->ctx, "page %d: zero-size image (%" PRId64 "x%" PRId64 ")", number, w, h);
+		return -1;
+	}
+	if (w > INT32_MAX / 2 || h > INT32_MAX / 2 || w * h > r->st->max_pixels) {
+		r->host->error(r->ctx,
+		               "page %d: %" PRId64 "x%" PRId64 " pixels exceeds max-pixels (%s): decompression bomb?",
+		               number, w, h, r->st->max_pixels_text);
+		return -1;
+	}
+	return 0;
+}
+
+/* Check that bytes more of decoded pages fit in max-memory. */
+static int
+scan_check_mem(struct scan_run *r, int number, int64_t bytes)
+{
+	if (bytes < 0 || r->mem + bytes > r->st->max_memory) {
+		r->host->error(r->ctx,
+		               "page %d: the decoded pages would need more than max-memory (%s) (%" PRId64
+		               " bytes so far, %" PRId64 " more)",
+		               number, r->st->max_memory_text, r->mem, bytes);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bytes of a normalised page of w x h with bps bits per sample and
+ * spp samples per pixel (an estimate made before decoding). */
+static int64_t
+scan_estimate(int64_t w, int64_t h, int bps, int spp, int cmap)
+{
+	int64_t bits;
+
+	if (spp >= 2 || (cmap && bps > 1))
+		bits = 32;
+	else if (bps <= 1)
+		bits = 1;
+	else
+		bits = 8;
+	return (w * bits + 31) / 32 * 4 * h;
+}
+
+/* ------------------------------------------------------------------ */
+/* Page checks                                                          */
+
+/* Mean gray and blank/too-dark/too-light on a page. */
+static int
+scan_check_page(PIX *pix, int dpi, unsigned *problems, double *mean_out)
+{
+	PIX *p8 = NULL, *small = NULL, *inner = NULL;
+	BOX *box = NULL;
+	NUMA *na = NULL;
+	l_float32 *hist;
+	double total = 0, sum = 0, half, acc, mean, ink = 0, faint = 0;
+	int eff = dpi > 0 ? dpi : 300, w, h, i, n, f, bg = 255, ink_max, faint_max, rc = -1;
+
+	p8 = pixConvertTo8(pix, 0);
+	if (p8 == NULL)
+		goto out;
+	/* keep the darkest pixel of each block: a thin stroke survives the
+	 * reduction (averaging would wash it out), a speck of dust stays a
+	 * single pixel */
+	f = (eff + SCAN_CHECK_DPI / 2) / SCAN_CHECK_DPI;
+	if (f > 1 && pixGetWidth(p8) / f >= 8 && pixGetHeight(p8) / f >= 8)
+		small = pixScaleGrayMinMax(p8, f, f, L_CHOOSE_MIN);
+	if (small == NULL)
+		small = pixClone(p8);
+	if (small == NULL)
+		goto out;
+	w = pixGetWidth(small);
+	h = pixGetHeight(small);
+	if (w >= 40 && h >= 40) {
+		box = boxCreate(w / 20, h / 20, w - 2 * (w / 20), h - 2 * (h / 20));
+		if (box != NULL)
+			inner = pixClipRectangle(small, box, NULL);
+	}
+	if (inner == NULL)
+		inner = pixClone(small);
+	if (inner == NULL)
+		goto out;
+	na = pixGetGrayHistogram(inner, 1);
+	if (na == NULL)
+		goto out;
+	hist = numaGetFArray(na, L_NOCOPY);
+	n = numaGetCount(na);
+	if (hist == NULL || n != 256)
+		goto out;
+	for (i = 0; i < 256; i++) {
+		total += hist[i];
+		sum += (double)i * hist[i];
+	}
+	if (total <= 0)
+		goto out;
+	mean = sum / total;
+	*mean_out = mean;
+	/* the paper: the median */
+	half = total / 2;
+	for (acc = 0, i = 0; i < 256; i++) {
+		acc += hist[i];
+		if (acc >= half) {
+			bg = i;
+			break;
+		}
+	}
+	if (mean < SCAN_DARK_MEAN) {
+		*problems |= SCAN_P_DARK;
+		rc = 0;
+		goto out;
+	}
+	ink_max = bg - SCAN_INK_DELTA < SCAN_INK_MAX ? bg - SCAN_INK_DELTA : SCAN_INK_MAX;
+	faint_max = bg - SCAN_FAINT_DELTA;
+	for (i = 0; i < 256; i++) {
+		if (i < ink_max)
+			ink += hist[i];
+		if (i < faint_max)
+			faint += hist[i];
+	}
+	if (ink / total < SCAN_BLANK_INK) {
+		if (faint / total >= SCAN_LIGHT_FAINT)
+			*problems |= SCAN_P_LIGHT;
+		else
+			*problems |= SCAN_P_BLANK;
+	}
+	rc = 0;
+out:
+	numaDestroy(&na);
+	boxDestroy(&box);
+	pixDestroy(&inner);
+	pixDestroy(&small);
+	pixDestroy(&p8);
+	return rc;
+}
+
+/*
+ * Bring a decoded image to 1 bpp, 8 bpp gray or 32 bpp RGB, without
+ * colormap or alpha (what prep and ocr expect).  The colour mode of the
+ * file is set from what it stores.  Consumes pix; NULL on failure.
+ */
+static PIX *
+scan_normalise(PIX *pix, const char **colour)
+{
+	PIXCMAP *cmap = pixGetColormap(pix);
+	PIX *out = NULL;
+	l_int32 has = 0, bw = 0;
+	int d = pixGetDepth(pix);
+
+	if (cmap != NULL) {
+		pixcmapHasColor(cmap, &has);
+		pixcmapIsBlackAndWhite(cmap, &bw);
+		if (has) {
+			*colour = "colour";
+			out = pixRemoveColormap(pix, REMOVE_CMAP_TO_FULL_COLOR);
+		} else if (bw && d == 1) {
+			*colour = "bitonal";
+			out = pixRemoveColormap(pix, REMOVE_CMAP_TO_BINARY);
+		} else {
+			*colour = "gray";
+			out = pixRemoveColormap(pix, REMOVE_CMAP_TO_GRAYSCALE);
+		}
+	} else if (d == 1) {
+		*colour = "bitonal";
+		out = pixClone(pix);
+	} else if (d == 2 || d == 4) {
+		*colour = "gray";
+		out = pixConvertTo8(pix, 0);
+	} else if (d == 8) {
+		*colour = "gray";
+		out = pixClone(pix);
+	} else if (d == 16) {
+		*colour = "gray";
+		out = pixConvert16To8(pix, L_MS_BYTE);
+	} else if (d == 24) {
+		*colour = "colour";
+		out = pixConvert24To32(pix);
+	} else if (d == 32) {
+		*colour = "colour";
+		if (pixGetSpp(pix) == 4) {
+			out = pixAlphaBlendUniform(pix, 0xffffff00);
+			if (out != NULL)
+				pixSetSpp(out, 3);
+		} else {
+			out = pixClone(pix);
+		}
+	}
+	if (out != NULL && out != pix)
+		pixCopyResolution(out, pix);
+	pixDestroy(&pix);
+	return out;
+}
+
+/*
+ * Record a decoded, normalised page: checks, then into the page set.
+ * Consumes pix.  in->number, resolution, colour and compression are set
+ * by the caller; pix_res is the resolution of pix itself.
+ */
+static int
+scan_add(struct scan_run *r, struct scan_info *in, PIX *pix, int pix_res)
+{
+	struct dg_page *pg;
+	int64_t bytes;
+
+	bytes = (int64_t)pixGetWpl(pix) * 4 * pixGetHeight(pix);
+	if (scan_check_mem(r, in->number, bytes) != 0) {
+		pixDestroy(&pix);
+		return -1;
+	}
+	if (scan_reserve(r, r->pages->n + 1) != 0) {
+		r->host->error(r->ctx, "out of memory");
+		pixDestroy(&pix);
+		return -1;
+	}
+	r->mem += bytes;
+	in->w = pixGetWidth(pix);
+	in->h = pixGetHeight(pix);
+	if (in->res_applies) {
+		if (in->xres <= 0 || in->yres <= 0)
+			in->problems |= SCAN_P_NORES;
+		else if (in->xres < r->st->min_dpi || in->yres < r->st->min_dpi)
+			in->problems |= SCAN_P_LOWRES;
+	}
+	in->mean = -1;
+	if (scan_check_page(pix, pix_res, &in->problems, &in->mean) != 0)
+		r->host->log(r->ctx, DG_LOG_WARN, "page %d: the page checks could not run", in->number);
+	pg = &r->pages->page[r->pages->n];
+	memset(pg, 0, sizeof(*pg));
+	pg->number = in->number;
+	pg->pix = pix;
+	pg->xres = pixGetXRes(pix);
+	pg->yres = pixGetYRes(pix);
+	pg->blank = (in->problems & SCAN_P_BLANK) != 0;
+	pg->prepared = NULL;
+	pg->confidence = -1;
+	r->info[r->pages->n] = *in;
+	r->pages->n++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Raster images (leptonica)                                            */
+
+static const char *
+scan_format_name(l_int32 format)
+{
+	switch (format) {
+	case IFF_PNG: return "png";
+	case IFF_JFIF_JPEG: return "jpeg";
+	case IFF_JP2: return "jp2";
+	case IFF_PNM: return "pnm";
+	case IFF_BMP: return "bmp";
+	case IFF_GIF: return "gif";
+	case IFF_WEBP: return "webp";
+	case IFF_TIFF: return "tiff";
+	case IFF_TIFF_PACKBITS: return "tiff-packbits";
+	case IFF_TIFF_RLE: return "tiff-rle";
+	case IFF_TIFF_G3: return "tiff-g3";
+	case IFF_TIFF_G4: return "tiff-g4";
+	case IFF_TIFF_LZW: return "tiff-lzw";
+	case IFF_TIFF_ZIP: return "tiff-zip";
+	case IFF_TIFF_JPEG: return "tiff-jpeg";
+	default: return "other";
+	}
+}
+
+static uint64_t
+scan_rd(const unsigned char *p, int n, bool le)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[le ? i : n - 1 - i] << (8 * i);
+	return v;
+}
+
+/* One directory (page) of a TIFF, as read by scan_tiff_walk(). */
+struct tiff_dir {
+	uint64_t off;  /* where it is: for pixReadMemFromMultipageTiff() */
+	int64_t w, h;  /* the largest ImageWidth/ImageLength it gives */
+	int bps, spp;  /* BitsPerSample (first), SamplesPerPixel */
+	int palette;   /* PhotometricInterpretation is palette */
+	unsigned comp; /* Compression */
+	int bad;       /* a required field is missing or unreadable */
+};
+
+/* Bytes of one value of a TIFF field type (0: not an integer type). */
+static int
+tiff_type_size(unsigned type)
+{
+	switch (type) {
+	case 1:
+	case 6: return 1; /* BYTE, SBYTE */
+	case 3:
+	case 8: return 2; /* SHORT, SSHORT */
+	case 4:
+	case 9:
+	case 13: return 4; /* LONG, SLONG, IFD */
+	case 16:
+	case 17:
+	case 18: return 8; /* LONG8, SLONG8, IFD8 */
+	default: return 0;
+	}
+}
+
+/* The first value of an integer field at entry e, or -1. */
+static int64_t
+tiff_value(const unsigned char *p, size_t n, uint64_t e, bool le, bool big)
+{
+	unsigned type = (unsigned)scan_rd(p + e + 2, 2, le);
+	uint64_t count = scan_rd(p + e + 4, big ? 8 : 4, le), at = e + (big ? 12 : 8), v;
+	int size = tiff_type_size(type);
+
+	if (size == 0 || count == 0)
+		return -1;
+	if (count > (uint64_t)(big ? 8 : 4) / (uint64_t)size) { /* not inline: at an offset */
+		at = scan_rd(p + at, big ? 8 : 4, le);
+		if (at > n || n - at < (uint64_t)size)
+			return -1;
+	}
+	v = scan_rd(p + at, size, le);
+	if ((type == 6 || type == 8 || type == 9 || type == 17) && (v >> (8 * size - 1)) != 0)
+		return -1; /* negative */
+	return v > (uint64_t)INT64_MAX ? -1 : (int64_t)v;
+}
+
+/*
+ * Walk the main directory chain of a TIFF without decoding anything,
+ * at most max directories (then *more is set), stopping at a loop or a
+ * directory outside the file.  Dimensions are taken conservatively (the
+ * largest of repeated fields) since they decide what may be decoded.
+ * Classic TIFF and BigTIFF.  Returns the number of directories, -1 if
+ * the header is not TIFF's.  *dirs is malloc'd.
+ */
+static int
+scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs, int *more)
+{
+	struct tiff_dir *d = NULL, *nd;
+	uint64_t off, count, i, e, esize, csize, osize, *seen = NULL, hcap, hk;
+	int64_t v;
+	unsigned tag;
+	bool le, big;
+	int nd_count = 0, cap = 0;
+
+	*dirs = NULL;
+	*more = 0;
+	if (n < 16 || !((p[0] == 'I' && p[1] == 'I') || (p[0] == 'M' && p[1] == 'M')))
+		return -1;
+	le = p[0] == 'I';
+	switch (scan_rd(p + 2, 2, le)) {
+	case 42:
+		big = false;
+		off = scan_rd(p + 4, 4, le);
+		break;
+	case 43:
+		big = true;
+		off = scan_rd(p + 8, 8, le);
+		break;
+	default: return -1;
+	}
+	csize = big ? 8 : 2;
+	esize = big ? 20 : 12;
+	osize = big ? 8 : 4;
+	/* the offsets seen, for loops: an open-addressing set */
+	hcap = 64;
+	while (hcap < (uint64_t)max * 2 + 2)
+		hcap *= 2;
+	seen = calloc(hcap, sizeof(*seen));
+	if (seen == NULL)
+		return -1;
+	while (off != 0) {
+		if (off < 8 || off > n || n - off < csize)
+			break;
+		for (hk = (off * 0x9e3779b97f4a7c15ull) & (hcap - 1); seen[hk] != 0 && seen[hk] != off;
+		     hk = (hk + 1) & (hcap - 1))
+			;
+		if (seen[hk] == off)
+			break; /* a loop */
+		if (nd_count == max) {
+			*more = 1;
+			break;
+		}
+		seen[hk] = off;
+		count = scan_rd(p + off, (int)csize, le);
+		if (count > (n - off - csize) / esize || n - off - csize - count * esize < osize)
+			break;
+		if (nd_count == cap) {
+			cap = cap ? cap * 2 : 16;
+			nd = realloc(d, (size_t)cap * sizeof(*d));
+			if (nd == NULL) {
+				free(d);
+				free(seen);
+				return -1;
+			}
+			d = nd;
+		}
+		memset(&d[nd_count], 0, sizeof(d[nd_count]));
+		d[nd_count].off = off;
+		d[nd_count].w = d[nd_count].h = -1;
+		d[nd_count].bps = 1;
+		d[nd_count].spp = 1;
+		d[nd_count].comp = 1;
+		for (i = 0; i < count; i++) {
+			e = off + csize + i * esize;
+			tag = (unsigned)scan_rd(p + e, 2, le);
+			if (tag != 256 && tag != 257 && tag != 258 && tag != 259 && tag != 262 && tag != 277)
+				continue;
+			v = tiff_value(p, n, e, le, big);
+			if (tag == 256 || tag == 257) {
+				int64_t *dim = tag == 256 ? &d[nd_count].w : &d[nd_count].h;
+				if (v < 0)
+					d[nd_count].bad = 1;
+				else if (v > *dim)
+					*dim = v;
+			} else if (v >= 0 && v <= 0xffff) {
+				if (tag == 258)
+					d[nd_count].bps = (int)v;
+				else if (tag == 259)
+					d[nd_count].comp = (unsigned)v;
+				else if (tag == 262)
+					d[nd_count].palette = v == 3;
+				else
+					d[nd_count].spp = (int)v;
+			}
+		}
+		if (d[nd_count].w < 0 || d[nd_count].h < 0)
+			d[nd_count].bad = 1;
+		nd_count++;
+		off = scan_rd(p + off + csize + count * esize, (int)osize, le);
+	}
+	free(seen);
+	*dirs = d;
+	return nd_count;
+}
+
+static void
+scan_tiff_comp_name(unsigned comp, char *buf, size_t cap)
+{
+	const char *s;
+
+	switch (comp) {
+	case 1: s = "tiff-none"; break;
+	case 2: s = "tiff-rle"; break;
+	case 3: s = "tiff-g3"; break;
+	case 4: s = "tiff-g4"; break;
+	case 5: s = "tiff-lzw"; break;
+	case 6: s = "tiff-ojpeg"; break;
+	case 7: s = "tiff-jpeg"; break;
+	case 8:
+	case 32946: s = "tiff-zip"; break;
+	case 32773: s = "tiff-packbits"; break;
+	case 34661: s = "tiff-jbig"; break;
+	case 34712: s = "tiff-jp2000"; break;
+	case 34925: s = "tiff-lzma"; break;
+	case 50000: s = "tiff-zstd"; break;
+	case 50001: s = "tiff-webp"; break;
+	default: snprintf(buf, cap, "tiff-%u", comp); return;
+	}
+	snprintf(buf, cap, "%s", s);
+}
+
+/* Decode one image (not TIFF) whose header was checked. */
+static PIX *
+scan_decode_one(struct scan_run *r, l_int32 format)
+{
+	l_int32 nwarn = 0;
+	PIX *pix;
+
+	if (format == IFF_JFIF_JPEG) {
+		pix = pixReadMemJpeg(r->data, r->size, 0, 1, &nwarn, 0);
+		if (pix != NULL && nwarn > 0) {
+			pixDestroy(&pix);
+			r->host->error(r->ctx, "page 1: corrupt or truncated JPEG data (%d libjpeg warnings)",
+			               (int)nwarn);
+			return NULL;
+		}
+	} else {
+		pix = pixReadMem(r->data, r->size);
+	}
+	if (pix == NULL)
+		r->host->error(r->ctx, "page 1: cannot decode the %s image: %s", scan_format_name(format),
+		               scan_lept_why());
+	return pix;
+}
+
+static int
+scan_tiff(struct scan_run *r)
+{
+	const struct scan_state *st = r->st;
+	struct scan_info in;
+	struct tiff_dir *dirs = NULL;
+	size_t off;
+	PIX *pix;
+	int i, count, more, want, rc = -1;
+
+	r->kind = "tiff";
+	/* one more than max-pages, to tell "too many" from "just enough" */
+	count = scan_tiff_walk(r->data, r->size, st->max_pages >= INT_MAX / 4 ? INT_MAX / 4 : (int)st->max_pages + 1,
+	                       &dirs, &more);
+	if (count < 1) {
+		r->host->error(r->ctx, "not a readable TIFF: %s", count < 0 ? "bad header" : "no image directory");
+		goto out;
+	}
+	r->total = count;
+	if (count > st->max_pages) {
+		r->host->error(r->ctx, "%d%s pages exceeds max-pages (%" PRId64 ")", count, more ? " or more" : "",
+		               st->max_pages);
+		goto out;
+	}
+	want = scan_count_selected(st, count);
+	if (scan_reserve(r, want) != 0) {
+		r->host->error(r->ctx, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		const struct tiff_dir *d = &dirs[i];
+		if (!scan_selected(st, i + 1))
+			continue;
+		if (d->bad) {
+			r->host->error(r->ctx, "page %d: the TIFF directory has no readable ImageWidth/ImageLength",
+			               i + 1);
+			goto out;
+		}
+		if (scan_check_dims(r, i + 1, d->w, d->h) != 0 ||
+		    scan_check_mem(r, i + 1, scan_estimate(d->w, d->h, d->bps, d->spp, d->palette)) != 0)
+			goto out;
+		memset(&in, 0, sizeof(in));
+		in.number = i + 1;
+		scan_tiff_comp_name(d->comp, in.compression, sizeof(in.compression));
+		scan_lept_reset();
+		off = (size_t)d->off;
+		pix = pixReadMemFromMultipageTiff(r->data, r->size, &off);
+		if (pix == NULL) {
+			r->host->error(r->ctx, "page %d: cannot decode the TIFF image (%s): %s", i + 1, in.compression,
+			               scan_lept_why());
+			goto out;
+		}
+		/* the walk took the largest of repeated fields, libtiff the
+		 * first: smaller is fine, larger would mean the check missed */
+		if (pixGetWidth(pix) > d->w || pixGetHeight(pix) > d->h) {
+			r->host->error(r->ctx, "page %d: decoded %dx%d, the directory said %" PRId64 "x%" PRId64, i + 1,
+			               (int)pixGetWidth(pix), (int)pixGetHeight(pix), d->w, d->h);
+			pixDestroy(&pix);
+			goto out;
+		}
+		in.xres = pixGetXRes(pix);
+		in.yres = pixGetYRes(pix);
+		in.res_applies = 1;
+		pix = scan_normalise(pix, &in.colour);
+		if (pix == NULL) {
+			r->host->error(r->ctx, "page %d: cannot convert the image: %s", i + 1, scan_lept_why());
+			goto out;
+		}
+		if (scan_add(r, &in, pix, in.xres) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(dirs);
+	return rc;
+}
+
+static int
+scan_raster(struct scan_run *r)
+{
+	struct scan_info in;
+	l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
+	PIX *pix;
+
+	scan_lept_reset();
+	if (r->size >= 4 && ((r->data[0] == 'I' && r->data[1] == 'I') || (r->data[0] == 'M' && r->data[1] == 'M')))
+		return scan_tiff(r);
+	if (pixReadHeaderMem(r->data, r->size, &format, &w, &h, &bps, &spp, &cmap) != 0) {
+		r->host->error(r->ctx, "not a readable image: %s", scan_lept_why());
+		return -1;
+	}
+	if (L_FORMAT_IS_TIFF(format))
+		return scan_tiff(r);
+	r->kind = scan_format_name(format);
+	r->total = 1;
+	if (!scan_selected(r->st, 1))
+		return 0;
+	if (scan_check_dims(r, 1, w, h) != 0 || scan_check_mem(r, 1, scan_estimate(w, h, bps, spp, cmap)) != 0)
+		return -1;
+	scan_lept_reset();
+	pix = scan_decode_one(r, format);
+	if (pix == NULL)
+		return -1;
+	if (pixGetWidth(pix) != w || pixGetHeight(pix) != h) {
+		r->host->error(r->ctx, "page 1: decoded %dx%d, the header said %dx%d", (int)pixGetWidth(pix),
+		               (int)pixGetHeight(pix), (int)w, (int)h);
+		pixDestroy(&pix);
+		return -1;
+	}
+	memset(&in, 0, sizeof(in));
+	in.number = 1;
+	in.xres = pixGetXRes(pix);
+	in.yres = pixGetYRes(pix);
+	in.res_applies = 1;
+	snprintf(in.compression, sizeof(in.compression), "%s", scan_format_name(format));
+	pix = scan_normalise(pix, &in.colour);
+	if (pix == NULL) {
+		r->host->error(r->ctx, "page 1: cannot convert the image: %s", scan_lept_why());
+		return -1;
+	}
+	return scan_add(r, &in, pix, in.xres);
+}
+
+/* ------------------------------------------------------------------ */
+/* PDF: image XObjects, read from the raw bytes                         */
+
+struct pdf_img {
+	int64_t w, h;
+};
+
+struct pdf_imgs {
+	struct pdf_img *v;
+	size_t n, cap;
+	size_t unknown; /* images whose size is not a direct number */
+};
+
+enum pdf_tok { PT_NAME, PT_NUM, PT_KEY, PT_NESTED };
+
+struct pdf_token {
+	enum pdf_tok type;
+	char text[32];
+};
+
+static bool
+pdf_ws(unsigned char c)
+{
+	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
+}
+
+static bool
+pdf_delim(unsigned char c)
+{
+	return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' ||
+	       c == '/' || c == '%';
+}
+
+static int
+pdf_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Tokenise the dictionary in p[0..n) (from after "obj" to "stream") and
+ * keep its top-level tokens.  Returns the number kept.
+ */
+static size_t
+pdf_dict_tokens(const unsigned char *p, size_t n, struct pdf_token *tok, size_t max)
+{
+	size_t i = 0, nt = 0, k;
+	int depth = 0, adepth = 0, sdepth, hi, lo;
+	struct pdf_token t;
+
+	while (i < n) {
+		unsigned char c = p[i];
+		if (pdf_ws(c)) {
+			i++;
+			continue;
+		}
+		if (c == '%') {
+			while (i < n && p[i] != '\n' && p[i] != '\r')
+				i++;
+			continue;
+		}
+		if (c == '(') {
+			for (sdepth = 0; i < n; i++) {
+				if (p[i] == '\\') {
+					i++;
+					continue;
+				}
+				if (p[i] == '(')
+					sdepth++;
+				else if (p[i] == ')' && --sdepth == 0)
+					break;
+			}
+			i++;
+			continue;
+		}
+		if (c == '<' && i + 1 < n && p[i + 1] == '<') {
+			if (depth == 1 && adepth == 0 && nt < max) {
+				tok[nt].type = PT_NESTED;
+				tok[nt++].text[0] = '\0';
+			}
+			depth++;
+			i += 2;
+			continue;
+		}
+		if (c == '>' && i + 1 < n && p[i + 1] == '>') {
+			depth--;
+			i += 2;
+			continue;
+		}
+		if (c == '<') {
+			while (i < n && p[i] != '>')
+				i++;
+			i++;
+			continue;
+		}
+		if (c == '[' || c == ']') {
+			if (c == '[' && depth == 1 && adepth == 0 && nt < max) {
+				tok[nt].type = PT_NESTED;
+				tok[nt++].text[0] = '\0';
+			}
+			adepth += c == '[' ? 1 : (adepth > 0 ? -1 : 0);
+			i++;
+			continue;
+		}
+		if (c == '/') {
+			i++;
+			k = 0;
+			while (i < n && !pdf_ws(p[i]) && !pdf_delim(p[i])) {
+				c = p[i++];
+				if (c == '#' && i + 1 < n && (hi = pdf_hex(p[i])) >= 0 &&
+				    (lo = pdf_hex(p[i + 1])) >= 0) {
+					c = (unsigned char)(hi * 16 + lo);
+					i += 2;
+				}
+				if (k + 1 < sizeof(t.text))
+					t.text[k++] = (char)c;
+			}
+			t.text[k] = '\0';
+			t.type = PT_NAME;
+		} else {
+			k = 0;
+			while (i < n && !pdf_ws(p[i]) && !pdf_delim(p[i])) {
+				if (k + 1 < sizeof(t.text))
+					t.text[k++] = (char)p[i];
+				i++;
+			}
+			if (k == 0) { /* a stray delimiter */
+				i++;
+				continue;
+			}
+			t.text[k] = '\0';
+			t.type = (t.text[0] >= '0' && t.text[0] <= '9') || t.text[0] == '-' || t.text[0] == '+' ||
+			                 t.text[0] == '.'
+			             ? PT_NUM
+			             : PT_KEY;
+		}
+		if (depth == 1 && adepth == 0 && nt < max)
+			tok[nt++] = t;
+	}
+	return nt;
+}
+
+/* A non-negative number token (a real is cut to its integer part, as
+ * poppler does), or -1. */
+static int64_t
+pdf_int(const struct pdf_token *t)
+{
+	char *end;
+	double v;
+
+	if (t->type != PT_NUM)
+		return -1;
+	errno = 0;
+	v = strtod(t->text, &end);
+	if (errno != 0 || *end != '\0' || !(v >= 0) || v > 1e15)
+		return -1;
+	return (int64_t)v;
+}
+
+/*
+ * Every stream dictionary with /Subtype /Image, or with /Width and
+ * /Height, in the raw bytes.  Stream objects are never inside object
+ * streams, so each one's dictionary is in the file as written.
+ * Returns -1 (error set) if one exceeds max-pixels.
+ */
+static int
+pdf_find_images(struct scan_run *r, struct pdf_imgs *out)
+{
+	static const char kw[] = "stream";
+	const unsigned char *p = r->data, *s, *o;
+	size_t n = r->size, pos = 0, floor = 0, start, i, nt;
+	struct pdf_token *tok;
+	int64_t w, h, v;
+	bool image, known;
+	void *np;
+
+	tok = malloc(SCAN_PDF_TOKENS * sizeof(*tok));
+	if (tok == NULL) {
+		r->host->error(r->ctx, "out of memory");
+		return -1;
+	}
+	while (pos < n && (s = memmem(p + pos, n - pos, kw, sizeof(kw) - 1)) != NULL) {
+		size_t at = (size_t)(s - p);
+		pos = at + sizeof(kw) - 1;
+		if (at >= 3 && memcmp(s - 3, "end", 3) == 0)
+			continue;
+		if (at > 0 && !pdf_ws(s[-1]) && s[-1] != '>')
+			continue;
+		/* the object's start: the last "obj" before it, within reach */
+		start = at > SCAN_PDF_WINDOW ? at - SCAN_PDF_WINDOW : 0;
+		if (start < floor)
+			start = floor;
+		o = NULL;
+		for (i = at; i >= start + 3; i--) {
+			if (memcmp(p + i - 3, "obj", 3) == 0 && (i - 3 < 3 || memcmp(p + i - 6, "end", 3) != 0)) {
+				o = p + i;
+				break;
+			}
+		}
+		if (o == NULL)
+			o = p + start;
+		nt = pdf_dict_tokens(o, (size_t)(s - o), tok, SCAN_PDF_TOKENS);
+		floor = at;
+		image = false;
+		known = true;
+		w = h = -1;
+		for (i = 0; i + 1 < nt; i++) {
+			if (tok[i].type != PT_NAME)
+				continue;
+			if (strcmp(tok[i].text, "Subtype") == 0 && tok[i + 1].type == PT_NAME &&
+			    strcmp(tok[i + 1].text, "Image") == 0)
+				image = true;
+			if (strcmp(tok[i].text, "Width") == 0 || strcmp(tok[i].text, "Height") == 0) {
+				v = pdf_int(&tok[i + 1]);
+				if (i + 3 < nt && tok[i + 2].type == PT_NUM && tok[i + 3].type == PT_KEY &&
+				    strcmp(tok[i + 3].text, "R") == 0)
+					v = -1; /* indirect */
+				if (v < 0)
+					known = false;
+				if (tok[i].text[0] == 'W')
+					w = v;
+				else
+					h = v;
+				i++;
+			}
+		}
+		if (!image && (w < 0 || h < 0))
+			continue;
+		if (!known || w < 0 || h < 0) {
+			out->unknown++;
+			continue;
+		}
+		if (w > INT32_MAX / 2 || h > INT32_MAX / 2 || w * h > r->st->max_pixels) {
+			r->host->error(r->ctx,
+			               "PDF image %" PRId64 "x%" PRId64
+			               " pixels exceeds max-pixels (%s): decompression bomb? (not decoded)",
+			               w, h, r->st->max_pixels_text);
+			free(tok);
+			return -1;
+		}
+		if (w == 0 || h == 0 || out->n == SCAN_PDF_IMAGES_MAX)
+			continue;
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 64;
+			np = realloc(out->v, cap * sizeof(*out->v));
+			if (np == NULL) {
+				r->host->error(r->ctx, "out of memory");
+				free(tok);
+				return -1;
+			}
+			out->v = np;
+			out->cap = cap;
+		}
+		out->v[out->n].w = w;
+		out->v[out->n].h = h;
+		out->n++;
+	}
+	free(tok);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* PDF: the child process                                               */
+
+enum { PM_ERROR = 1, PM_DOC, PM_PAGE, PM_RENDER, PM_IMAGE, PM_DONE };
+enum { PE_ENCRYPTED = 1, PE_INVALID, PE_OTHER };
+
+struct pdf_msg {
+	uint32_t type;
+	int32_t page; /* 0-based */
+	int64_t v[6];
+	uint64_t len; /* payload bytes that follow */
+};
+
+struct pdf_job {
+	const struct scan_state *st;
+	const struct pdf_imgs *imgs;
+	const unsigned char *data;
+	size_t size;
+	int fd; /* write end */
+};
+
+static void
+pdf_write(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t k;
+
+	while (len > 0) {
+		k = write(fd, p, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			_exit(3);
+		p += k;
+		len -= (size_t)k;
+	}
+}
+
+/* A message header announcing len payload bytes. */
+static void
+pdf_send_head(int fd, uint32_t type, int page, const int64_t *v, int nv, uint64_t len)
+{
+	struct pdf_msg m;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.page = page;
+	for (i = 0; i < nv && i < 6; i++)
+		m.v[i] = v[i];
+	m.len = len;
+	pdf_write(fd, &m, sizeof(m));
+}
+
+static void
+pdf_send(int fd, uint32_t type, int page, const int64_t *v, int nv, const void *payload, size_t len)
+{
+	pdf_send_head(fd, type, page, v, nv, len);
+	if (len > 0)
+		pdf_write(fd, payload, len);
+}
+
+static void pdf_fail(int fd, int kind, const char *fmt, ...) DG_PRINTF(3, 4) __attribute__((noreturn));
+static void
+pdf_fail(int fd, int kind, const char *fmt, ...)
+{
+	char msg[SCAN_MSG_MAX];
+	int64_t v = kind;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pdf_send(fd, PM_ERROR, -1, &v, 1, msg, strlen(msg));
+	_exit(0);
+}
+
+/* Does an image of w x h fit the area aw x ah (points), straight or
+ * turned?  Sets its resolution. */
+static bool
+pdf_fits(const struct pdf_img *im, double aw, double ah, double *xres, double *yres)
+{
+	double a = aw / ah, b = (double)im->w / (double)im->h;
+
+	if (fabs(b - a) / a <= SCAN_PDF_ASPECT) {
+		*xres = (double)im->w * 72.0 / aw;
+		*yres = (double)im->h * 72.0 / ah;
+		return true;
+	}
+	b = (double)im->h / (double)im->w;
+	if (fabs(b - a) / a <= SCAN_PDF_ASPECT) {
+		*xres = (double)im->h * 72.0 / aw;
+		*yres = (double)im->w * 72.0 / ah;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The resolution of the scan on a page: the largest image drawn on it
+ * (poppler's image mapping gives where, not how many pixels) matched
+ * with an image XObject of the same shape (the i-th when there is one
+ * per page, else the largest).  0 when there is none.
+ */
+static void
+pdf_native_dpi(PopplerPage *page, int index, int npages, const struct pdf_imgs *imgs, double *xres, double *yres)
+{
+	GList *map, *l;
+	double aw = 0, ah = 0, best = 0, x, y;
+	size_t i;
+
+	*xres = *yres = 0;
+	map = poppler_page_get_image_mapping(page);
+	for (l = map; l != NULL; l = l->next) {
+		PopplerImageMapping *m = l->data;
+		double w = fabs(m->area.x2 - m->area.x1), h = fabs(m->area.y2 - m->area.y1);
+		if (w * h > aw * ah) {
+			aw = w;
+			ah = h;
+		}
+	}
+	poppler_page_free_image_mapping(map);
+	if (aw < 1 || ah < 1 || !isfinite(aw) || !isfinite(ah))
+		return;
+	if (imgs->n == (size_t)npages && pdf_fits(&imgs->v[index], aw, ah, xres, yres))
+		return;
+	for (i = 0; i < imgs->n; i++) {
+		if ((double)imgs->v[i].w * (double)imgs->v[i].h > best && pdf_fits(&imgs->v[i], aw, ah, &x, &y)) {
+			best = (double)imgs->v[i].w * (double)imgs->v[i].h;
+			*xres = x;
+			*yres = y;
+		}
+	}
+}
+
+/* Render one page and send it as 1, 8 or 32 bpp leptonica rows. */
+static void
+pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
+{
+	const struct scan_state *st = job->st;
+	double pw = 0, ph = 0, nx, ny;
+	int64_t v[6], total = 0, colour = 0, nonwhite = 0, black = 0;
+	int dpi, W, H, x, y, d, wpl, stride;
+	cairo_surface_t *s;
+	cairo_t *cr;
+	unsigned char *data;
+	l_uint32 *row;
+
+	poppler_page_get_size(page, &pw, &ph);
+	if (!isfinite(pw) || !isfinite(ph) || pw <= 0 || ph <= 0 || pw > 1e6 || ph > 1e6)
+		pdf_fail(job->fd, PE_OTHER, "page %d: zero-size or invalid page (%gx%g points)", i + 1, pw, ph);
+	pdf_native_dpi(page, i, npages, job->imgs, &nx, &ny);
+	dpi = SCAN_PDF_DPI_DEFAULT;
+	if (nx > 0 && ny > 0) {
+		double m = nx > ny ? nx : ny;
+		dpi = m < SCAN_PDF_DPI_MIN   ? SCAN_PDF_DPI_MIN
+		      : m > SCAN_PDF_DPI_MAX ? SCAN_PDF_DPI_MAX
+		                             : (int)lround(m);
+	}
+	if (pw * dpi / 72.0 > (double)INT32_MAX / 4 || ph * dpi / 72.0 > (double)INT32_MAX / 4)
+		pdf_fail(job->fd, PE_OTHER,
+		         "page %d: %.0fx%.0f pixels at %d dpi exceeds max-pixels (%s): decompression bomb?", i + 1,
+		         pw * dpi / 72.0, ph * dpi / 72.0, dpi, st->max_pixels_text);
+	W = (int)ceil(pw * dpi / 72.0 - 0.01);
+	H = (int)ceil(ph * dpi / 72.0 - 0.01);
+	if (W < 1 || H < 1)
+		pdf_fail(job->fd, PE_OTHER, "page %d: zero-size page (%gx%g points)", i + 1, pw, ph);
+	if ((int64_t)W * H > st->max_pixels || W > SCAN_CAIRO_MAX || H > SCAN_CAIRO_MAX)
+		pdf_fail(job->fd, PE_OTHER,
+		         "page %d: %dx%d pixels at %d dpi exceeds max-pixels (%s): decompression bomb?", i + 1, W, H,
+		         dpi, st->max_pixels_text);
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
+		pdf_fail(job->fd, PE_OTHER, "page %d: cannot make a %dx%d image: %s", i + 1, W, H,
+		         cairo_status_to_string(cairo_surface_status(s)));
+	cr = cairo_create(s);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_scale(cr, (double)W / pw, (double)H / ph);
+	poppler_page_render(page, cr);
+	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+		pdf_fail(job->fd, PE_OTHER, "page %d: rendering failed: %s", i + 1,
+		         cairo_status_to_string(cairo_status(cr)));
+	cairo_destroy(cr);
+	cairo_surface_flush(s);
+	data = cairo_image_surface_get_data(s);
+	stride = cairo_image_surface_get_stride(s);
+	/* colour, bitonal or gray, from every other pixel of every other row */
+	for (y = 0; y < H; y += 2) {
+		const uint32_t *px = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
+		for (x = 0; x < W; x += 2) {
+			int rr = (int)((px[x] >> 16) & 0xff), gg = (int)((px[x] >> 8) & 0xff), bb = (int)(px[x] & 0xff);
+			int mx = rr > gg ? (rr > bb ? rr : bb) : (gg > bb ? gg : bb);
+			int mn = rr < gg ? (rr < bb ? rr : bb) : (gg < bb ? gg : bb);
+			int gray = (rr * 77 + gg * 150 + bb * 29 + 128) >> 8;
+			total++;
+			colour += mx - mn > SCAN_COLOUR_CHROMA;
+			nonwhite += gray < 255;
+			black += gray == 0;
+		}
+	}
+	if ((double)colour > (double)total * SCAN_COLOUR_FRACTION)
+		d = 32;
+	else if (nonwhite == 0 || (double)black >= (double)nonwhite * SCAN_BITONAL_PURE)
+		d = 1;
+	else
+		d = 8;
+	wpl = (W * d + 31) / 32;
+	row = malloc((size_t)wpl * 4);
+	if (row == NULL)
+		pdf_fail(job->fd, PE_OTHER, "page %d: out of memory", i + 1);
+	v[0] = W;
+	v[1] = H;
+	v[2] = d;
+	v[3] = dpi;
+	v[4] = nx > 0 ? (int64_t)lround(nx) : 0;
+	v[5] = ny > 0 ? (int64_t)lround(ny) : 0;
+	pdf_send_head(job->fd, PM_IMAGE, i, v, 6, (uint64_t)wpl * 4 * (uint64_t)H);
+	for (y = 0; y < H; y++) {
+		const uint32_t *px = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
+		memset(row, 0, (size_t)wpl * 4);
+		for (x = 0; x < W; x++) {
+			l_uint32 rr = (px[x] >> 16) & 0xff, gg = (px[x] >> 8) & 0xff, bb = px[x] & 0xff;
+			l_uint32 gray = (rr * 77 + gg * 150 + bb * 29 + 128) >> 8;
+			if (d == 32)
+				row[x] = (rr << 24) | (gg << 16) | (bb << 8);
+			else if (d == 8)
+				SET_DATA_BYTE(row, x, gray);
+			else if (gray < 128)
+				SET_DATA_BIT(row, x);
+		}
+		pdf_write(job->fd, row, (size_t)wpl * 4);
+	}
+	free(row);
+	cairo_surface_destroy(s);
+}
+
+#ifndef SCAN_ASAN
+/* The size of the address space (no stdio: this runs after fork). */
+static long
+pdf_vm_bytes(void)
+{
+	char buf[64];
+	long pages = 0;
+	ssize_t n;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC), i;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (i = 0; buf[i] >= '0' && buf[i] <= '9' && pages < LONG_MAX / 10 - 10; i++)
+		pages = pages * 10 + (buf[i] - '0');
+	return pages > 0 ? pages * sysconf(_SC_PAGESIZE) : -1;
+}
+#endif
+
+static void pdf_child(struct pdf_job *job) __attribute__((noreturn));
+static void
+pdf_child(struct pdf_job *job)
+{
+	const struct scan_state *st = job->st;
+	PopplerDocument *doc;
+	PopplerPage *page;
+	GError *err = NULL;
+	GBytes *bytes;
+	char *text;
+	unsigned char *has;
+	int64_t v[2];
+	int n, i, all = 1, render;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_DFL);
+	if (job->fd <= STDERR_FILENO) { /* the engine runs without stdio */
+		int fd = fcntl(job->fd, F_DUPFD, STDERR_FILENO + 1);
+		if (fd < 0)
+			_exit(3);
+		job->fd = fd;
+	}
+	/* keep only stdio and the pipe: another worker's renderer must see
+	 * its own pipe's end when its child exits, not wait for this one */
+	if (job->fd > 3)
+		close_range(3, (unsigned)job->fd - 1, 0);
+	close_range((unsigned)job->fd + 1, ~0u, 0);
+	/* nothing poppler prints may reach the command's output (--json on
+	 * stdout) or clutter its messages; under AddressSanitizer stderr
+	 * stays, for its reports */
+	{
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+#ifndef SCAN_ASAN
+			dup2(null, STDERR_FILENO);
+#endif
+			if (null > STDERR_FILENO && null != job->fd)
+				close(null);
+		}
+	}
+	{
+		struct rlimit rl = {0, 0};
+		setrlimit(RLIMIT_CORE, &rl);
+#ifndef SCAN_ASAN
+		long vm = pdf_vm_bytes();
+		if (vm > 0) {
+			/* the page surface and one decoded image of max-pixels at
+			 * 4 bytes a pixel each, besides poppler itself */
+			int64_t extra = SCAN_CHILD_BASE;
+			if (st->max_pixels < (INT64_MAX - SCAN_CHILD_BASE) / 8)
+				extra += st->max_pixels * 8;
+			else
+				extra = INT64_MAX / 2;
+			rl.rlim_cur = rl.rlim_max = (rlim_t)vm + (rlim_t)extra;
+			setrlimit(RLIMIT_AS, &rl);
+		}
+#endif
+	}
+	bytes = g_bytes_new_static(job->data, job->size);
+	doc = poppler_document_new_from_bytes(bytes, NULL, &err);
+	if (doc == NULL) {
+		if (err != NULL && err->domain == POPPLER_ERROR && err->code == POPPLER_ERROR_ENCRYPTED)
+			pdf_fail(job->fd, PE_ENCRYPTED, "encrypted PDF (password required)");
+		pdf_fail(job->fd, PE_INVALID, "%s",
+		         err != NULL && err->message != NULL ? err->message : "unknown error");
+	}
+	n = poppler_document_get_n_pages(doc);
+	v[0] = n;
+	pdf_send(job->fd, PM_DOC, -1, v, 1, NULL, 0);
+	if (n < 1 || n > st->max_pages)
+		_exit(0);
+	has = calloc((size_t)n, 1);
+	if (has == NULL)
+		pdf_fail(job->fd, PE_OTHER, "out of memory");
+	for (i = 0; i < n; i++) {
+		size_t len = 0;
+		page = poppler_document_get_page(doc, i);
+		if (page == NULL)
+			pdf_fail(job->fd, PE_OTHER, "page %d cannot be read", i + 1);
+		text = poppler_page_get_text(page);
+		if (text != NULL) {
+			len = strlen(text);
+			if (len > SCAN_TEXT_PAGE_MAX)
+				len = SCAN_TEXT_PAGE_MAX;
+			has[i] = scan_has_text(text);
+		}
+		v[0] = has[i];
+		pdf_send(job->fd, PM_PAGE, i, v, 1, text, has[i] ? len : 0);
+		g_free(text);
+		g_object_unref(page);
+		if (!has[i])
+			all = 0;
+	}
+	render = !(all && (st->ocr == SCAN_OCR_AUTO || st->ocr == SCAN_OCR_SKIP));
+	v[0] = render;
+	pdf_send(job->fd, PM_RENDER, -1, v, 1, NULL, 0);
+	if (render) {
+		for (i = 0; i < n; i++) {
+			if (!scan_selected(st, i + 1))
+				continue;
+			page = poppler_document_get_page(doc, i);
+			if (page == NULL)
+				pdf_fail(job->fd, PE_OTHER, "page %d cannot be read", i + 1);
+			pdf_render(job, page, i, n);
+			g_object_unref(page);
+		}
+	}
+	pdf_send(job->fd, PM_DONE, -1, NULL, 0, NULL, 0);
+	_exit(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* PDF: the parent                                                      */
+
+struct pdf_reader {
+	int fd;
+	int timeout_ms;
+	int eof;
+	int timed_out;
+};
+
+/* Read exactly len bytes; -1 on end, error or timeout. */
+static int
+pdf_read(struct pdf_reader *rd, void *buf, size_t len)
+{
+	struct pollfd pfd;
+	char *p = buf;
+	ssize_t k;
+	int rc;
+
+	while (len > 0) {
+		pfd.fd = rd->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, rd->timeout_ms);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0) {
+			rd->timed_out = 1;
+			return -1;
+		}
+		if (rc < 0)
+			return -1;
+		k = read(rd->fd, p, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			rd->eof = 1;
+			return -1;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Why the child stopped without finishing. */
+static void
+pdf_died(struct scan_run *r, pid_t pid, struct pdf_reader *rd, const char *doing, int page)
+{
+	char where[64];
+	int status = 0;
+	pid_t w;
+
+	if (page > 0)
+		snprintf(where, sizeof(where), " while %s page %d", doing, page);
+	else
+		snprintf(where, sizeof(where), " while %s", doing);
+	if (rd->timed_out) {
+		r->host->error(r->ctx, "the PDF renderer took more than %" PRId64 " s%s (timeout)", r->st->timeout,
+		               where);
+		return;
+	}
+	kill(pid, SIGKILL);
+	do
+		w = waitpid(pid, &status, 0);
+	while (w < 0 && errno == EINTR);
+	if (w == pid && WIFSIGNALED(status))
+		r->host->error(r->ctx, "the PDF renderer (poppler) crashed%s: signal %d (%s)%s", where,
+		               WTERMSIG(status), strsignal(WTERMSIG(status)),
+		               WTERMSIG(status) == SIGSEGV || WTERMSIG(status) == SIGABRT || WTERMSIG(status) == SIGKILL
+		                   ? "; out of memory or a malformed PDF"
+		                   : "");
+	else if (w == pid && WIFEXITED(status))
+		r->host->error(r->ctx, "the PDF renderer stopped%s (exit %d)", where, WEXITSTATUS(status));
+	else
+		r->host->error(r->ctx, "the PDF renderer stopped%s", where);
+}
+
+static int
+scan_pdf(struct scan_run *r)
+{
+	const struct scan_state *st = r->st;
+	struct pdf_imgs imgs = {NULL, 0, 0, 0};
+	struct pdf_job job;
+	struct pdf_reader rd;
+	struct pdf_msg m;
+	struct scan_info in;
+	char msg[SCAN_MSG_MAX + 1], clean[SCAN_MSG_MAX + 1];
+	const char *doing = "opening the PDF";
+	int fds[2] = {-1, -1}, rc = -1, done = 0, next_page = 0, last_image = -1, page = 0, render = 0;
+	pid_t pid = -1;
+	PIX *pix;
+
+	r->kind = "pdf";
+	r->is_pdf = 1;
+	if (pdf_find_images(r, &imgs) != 0)
+		goto out;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		r->host->error(r->ctx, "cannot start the PDF renderer: pipe: %s", strerror(errno));
+		goto out;
+	}
+	job.st = st;
+	job.imgs = &imgs;
+	job.data = r->data;
+	job.size = r->size;
+	job.fd = fds[1];
+	pid = fork();
+	if (pid < 0) {
+		r->host->error(r->ctx, "cannot start the PDF renderer: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		pdf_child(&job);
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	rd.fd = fds[0];
+	rd.timeout_ms = st->timeout > INT_MAX / 1000 ? INT_MAX : (int)st->timeout * 1000;
+	rd.eof = rd.timed_out = 0;
+	while (!done) {
+		if (pdf_read(&rd, &m, sizeof(m)) != 0) {
+			pdf_died(r, pid, &rd, doing, page);
+			goto out;
+		}
+		switch (m.type) {
+		case PM_ERROR:
+			if (m.len > SCAN_MSG_MAX || pdf_read(&rd, msg, (size_t)m.len) != 0)
+				goto bad;
+			msg[m.len] = '\0';
+			scan_clean(clean, sizeof(clean), msg);
+			if (m.v[0] == PE_ENCRYPTED)
+				r->host->error(r->ctx, "encrypted PDF (password required)");
+			else if (m.v[0] == PE_INVALID)
+				r->host->error(r->ctx, "not a valid PDF: %s", clean);
+			else
+				r->host->error(r->ctx, "%s", clean);
+			goto out;
+		case PM_DOC:
+			if (m.len != 0 || r->total != 0)
+				goto bad;
+			if (m.v[0] < 1) {
+				r->host->error(r->ctx, "not a valid PDF: no pages");
+				goto out;
+			}
+			if (m.v[0] > st->max_pages) {
+				r->host->error(r->ctx, "%" PRId64 " pages exceeds max-pages (%" PRId64 ")", m.v[0],
+				               st->max_pages);
+				goto out;
+			}
+			r->total = (int)m.v[0];
+			doing = "reading the text of";
+			break;
+		case PM_PAGE:
+			if (r->total == 0 || m.page != next_page || m.len > SCAN_TEXT_PAGE_MAX)
+				goto bad;
+			page = m.page + 1;
+			next_page++;
+			if (m.v[0]) {
+				size_t at = r->text_len;
+				char *buf = malloc((size_t)m.len + 1);
+				if (buf == NULL) {
+					r->host->error(r->ctx, "out of memory");
+					goto out;
+				}
+				if (pdf_read(&rd, buf, (size_t)m.len) != 0) {
+					free(buf);
+					pdf_died(r, pid, &rd, doing, page);
+					goto out;
+				}
+				buf[m.len] = '\0';
+				r->text_pages++;
+				if (!r->text_cut &&
+				    (scan_text_add(r, buf, (size_t)m.len) != 0 || scan_text_add(r, "\f", 1) != 0)) {
+					free(buf);
+					r->host->error(r->ctx, "out of memory");
+					goto out;
+				}
+				free(buf);
+				scan_utf8_fix(r->text + at, r->text_len - at);
+			} else if (m.len != 0) {
+				goto bad;
+			}
+			break;
+		case PM_RENDER:
+			if (m.len != 0 || next_page != r->total)
+				goto bad;
+			render = m.v[0] != 0;
+			r->rendered = render;
+			doing = "rendering";
+			if (render && scan_reserve(r, scan_count_selected(st, r->total)) != 0) {
+				r->host->error(r->ctx, "out of memory");
+				goto out;
+			}
+			break;
+		case PM_IMAGE: {
+			uint64_t len;
+			int64_t W = m.v[0], H = m.v[1], d = m.v[2], dpi = m.v[3];
+			if (!render || m.page <= last_image || m.page >= r->total || !scan_selected(st, m.page + 1) ||
+			    !(d == 1 || d == 8 || d == 32) || dpi < 1 || dpi > 100000 || m.v[4] < 0 || m.v[5] < 0 ||
+			    m.v[4] > 1000000 || m.v[5] > 1000000)
+				goto bad;
+			last_image = m.page;
+			page = m.page + 1;
+			if (scan_check_dims(r, page, W, H) != 0 ||
+			    scan_check_mem(r, page, (W * d + 31) / 32 * 4 * H) != 0)
+				goto out;
+			len = m.len;
+			pix = pixCreate((l_int32)W, (l_int32)H, (l_int32)d);
+			if (pix == NULL) {
+				r->host->error(r->ctx, "page %d: out of memory", page);
+				goto out;
+			}
+			if (len != (uint64_t)pixGetWpl(pix) * 4 * (uint64_t)H) {
+				pixDestroy(&pix);
+				goto bad;
+			}
+			if (pdf_read(&rd, pixGetData(pix), (size_t)len) != 0) {
+				pixDestroy(&pix);
+				pdf_died(r, pid, &rd, doing, page);
+				goto out;
+			}
+			pixSetResolution(pix, (l_int32)dpi, (l_int32)dpi);
+			memset(&in, 0, sizeof(in));
+			in.number = page;
+			in.colour = d == 32 ? "colour" : d == 8 ? "gray" : "bitonal";
+			snprintf(in.compression, sizeof(in.compression), "pdf");
+			in.xres = (int)m.v[4];
+			in.yres = (int)m.v[5];
+			in.res_applies = in.xres > 0 && in.yres > 0;
+			if (scan_add(r, &in, pix, (int)dpi) != 0)
+				goto out;
+			break;
+		}
+		case PM_DONE:
+			if (m.len != 0 || r->total == 0 || next_page != r->total)
+				goto bad;
+			done = 1;
+			break;
+		default: goto bad;
+		}
+	}
+	rc = 0;
+	goto out;
+bad:
+	r->host->error(r->ctx, "the PDF renderer sent a malformed message%s", rd.eof ? " (cut short)" : "");
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (pid > 0) {
+		int status;
+		pid_t w;
+		if (rc != 0)
+			kill(pid, SIGKILL);
+		do
+			w = waitpid(pid, &status, 0);
+		while (w < 0 && errno == EINTR);
+	}
+	free(imgs.v);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Recording                                                            */
+
+static int scan_meta(struct scan_run *r, const char *key, const char *fmt, ...) DG_PRINTF(3, 4);
+static int
+scan_meta(struct scan_run *r, const char *key, const char *fmt, ...)
+{
+	char val[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (r->host->meta_set(r->doc, key, val) != 0) {
+		r->host->error(r->ctx, "cannot set %s", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Append s to a comma list in buf. */
+static void
+scan_list_add(char *buf, size_t cap, const char *s)
+{
+	size_t l = strlen(buf);
+
+	snprintf(buf + l, cap - l, "%s%s", l ? "," : "", s);
+}
+
+/* "1-3,7" from a set of page numbers, into a heap string. */
+static char *
+scan_ranges(const struct scan_run *r, bool (*in)(const struct scan_run *, int))
+{
+	size_t cap = 64, l = 0;
+	char *s = malloc(cap), *t;
+	int p, q;
+
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (p = 1; p <= r->total; p++) {
+		if (!in(r, p))
+			continue;
+		for (q = p; q + 1 <= r->total && in(r, q + 1); q++)
+			;
+		if (cap - l < 32) {
+			cap *= 2;
+			t = realloc(s, cap);
+			if (t == NULL) {
+				free(s);
+				return NULL;
+			}
+			s = t;
+		}
+		if (q > p)
+			l += (size_t)snprintf(s + l, cap - l, "%s%d-%d", l ? "," : "", p, q);
+		else
+			l += (size_t)snprintf(s + l, cap - l, "%s%d", l ? "," : "", p);
+		p = q;
+	}
+	return s;
+}
+
+/* "2,5-7": the decoded pages with problem bit, and the worst value of
+ * the problem's measure (lowest dpi, lowest mean gray). */
+static char *
+scan_problem_pages(const struct scan_run *r, unsigned bit, double *worst)
+{
+	size_t cap = 64, l = 0;
+	char *s = malloc(cap), *t;
+	int i, j;
+
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; i < r->pages->n; i++) {
+		const struct scan_info *in = &r->info[i];
+		double m;
+		if (!(in->problems & bit))
+			continue;
+		m = bit == SCAN_P_DARK ? in->mean : (in->xres < in->yres ? in->xres : in->yres);
+		if (*worst < 0 || m < *worst)
+			*worst = m;
+		/* a run of consecutive page numbers */
+		for (j = i; j + 1 < r->pages->n && (r->info[j + 1].problems & bit) &&
+		            r->info[j + 1].number == r->info[j].number + 1;
+		     j++) {
+			const struct scan_info *nx = &r->info[j + 1];
+			m = bit == SCAN_P_DARK ? nx->mean : (nx->xres < nx->yres ? nx->xres : nx->yres);
+			if (m < *worst)
+				*worst = m;
+		}
+		if (cap - l < 32) {
+			cap *= 2;
+			t = realloc(s, cap);
+			if (t == NULL) {
+				free(s);
+				return NULL;
+			}
+			s = t;
+		}
+		if (j > i)
+			l += (size_t)snprintf(s + l, cap - l, "%s%d-%d", l ? "," : "", in->number, r->info[j].number);
+		else
+			l += (size_t)snprintf(s + l, cap - l, "%s%d", l ? "," : "", in->number);
+		i = j;
+	}
+	return s;
+}
+
+static bool
+scan_is_skipped(const struct scan_run *r, int p)
+{
+	return r->is_pdf && !r->rendered ? false : !scan_selected(r->st, p);
+}
+
+static void
+scan_dpi_text(int x, int y, char *buf, size_t cap)
+{
+	if (x <= 0 || y <= 0)
+		snprintf(buf, cap, "unknown");
+	else if (x == y)
+		snprintf(buf, cap, "%d", x);
+	else
+		snprintf(buf, cap, "%dx%d", x, y);
+}
+
+static int
+scan_record(struct scan_run *r, int64_t t0, int *warn)
+{
+	const struct scan_state *st = r->st;
+	char key[96], dpi[32], probs[128], comps[256], dpis[64] = "-", all[128];
+	const char *mode = NULL;
+	unsigned seen = 0;
+	int i, k, minres = 0, rc = -1, nprob = 0, any_res = 0;
+	bool mixed_mode = false;
+	char *skipped = NULL, *blank = NULL;
+
+	comps[0] = all[0] = '\0';
+	if (scan_meta(r, "scan.pages", "%d", r->total) != 0)
+		goto out;
+	for (i = 0; i < r->pages->n; i++) {
+		const struct scan_info *in = &r->info[i];
+		if (in->res_applies || !r->is_pdf)
+			scan_dpi_text(in->xres, in->yres, dpi, sizeof(dpi));
+		else
+			snprintf(dpi, sizeof(dpi), "none"); /* a PDF page without a scanned image */
+		snprintf(key, sizeof(key), "scan.page.%d.dpi", in->number);
+		if (scan_meta(r, key, "%s", dpi) != 0)
+			goto out;
+		snprintf(key, sizeof(key), "scan.page.%d.size", in->number);
+		if (scan_meta(r, key, "%dx%d", in->w, in->h) != 0)
+			goto out;
+		snprintf(key, sizeof(key), "scan.page.%d.colour", in->number);
+		if (scan_meta(r, key, "%s", in->colour) != 0)
+			goto out;
+		probs[0] = '\0';
+		for (k = 0; k < (int)SCAN_NPROBLEMS; k++)
+			if (in->problems & (1u << k))
+				scan_list_add(probs, sizeof(probs), scan_problem_names[k]);
+		if (probs[0] != '\0') {
+			snprintf(key, sizeof(key), "scan.page.%d.problems", in->number);
+			if (scan_meta(r, key, "%s", probs) != 0)
+				goto out;
+			nprob++;
+		}
+		seen |= in->problems;
+		any_res |= in->res_applies;
+		if (in->res_applies && in->xres > 0 && in->yres > 0) {
+			int m = in->xres < in->yres ? in->xres : in->yres;
+			if (minres == 0 || m < minres)
+				minres = m;
+		}
+		if (mode == NULL)
+			mode = in->colour;
+		else if (strcmp(mode, in->colour) != 0)
+			mixed_mode = true;
+		{
+			/* distinct compressions, in page order */
+			char probe[32];
+			snprintf(probe, sizeof(probe), ",%s,", in->compression);
+			char wrapped[sizeof(comps) + 2];
+			snprintf(wrapped, sizeof(wrapped), ",%s,", comps);
+			if (strstr(wrapped, probe) == NULL)
+				scan_list_add(comps, sizeof(comps), in->compression);
+		}
+	}
+	if (r->is_pdf) {
+		if (scan_meta(r, "scan.text-layer", "%s",
+		              r->text_pages == r->total ? "all"
+		              : r->text_pages > 0       ? "partial"
+		                                        : "none") != 0)
+			goto out;
+	}
+	if (r->pages->n > 0) {
+		if (minres > 0)
+			snprintf(dpis, sizeof(dpis), "%d", minres);
+		else
+			snprintf(dpis, sizeof(dpis), "%s", r->is_pdf && !any_res ? "none" : "unknown");
+		if (scan_meta(r, "scan.resolution", "%s", dpis) != 0 ||
+		    scan_meta(r, "scan.colour-mode", "%s", mixed_mode ? "mixed" : mode) != 0)
+			goto out;
+	}
+	if ((r->is_pdf || comps[0] != '\0') && scan_meta(r, "scan.compression", "%s", r->is_pdf ? "pdf" : comps) != 0)
+		goto out;
+	for (k = 0; k < (int)SCAN_NPROBLEMS; k++)
+		if (seen & (1u << k))
+			scan_list_add(all, sizeof(all), scan_problem_names[k]);
+	if (all[0] != '\0' && scan_meta(r, "scan.problems", "%s", all) != 0)
+		goto out;
+	/* one note a problem, with its pages */
+	for (k = 0; k < (int)SCAN_NPROBLEMS; k++) {
+		char *pages;
+		double worst = -1;
+		if (!(seen & (1u << k)))
+			continue;
+		pages = scan_problem_pages(r, 1u << k, &worst);
+		if (pages == NULL) {
+			r->host->error(r->ctx, "out of memory");
+			goto out;
+		}
+		switch (1u << k) {
+		case SCAN_P_LOWRES:
+			r->host->note(r->ctx, r->doc,
+			              "low resolution, below min-dpi %" PRId64
+			              " (DA/T 31-2017), %.0f dpi at least: page %s",
+			              st->min_dpi, worst, pages);
+			break;
+		case SCAN_P_NORES: r->host->note(r->ctx, r->doc, "the file gives no resolution: page %s", pages); break;
+		case SCAN_P_BLANK: r->host->note(r->ctx, r->doc, "blank, kept: page %s", pages); break;
+		case SCAN_P_DARK:
+			r->host->note(r->ctx, r->doc, "too dark, mean gray %.0f of 255 at darkest: page %s", worst,
+			              pages);
+			break;
+		case SCAN_P_LIGHT: r->host->note(r->ctx, r->doc, "too light, faint marks only: page %s", pages); break;
+		default: break;
+		}
+		free(pages);
+	}
+	skipped = scan_ranges(r, scan_is_skipped);
+	{
+		double unused = -1;
+		blank = scan_problem_pages(r, SCAN_P_BLANK, &unused);
+	}
+	if (skipped == NULL || blank == NULL) {
+		r->host->error(r->ctx, "out of memory");
+		goto out;
+	}
+	if (skipped[0] != '\0' && scan_meta(r, "scan.skipped", "%s", skipped) != 0)
+		goto out;
+	if (blank[0] != '\0' && scan_meta(r, "scan.blank-pages", "%s", blank) != 0)
+		goto out;
+	if (scan_meta(r, "scan.ocr", "%s", r->pages->skip_ocr ? "skip" : "run") != 0)
+		goto out;
+	/* the summary */
+	{
+		char sum[512];
+		size_t l;
+		l = (size_t)snprintf(sum, sizeof(sum), "%s, %d page%s", r->kind, r->total, r->total == 1 ? "" : "s");
+		if (r->pages->n != r->total && l < sizeof(sum))
+			l += (size_t)snprintf(sum + l, sizeof(sum) - l, ", %d decoded", r->pages->n);
+		if (r->is_pdf && l < sizeof(sum))
+			l += (size_t)snprintf(sum + l, sizeof(sum) - l, "; text layer on %s",
+			                      r->text_pages == r->total ? "every page"
+			                      : r->text_pages > 0       ? "some pages"
+			                                                : "no page");
+		if (r->pages->n > 0 && l < sizeof(sum))
+			l += (size_t)snprintf(
+			    sum + l, sizeof(sum) - l, "; resolution %s%s; colour mode %s; problems: %s", dpis,
+			    minres > 0 ? " dpi" : "", mixed_mode ? "mixed" : mode, all[0] ? all : "none");
+		if (l < sizeof(sum))
+			snprintf(sum + l, sizeof(sum) - l, "; OCR %s", r->pages->skip_ocr ? "not needed" : "needed");
+		r->host->note(r->ctx, r->doc, "%s; %" PRId64 " ms", sum, scan_now_ms() - t0);
+	}
+	if (skipped[0] != '\0')
+		r->host->note(r->ctx, r->doc, "pages skipped (option pages): %s", skipped);
+	if (r->text_cut)
+		r->host->note(r->ctx, r->doc, "the text layer was cut at %zu bytes", SCAN_TEXT_MAX);
+	if (nprob > 0 || r->text_cut)
+		*warn = 1;
+	rc = 0;
+out:
+	free(skipped);
+	free(blank);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The stage                                                            */
+
+static const char *
+scan_type(const struct dg_host *host, struct dg_doc *doc, char *buf, size_t cap)
+{
+	const char *mt = host->media_type(doc);
+	size_t len;
+
+	if (mt == NULL)
+		return NULL;
+	while (*mt == ' ' || *mt == '\t')
+		mt++;
+	len = strcspn(mt, ";");
+	while (len > 0 && (mt[len - 1] == ' ' || mt[len - 1] == '\t'))
+		len--;
+	if (len >= cap)
+		return NULL;
+	memcpy(buf, mt, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static int
+scan_bid(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
+{
+	char buf[128];
+	const char *mt = scan_type(host, doc, buf, sizeof(buf));
+	size_t i;
+
+	if (mt == NULL)
+		return 0;
+	for (i = 0; scan_types[i] != NULL; i++)
+		if (strcasecmp(scan_types[i], mt) == 0)
+			return 80;
+	return 0;
+}
+
+static int
+scan_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
+{
+	const struct scan_state *st = state;
+	struct scan_run r;
+	struct stat sb;
+	const char *path, *mt;
+	char buf[128];
+	void *map = MAP_FAILED;
+	int64_t t0 = scan_now_ms();
+	int fd = -1, rc = DG_FAILED, warn = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.ctx = ctx;
+	r.host = host;
+	r.st = st;
+	r.doc = doc;
+	r.kind = "image";
+	path = host->part_path(doc, DG_ROLE_ORIGINAL);
+	if (path == NULL) {
+		host->error(ctx, "the document has no original part");
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		host->error(ctx, "cannot open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (sb.st_size == 0) {
+		host->error(ctx, "empty file");
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > SIZE_MAX / 2) {
+		host->error(ctx, "file too large");
+		goto out;
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		host->error(ctx, "cannot map %s: %s", path, strerror(errno));
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	r.data = map;
+	r.size = (size_t)sb.st_size;
+	r.pages = calloc(1, sizeof(*r.pages));
+	if (r.pages == NULL) {
+		host->error(ctx, "out of memory");
+		goto out;
+	}
+	mt = scan_type(host, doc, buf, sizeof(buf));
+	if ((mt != NULL && strcasecmp(mt, "application/pdf") == 0) ||
+	    (r.size >= 5 && memcmp(r.data, "%PDF-", 5) == 0)) {
+		if (scan_pdf(&r) != 0)
+			goto out;
+	} else if (scan_raster(&r) != 0) {
+		goto out;
+	}
+	if (r.is_pdf && r.total > 0 && r.text_pages == r.total) {
+		r.pages->has_text_layer = 1;
+		if (host->part_add_mem(ctx, doc, DG_ROLE_TEXT, "text/plain; charset=utf-8", r.text, r.text_len) != 0)
+			goto out;
+	}
+	r.pages->skip_ocr = st->ocr == SCAN_OCR_SKIP || (r.pages->has_text_layer && st->ocr == SCAN_OCR_AUTO);
+	if (scan_record(&r, t0, &warn) != 0)
+		goto out;
+	if (host->scratch_set(doc, DG_PAGES_KEY, r.pages, dg_pages_free) != 0) {
+		host->error(ctx, "cannot keep the decoded pages");
+		goto out;
+	}
+	r.pages = NULL;
+	rc = warn ? DG_WARN : DG_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)sb.st_size);
+	dg_pages_free(r.pages);
+	free(r.info);
+	free(r.text);
+	return rc;
+}
+
+static int
+scan_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, void **state)
+{
+	struct scan_state *st;
+	const char *s;
+	char why[160];
+
+	pthread_once(&scan_once, scan_once_init);
+	if (!DG_HOST_HAS(host, scratch_set)) {
+		host->error(ctx, "the engine is too old: scan needs plugin ABI 1.1 (scratch objects)");
+		return DG_FATAL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		host->error(ctx, "out of memory");
+		return DG_FATAL;
+	}
+	st->max_pixels = host->opt_int(opts, "max-pixels");
+	st->max_pages = host->opt_int(opts, "max-pages");
+	st->max_memory = host->opt_int(opts, "max-memory");
+	st->min_dpi = host->opt_int(opts, "min-dpi");
+	st->timeout = host->opt_int(opts, "timeout");
+	s = host->opt_string(opts, "max-pixels");
+	snprintf(st->max_pixels_text, sizeof(st->max_pixels_text), "%s", s != NULL ? s : "?");
+	s = host->opt_string(opts, "max-memory");
+	snprintf(st->max_memory_text, sizeof(st->max_memory_text), "%s", s != NULL ? s : "?");
+	if (st->max_pixels < 1 || st->max_pages < 1 || st->max_memory < 1 || st->min_dpi < 1 || st->timeout < 1) {
+		host->error(ctx, "limits must be positive");
+		goto fail;
+	}
+	s = host->opt_string(opts, "ocr");
+	if (s == NULL || strcmp(s, "auto") == 0)
+		st->ocr = SCAN_OCR_AUTO;
+	else if (strcmp(s, "skip") == 0)
+		st->ocr = SCAN_OCR_SKIP;
+	else if (strcmp(s, "force") == 0)
+		st->ocr = SCAN_OCR_FORCE;
+	else if (strcmp(s, "redo") == 0)
+		st->ocr = SCAN_OCR_REDO;
+	else {
+		host->error(ctx, "option ocr: '%.32s' is not auto, skip, force or redo", s);
+		goto fail;
+	}
+	if (scan_parse_pages(host->opt_string(opts, "pages"), st, why, sizeof(why)) != 0) {
+		host->error(ctx, "%s", why);
+		goto fail;
+	}
+	*state = st;
+	return DG_OK;
+fail:
+	free(st);
+	return DG_FATAL;
+}
+
+static void
+scan_fini(void *state)
+{
+	free(state);
+}
+
+static const struct dg_plugin scan_plugin = {
+    DG_PLUGIN_HEADER,
+    .name = "scan",
+    .version = SCAN_VERSION,
+    .summary = "Decode the pages of scanned documents (TIFF, PNG, JPEG, JPEG 2000, PNM, PDF) and check them",
+    .kind = DG_KIND_TRANSFORM,
+    .flags = DG_PLUGIN_SHARED,
+    .options = scan_options,
+    .init = scan_init,
+    .fini = scan_fini,
+    .bid = scan_bid,
+    .process = scan_process,
+    .bid_locator = NULL,
+    .scan = NULL,
+};
+
+DG_PLUGIN_DEFINE(scan_plugin)

@@ -1,0 +1,223 @@
+#!/bin/sh
+# The scan stage through the real command: the fixtures of
+# tests/data/scan (how they were made: its README) are decoded and
+# checked the way DA/T 31-2017 asks (pages, resolution, colour mode,
+# blank/dark/light pages, kept and recorded); a PDF with a text layer
+# gets a searchable text part; the options (pages, max-pages, ocr) work;
+# hostile images and PDFs (decompression bombs, encrypted, truncated)
+# are quarantined with a reason, the bombs without being decoded (peak
+# memory stays low), and the store verifies.
+. "$DG_SRCDIR/tests/lib.sh"
+
+case ":$DANGAN_PLUGIN_PATH:" in
+*":$DG_BUILDDIR/plugins/scan/.libs:"*) ;;
+*) export DANGAN_PLUGIN_PATH="$DANGAN_PLUGIN_PATH:$DG_BUILDDIR/plugins/scan/.libs" ;;
+esac
+[ -f "$DG_BUILDDIR/plugins/scan/.libs/dg-scan.so" ] || skip_all "the scan plugin is not built"
+fix="$DG_TEST_DATA/scan"
+mal="$DG_TEST_DATA/malformed"
+
+config() { # FILE [OPTION=VALUE...]: a pipeline with the scan and text stages
+	out=$1
+	shift
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		echo '<dangan xmlns="urn:dangan:config:1"><pipeline name="scan">'
+		echo '<stage id="scan" plugin="scan" on-failure="quarantine">'
+		for o in "$@"; do
+			echo "<option name=\"${o%%=*}\">${o#*=}</option>"
+		done
+		echo '</stage><stage id="text" plugin="text"><match type="text/*"/></stage>'
+		echo '</pipeline></dangan>'
+	} >"$out"
+}
+docid() { sha256sum "$1" | cut -c1-16; }
+shown() { # STORE FILE: show --json of the document into $WORK/show
+	"$DANGAN" --store "$1" show --json "$(docid "$2")" >"$WORK/show" 2>"$WORK/err"
+}
+has() { # PATTERN DESCRIPTION: the last shown document contains PATTERN
+	grep -qF -- "$1" "$WORK/show"
+	ok $? "$2"
+}
+hasnt() {
+	! grep -qF -- "$1" "$WORK/show"
+	ok $? "$2"
+}
+
+config "$WORK/scan.xml"
+check "config with the scan stage is valid" dangan config check "$WORK/scan.xml"
+check "plugins show scan documents its options" dangan plugins show scan
+grep -q max-pixels "$WORK/out"
+ok $? "max-pixels is documented"
+
+# --- the good fixtures -----------------------------------------------------
+S="$WORK/s1"
+mkdir -p "$WORK/good"
+cp "$fix"/*.tif "$fix"/*.png "$fix"/*.jpg "$fix"/*.pbm "$fix"/*.pdf "$WORK/good/"
+check "ingest the scan fixtures" dangan --store "$S" -c "$WORK/scan.xml" ingest --json "$WORK/good"
+is "$(grep -c '"outcome":"new"' "$WORK/out")" "$(ls "$WORK/good" | wc -l)" "every fixture is committed"
+
+shown "$S" "$fix/two-page.tif"
+has '"scan.pages":["2"]' "TIFF: two pages"
+has '"scan.page.1.dpi":["300"]' "TIFF: 300 dpi from the file"
+has '"scan.page.2.size":["1000x1400"]' "TIFF: page size"
+has '"scan.page.2.problems":["blank"]' "TIFF: the blank page is detected"
+has '"scan.blank-pages":["2"]' "TIFF: and recorded"
+hasnt '"scan.page.1.problems"' "TIFF: the text page is not blank"
+has '"scan.compression":["tiff-lzw"]' "TIFF: compression recorded"
+has '"scan.colour-mode":["gray"]' "TIFF: colour mode gray"
+has '"scan.resolution":["300"]' "TIFF: document resolution"
+has '"status":"warn"' "TIFF: status warn for the blank page"
+has 'blank, kept: page 2' "TIFF: the blank page is noted as kept"
+
+shown "$S" "$fix/lowres-150.png"
+has '"scan.page.1.dpi":["150"]' "PNG: 150 dpi"
+has '"scan.page.1.problems":["low-resolution"]' "PNG: low-resolution"
+has 'below min-dpi 200' "PNG: the note names min-dpi"
+has '"status":"warn"' "PNG: status warn"
+
+shown "$S" "$fix/colour.jpg"
+has '"scan.page.1.colour":["colour"]' "JPEG: colour"
+has '"scan.page.1.dpi":["200"]' "JPEG: JFIF density"
+has '"scan.compression":["jpeg"]' "JPEG: compression"
+has '"status":"ok"' "JPEG: no problem"
+
+shown "$S" "$fix/bitonal.pbm"
+has '"scan.page.1.colour":["bitonal"]' "PBM: bitonal"
+has '"scan.page.1.dpi":["unknown"]' "PBM: no resolution in the file"
+has '"scan.page.1.problems":["unknown-resolution"]' "PBM: unknown-resolution"
+
+shown "$S" "$fix/too-dark.png"
+has '"scan.page.1.problems":["too-dark"]' "too-dark page"
+shown "$S" "$fix/too-light.png"
+has '"scan.page.1.problems":["too-light"]' "too-light page"
+
+shown "$S" "$fix/image-only.pdf"
+has '"scan.text-layer":["none"]' "image PDF: no text layer"
+has '"scan.page.1.dpi":["200"]' "image PDF: rendered at the native 200 dpi"
+has '"scan.page.1.size":["1100x1500"]' "image PDF: native size"
+has '"scan.ocr":["run"]' "image PDF: OCR needed"
+hasnt '"role":"text"' "image PDF: no text part"
+
+shown "$S" "$fix/text-layer.pdf"
+has '"scan.text-layer":["all"]' "text PDF: text layer on every page"
+has '"role":"text"' "text PDF: a text part"
+has '"scan.ocr":["skip"]' "text PDF: OCR not needed"
+hasnt '"scan.page.1.size"' "text PDF: not rendered"
+check "text PDF: its text is searchable" dangan --store "$S" search textlayerprobe
+grep -q "$(docid "$fix/text-layer.pdf" | cut -c1-12)" "$WORK/out"
+ok $? "text PDF: found by a word of its text layer"
+check "text PDF: cat --part text" dangan --store "$S" cat "$(docid "$fix/text-layer.pdf")" --part text
+grep -q 'second page: the notice' "$WORK/out"
+ok $? "text PDF: the text part has both pages"
+
+shown "$S" "$fix/mixed.pdf"
+has '"scan.text-layer":["partial"]' "mixed PDF: text on some pages"
+has '"scan.page.2.problems":["blank"]' "mixed PDF: both pages rendered, the empty one blank"
+hasnt '"role":"text"' "mixed PDF: no text part (OCR will read every page)"
+
+check "verify the store" dangan --store "$S" verify
+
+# --- options -----------------------------------------------------------------
+config "$WORK/pages.xml" pages=1
+check "ingest with pages=1" dangan --store "$WORK/s2" -c "$WORK/pages.xml" ingest "$fix/two-page.tif"
+shown "$WORK/s2" "$fix/two-page.tif"
+has '"scan.skipped":["2"]' "pages=1: page 2 recorded as skipped"
+hasnt '"scan.page.2.' "pages=1: page 2 not decoded"
+has '"scan.page.1.dpi":["300"]' "pages=1: page 1 decoded"
+
+config "$WORK/maxpages.xml" max-pages=1
+check_fails "ingest with max-pages=1" 1 dangan --store "$WORK/s3" -c "$WORK/maxpages.xml" ingest "$fix/two-page.tif"
+check "quarantine ls" dangan --store "$WORK/s3" quarantine ls --json
+grep -q '2 pages exceeds max-pages (1)' "$WORK/out"
+ok $? "max-pages: quarantined with the reason"
+
+config "$WORK/limits.xml" max-pixels=1M
+check_fails "ingest with max-pixels=1M" 1 dangan --store "$WORK/s3b" -c "$WORK/limits.xml" ingest \
+	"$fix/two-page.tif" "$fix/colour.jpg" "$fix/image-only.pdf"
+check "quarantine ls" dangan --store "$WORK/s3b" quarantine ls --json
+grep -q '1000x1400 pixels exceeds max-pixels (1M)' "$WORK/out"
+ok $? "max-pixels: a page over it is refused"
+grep -q 'PDF image 1100x1500 pixels exceeds max-pixels (1M)' "$WORK/out"
+ok $? "max-pixels: a PDF's images are checked before it is rendered"
+shown "$WORK/s3b" "$fix/colour.jpg"
+has '"scan.pages":["1"]' "max-pixels: a page under it is decoded"
+config "$WORK/render.xml" max-pixels=4M ocr=force
+check_fails "ingest a vector PDF with max-pixels=4M, ocr=force" 1 dangan --store "$WORK/s3d" -c "$WORK/render.xml" \
+	ingest "$fix/text-layer.pdf"
+check "quarantine ls" dangan --store "$WORK/s3d" quarantine ls --json
+grep -q 'page 1: 2480x3509 pixels at 300 dpi exceeds max-pixels (4M)' "$WORK/out"
+ok $? "max-pixels: a PDF page is checked at the size it would be rendered at, before rendering"
+config "$WORK/mem.xml" max-memory=2M
+check_fails "ingest with max-memory=2M" 1 dangan --store "$WORK/s3c" -c "$WORK/mem.xml" ingest "$fix/two-page.tif"
+check "quarantine ls" dangan --store "$WORK/s3c" quarantine ls --json
+grep -q 'page 2: the decoded pages would need more than max-memory (2M)' "$WORK/out"
+ok $? "max-memory: a document whose pages do not fit is refused"
+
+config "$WORK/force.xml" ocr=force
+check "ingest with ocr=force" dangan --store "$WORK/s4" -c "$WORK/force.xml" ingest "$fix/text-layer.pdf" "$fix/two-page.tif"
+shown "$WORK/s4" "$fix/text-layer.pdf"
+has '"scan.ocr":["run"]' "ocr=force: OCR even with a text layer"
+has '"scan.page.2.size":["2480x3509"]' "ocr=force: the pages are rendered (no image: 300 dpi)"
+has '"scan.page.1.dpi":["none"]' "ocr=force: a page without a scanned image has no scan resolution"
+has '"role":"text"' "ocr=force: the text layer is still kept"
+
+config "$WORK/skip.xml" ocr=skip
+check "ingest with ocr=skip" dangan --store "$WORK/s5" -c "$WORK/skip.xml" ingest "$fix/two-page.tif"
+shown "$WORK/s5" "$fix/two-page.tif"
+has '"scan.ocr":["skip"]' "ocr=skip: recorded"
+has '"scan.page.2.problems":["blank"]' "ocr=skip: the pages are still checked"
+
+config "$WORK/bad.xml" ocr=maybe
+"$DANGAN" --store "$WORK/s6" -c "$WORK/bad.xml" ingest "$fix/colour.jpg" >"$WORK/out" 2>"$WORK/err"
+grep -q "not auto, skip, force or redo" "$WORK/err"
+ok $? "a wrong ocr value is refused with a message"
+
+# --- hostile input -----------------------------------------------------------
+H="$WORK/s7"
+in="$WORK/hostile"
+mkdir -p "$in"
+cp "$mal"/images/* "$mal"/documents/* "$in/"
+for f in "$WORK"/good/*; do
+	b=$(basename "$f")
+	head -c $(($(wc -c <"$f") / 2)) "$f" >"$in/truncated-$b"
+done
+chmod -R u+w "$in"
+n=$(ls "$in" | wc -l)
+timeout 300 "$DANGAN" --store "$H" -c "$WORK/scan.xml" ingest --json -j 2 "$in" >"$WORK/h.json" 2>"$WORK/h.err"
+rc=$?
+ok "$([ $rc -eq 1 ]; echo $?)" "hostile input: the batch finishes with quarantined documents (exit $rc)"
+is "$(grep -c '"depth":0' "$WORK/h.json")" "$n" "hostile input: every input is accounted for ($n)"
+noreason=$(grep '"outcome":"quarantined"' "$WORK/h.json" | grep -vc '"reason":"')
+is "$noreason" 0 "hostile input: every quarantined document has a reason"
+for b in 20K-gray.png 20K-gray.jpeg 20K-rgb.png 20K-rgb.jpeg; do
+	grep "/$b\"" "$WORK/h.json" | grep -q '"outcome":"quarantined".*20000x20000 pixels exceeds max-pixels (100M): decompression bomb?'
+	ok $? "bomb $b: quarantined by max-pixels"
+done
+grep '/pdf-image-bomb.pdf"' "$WORK/h.json" | grep -q 'quarantined.*PDF image 20000x20000 pixels exceeds max-pixels'
+ok $? "PDF image bomb: quarantined before rendering"
+for b in encrypted.pdf password-is-test.pdf; do
+	grep "/$b\"" "$WORK/h.json" | grep -q 'quarantined.*encrypted PDF (password required)'
+	ok $? "$b: quarantined as encrypted"
+done
+for f in "$WORK"/good/*; do
+	b=truncated-$(basename "$f")
+	grep "/$b\"" "$WORK/h.json" | grep -q '"outcome":"quarantined".*"reason":"stage .scan. (scan): ..*"'
+	ok $? "$b: quarantined with a reason"
+done
+grep -q '/pdf-inline-bomb.pdf"' "$WORK/h.json"
+ok $? "PDF inline-image bomb: handled without bringing the batch down"
+grep '/decode_error.txt"' "$WORK/h.json" | grep -q '"outcome":"new"'
+ok $? "a text file is not the scan stage's business"
+check "verify after the hostile input" dangan --store "$H" verify
+
+# the bombs alone: refused from their headers, never decoded
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f %M -o "$WORK/rss" "$DANGAN" --store "$WORK/s8" -c "$WORK/scan.xml" ingest \
+		"$mal"/images/20K-* "$mal/documents/pdf-image-bomb.pdf" >/dev/null 2>&1
+	rss=$(tail -n 1 "$WORK/rss")
+	ok "$([ "$rss" -lt 204800 ]; echo $?)" "the bombs are refused in ${rss} KB peak (< 200 MB)"
+else
+	ok 0 "# SKIP /usr/bin/time not installed"
+fi
+done_testing
