@@ -3,10 +3,12 @@
 # harnesses.  `make check` runs them all through the TAP driver.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
+# every plugin of the build tree, as the tests find them
+BUILD_PLUGIN_PATH = $(abs_top_builddir)/plugins/file/.libs:$(abs_top_builddir)/plugins/archive/.libs:$(abs_top_builddir)/plugins/text/.libs:$(abs_top_builddir)/plugins/scan/.libs:$(abs_top_builddir)/plugins/prep/.libs:$(abs_top_builddir)/plugins/ocr/.libs
 SH_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = \
 	DANGAN='$(abs_top_builddir)/dangan'; export DANGAN; \
-	DANGAN_PLUGIN_PATH='$(abs_top_builddir)/plugins/file/.libs:$(abs_top_builddir)/plugins/archive/.libs:$(abs_top_builddir)/plugins/text/.libs'; export DANGAN_PLUGIN_PATH; \
+	DANGAN_PLUGIN_PATH='$(BUILD_PLUGIN_PATH)'; export DANGAN_PLUGIN_PATH; \
 	DANGAN_DATADIR='$(abs_top_srcdir)/config'; export DANGAN_DATADIR; \
 	DG_TEST_DATA='$(abs_top_srcdir)/tests/data'; export DG_TEST_DATA; \
 	DG_ABI_DIR='$(abs_top_builddir)/tests/abi/.libs'; export DG_ABI_DIR; \
@@ -21,6 +23,7 @@ AM_CPPFLAGS += -I$(top_srcdir)/tests $(XML_CFLAGS) $(SQLITE_CFLAGS)
 LDADD = core/libdangan.la $(XML_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 EXTRA_DIST += tests/tap.h tests/lib.sh tests/data
+EXTRA_DIST += tests/cer.py
 
 include tests/unit/local.mk
 include tests/abi/local.mk

@@ -416,8 +416,13 @@ ls_row(void *ctx, const struct dg_catalog_row *r)
 		iso_us(r->created_us, when, sizeof(when));
 		dg_buf_addf(&rc->b, "%.12s  %-24.24s %10s  %s  %s\n", r->id, r->media_type ? r->media_type : "?", size,
 		            when, r->path ? r->path : (r->name ? r->name : ""));
-		if (r->snippet)
+		if (r->snippet) {
+			size_t at = rc->b.len + 4, k;
 			dg_buf_addf(&rc->b, "    %s\n", r->snippet);
+			for (k = at; k + 1 < rc->b.len; k++) /* one line per hit */
+				if (rc->b.data[k] == '\n' || rc->b.data[k] == '\r')
+					rc->b.data[k] = ' ';
+		}
 	}
 	rc->n++;
 	if (rc->b.len > 65536)
@@ -1291,6 +1296,10 @@ main(int argc, char **argv)
 	int c;
 
 	g.store = env && *env ? env : "dangan-store";
+	/* The engine runs documents in parallel on its own workers; OpenMP
+	 * threads inside a plugin's library (tesseract) only fight them.
+	 * Set before any plugin is loaded: the runtime reads it at load. */
+	setenv("OMP_THREAD_LIMIT", "1", 0);
 	g.verbosity = 1;
 	while ((c = getopt_long(argc, argv, "+s:c:vqhV", lo, NULL)) != -1) {
 		switch (c) {

@@ -493,6 +493,7 @@ dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limi
 	struct dg_buf sql, match;
 	char **likes = NULL;
 	char *copy = NULL, *tok, *save = NULL;
+	const char *first_short = NULL;
 	size_t nlikes = 0, i;
 	sqlite3_stmt *st = NULL;
 	int rc = -1, bindn = 1;
@@ -516,6 +517,8 @@ dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limi
 					dg_buf_add(&match, p, 1 + (*p == '"'));
 				dg_buf_add(&match, "\"", 1);
 			} else if (nlikes < 256) {
+				if (!first_short)
+					first_short = tok;
 				if (!(likes[nlikes++] = like_pattern(tok)))
 					goto oom;
 			}
@@ -527,8 +530,12 @@ dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limi
 		dg_err_set(err, DG_FAILED, "empty query");
 		goto out;
 	}
-	dg_buf_adds(&sql, "SELECT " ROW_COLS ", snippet(fts, 2, '[', ']', '...', 12) FROM fts"
-	                  " JOIN docs d ON d.id = fts.doc WHERE 1");
+	if (match.len)
+		dg_buf_adds(&sql, "SELECT " ROW_COLS ", snippet(fts, 2, '[', ']', '...', 12)");
+	else /* no FTS match to build a snippet from: the text around the first term */
+		dg_buf_adds(&sql, "SELECT " ROW_COLS ", '...' || replace(substr(fts.body, max(1, instr(fts.body, ?1000)"
+		                  " - 16), 40), char(10), ' ') || '...'");
+	dg_buf_adds(&sql, " FROM fts JOIN docs d ON d.id = fts.doc WHERE 1");
 	if (match.len)
 		dg_buf_addf(&sql, " AND fts MATCH ?%d", bindn++);
 	for (i = 0; i < nlikes; i++) {
@@ -549,6 +556,8 @@ dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limi
 	for (i = 0; i < nlikes; i++)
 		bind_text(st, bindn++, likes[i]);
 	sqlite3_bind_int64(st, bindn, limit > 0 ? limit : -1);
+	if (!match.len)
+		bind_text(st, 1000, first_short);
 	rc = run_rows(st, 1, cb, ctx);
 	if (rc < 0)
 		dg_err_set(err, DG_FAILED, "search: %s", sqlite3_errmsg(c->db));

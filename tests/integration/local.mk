@@ -6,6 +6,8 @@ INTEGRATION_TESTS = \
 	tests/integration/catalog-loss.sh \
 	tests/integration/hostile.sh \
 	tests/integration/plugin-hello.sh \
+	tests/integration/scan.sh \
+	tests/integration/ocr.sh \
 	tests/integration/progress.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
