@@ -20,43 +20,17 @@ int
 dg_quarantine_write(struct dg_store *s, const struct dg_record *r)
 {
 	struct dg_buf b;
-	char *path = NULL, *tmp = NULL;
-	int fd = -1, rc = -1;
-	size_t off = 0;
+	char *path = NULL;
+	int rc = -1;
 
 	dg_buf_init(&b, 0);
 	if (dg_manifest_write(r, &b) < 0)
 		goto out;
 	path = entry_path(s, r->doc_hex);
-	tmp = path ? dg_asprintf("%s.tmp", path) : NULL;
-	if (!tmp)
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto out;
-	while (off < b.len) {
-		ssize_t n = write(fd, b.data + off, b.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto out;
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto out;
-	rc = 0;
+	if (path)
+		rc = dg_write_file_atomic(path, b.data, b.len, 1);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp)
-		unlink(tmp);
 	dg_free(path);
-	dg_free(tmp);
 	dg_buf_release(&b);
 	return rc;
 }

@@ -39,24 +39,6 @@ struct dg_objw {
 };
 
 static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 sync_store(struct dg_store *s)
 {
 #ifdef HAVE_SYNCFS
@@ -123,7 +105,7 @@ store_create(const char *root, struct dg_err *err)
 		rc = 0;
 		goto out;
 	}
-	if (fd < 0 || write_all(fd, MARKER_TEXT, strlen(MARKER_TEXT)) < 0 || fsync(fd) < 0)
+	if (fd < 0 || dg_write_all(fd, MARKER_TEXT, strlen(MARKER_TEXT)) < 0 || fsync(fd) < 0)
 		goto fail;
 	rc = 0;
 	goto out;
@@ -300,7 +282,7 @@ dg_objw_write(struct dg_objw *w, const void *buf, size_t len)
 {
 	if (w->fd < 0)
 		return -1;
-	if (EVP_DigestUpdate(w->md, buf, len) != 1 || write_all(w->fd, buf, len) < 0)
+	if (EVP_DigestUpdate(w->md, buf, len) != 1 || dg_write_all(w->fd, buf, len) < 0)
 		return -1;
 	w->size += (int64_t)len;
 	return 0;
@@ -509,34 +491,6 @@ dg_publish_add_ref(struct dg_publish *p, const char *doc_hex, const char *manife
 	return 0;
 }
 
-static int
-write_file_atomic(const char *path, const char *data, size_t len, int do_fsync)
-{
-	char *tmp = dg_asprintf("%s.tmp", path);
-	int fd = -1, rc = -1;
-
-	if (!tmp)
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, data, len) < 0 || (do_fsync && fsync(fd) < 0))
-		goto out;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	dg_free(tmp);
-	return rc;
-}
-
 int
 dg_store_publish(struct dg_store *s, struct dg_publish *p, int (*on_refs)(void *ctx), void *ctx, struct dg_err *err)
 {
@@ -575,7 +529,7 @@ dg_store_publish(struct dg_store *s, struct dg_publish *p, int (*on_refs)(void *
 	jpath = dg_path_join(s->root, "journal");
 	if (!jpath)
 		goto oom;
-	if (sync_store(s) < 0 || write_file_atomic(jpath, journal.data, journal.len, 0) < 0) {
+	if (sync_store(s) < 0 || dg_write_file_atomic(jpath, journal.data, journal.len, 0) < 0) {
 		dg_err_set(err, DG_FATAL, "cannot write the journal: %s", strerror(errno));
 		goto out;
 	}
@@ -586,7 +540,7 @@ dg_store_publish(struct dg_store *s, struct dg_publish *p, int (*on_refs)(void *
 		int n = snprintf(line, sizeof(line), "sha256:%s\n", p->ref_manifest[i]);
 		if (!ref)
 			goto oom;
-		if (write_file_atomic(ref, line, (size_t)n, 0) < 0) {
+		if (dg_write_file_atomic(ref, line, (size_t)n, 0) < 0) {
 			dg_err_set(err, DG_FATAL, "cannot update ref %s: %s", ref, strerror(errno));
 			dg_free(ref);
 			goto out;

@@ -528,3 +528,49 @@ dg_human_size(double bytes, char *out, size_t cap)
 	else
 		snprintf(out, cap, "%.1f %s", bytes, units[u]);
 }
+
+int
+dg_write_file_atomic(const char *path, const char *data, size_t len, int do_fsync)
+{
+	char *tmp = dg_asprintf("%s.tmp", path);
+	int fd = -1, rc = -1;
+
+	if (!tmp)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || dg_write_all(fd, data, len) < 0 || (do_fsync && fsync(fd) < 0))
+		goto out;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	dg_free(tmp);
+	return rc;
+}
+
+int
+dg_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -80,6 +80,10 @@ int dg_mkdirs(const char *path, int mode);
 int dg_rmtree(const char *path);
 /* Read a whole small file (at most limit bytes) into *out (NUL-terminated). */
 int dg_read_file(const char *path, size_t limit, char **out, size_t *len);
+/* Write all of buf, retrying on EINTR and short writes. */
+int dg_write_all(int fd, const void *buf, size_t len);
+/* Replace path with data atomically: PATH.tmp, (fsync), rename. */
+int dg_write_file_atomic(const char *path, const char *data, size_t len, int do_fsync);
 /* Human-readable size "1.5 MiB" into out. */
 void dg_human_size(double bytes, char *out, size_t cap);
 

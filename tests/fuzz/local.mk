@@ -2,7 +2,7 @@
 # (configure --enable-fuzzing with CC=clang; see .ci/run for the smoke
 # run).  Seeds: the committed fixtures under tests/data.
 EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuzz-archive.c
-EXTRA_DIST += tests/fuzz/fuzz-scan.c
+EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/engine-harness.h
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
