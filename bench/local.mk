@@ -1,3 +1,4 @@
 # bench: benchmarks run by hand (not by make check); see the comment at
 # the top of each script.
 EXTRA_DIST += bench/ingest.sh
+EXTRA_DIST += bench/ocr.sh
