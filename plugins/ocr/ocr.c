@@ -402,6 +402,18 @@ ocr_title(const struct dg_host *host, struct dg_doc *doc, char *buf, size_t cap)
 		buf[lead - 1] = '\0';
 }
 
+/* Put a page on the review list: a note and review.reason. */
+static int
+ocr_review(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, const char *why)
+{
+	host->note(ctx, doc, "%s", why);
+	if (host->meta_add(doc, "review.reason", why) != 0) {
+		host->error(ctx, "cannot add review.reason");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
@@ -505,9 +517,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (strspn(t, " \t\r\n\f") == strlen(t)) {
 			if (!page->blank) {
 				snprintf(val, sizeof(val), "page %d: no text recognised", page->number);
-				host->note(ctx, doc, "%s", val);
-				if (host->meta_add(doc, "review.reason", val) != 0) {
-					host->error(ctx, "cannot add review.reason");
+				if (ocr_review(ctx, host, doc, val) != 0) {
 					TessDeleteText(t);
 					TessDeleteText(h);
 					goto out;
@@ -528,9 +538,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 			if (conf < st->review_below) {
 				snprintf(val, sizeof(val), "page %d: OCR confidence %d < %d", page->number, conf,
 				         st->review_below);
-				host->note(ctx, doc, "%s", val);
-				if (host->meta_add(doc, "review.reason", val) != 0) {
-					host->error(ctx, "cannot add review.reason");
+				if (ocr_review(ctx, host, doc, val) != 0) {
 					TessDeleteText(t);
 					TessDeleteText(h);
 					goto out;
