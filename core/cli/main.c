@@ -79,8 +79,9 @@ static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-
                                  "\n"
                                  "Commands:\n"
                                  "  init                         create a store (and its editable config.xml)\n"
-                                 "  ingest [--pipeline NAME] [-j N] [--json] PATH...\n"
-                                 "                               run files and directories through the pipeline\n"
+                                 "  ingest [--pipeline NAME] [-j N] [-O PLUGIN.OPT=VAL] [--json] LOCATOR...\n"
+                                 "                               run files, directories, mailboxes (mbox, Maildir,\n"
+                                 "                               imaps://user@host/Folder) through the pipeline\n"
                                  "  ls [--json] [--limit N]      list documents\n"
                                  "  show ID [--json]             a document: parts, metadata, relations, history\n"
                                  "  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
@@ -290,6 +291,10 @@ print_stats(const struct dg_ingest_stats *st, const char *what)
 		fprintf(stderr, "see 'dangan quarantine ls' for the reasons\n");
 }
 
+/* -O PLUGIN.OPTION=VALUE of ingest, for source plugins */
+static const char *source_opts[64];
+static size_t nsource_opts;
+
 static int
 open_engine(struct dg_engine **e, const char *pipeline, int jobs, int create)
 {
@@ -305,6 +310,8 @@ open_engine(struct dg_engine **e, const char *pipeline, int jobs, int create)
 	o.create = create;
 	o.verbosity = g.verbosity;
 	o.progress = isatty(STDERR_FILENO) && g.verbosity > 0;
+	o.source_options = source_opts;
+	o.nsource_options = nsource_opts;
 	if (g.json)
 		o.on_doc = on_doc_json;
 	else if (g.verbosity > 1)
@@ -321,6 +328,7 @@ cmd_ingest(int argc, char **argv)
 	static const struct option lo[] = {{"pipeline", required_argument, NULL, 'p'},
 	                                   {"jobs", required_argument, NULL, 'j'},
 	                                   {"json", no_argument, NULL, 'J'},
+	                                   {"source-option", required_argument, NULL, 'O'},
 	                                   {NULL, 0, NULL, 0}};
 	const char *pipeline = NULL;
 	int jobs = 0, c, rc, created = 0;
@@ -330,9 +338,18 @@ cmd_ingest(int argc, char **argv)
 	struct stat sb;
 
 	optind = 0; /* re-initialise getopt: options may follow the arguments */
-	while ((c = getopt_long(argc, argv, "p:j:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:j:O:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p': pipeline = optarg; break;
+		case 'O': {
+			const char *dot = strchr(optarg, '.'), *eq = strchr(optarg, '=');
+			if (!dot || !eq || dot > eq || dot == optarg)
+				die_usage("-O takes PLUGIN.OPTION=VALUE (e.g. imap.after=move)");
+			if (nsource_opts == sizeof(source_opts) / sizeof(source_opts[0]))
+				die_usage("too many -O options");
+			source_opts[nsource_opts++] = optarg;
+			break;
+		}
 		case 'j': {
 			int64_t v;
 			if (dg_parse_i64(optarg, &v) < 0 || v < 1 || v > 256)

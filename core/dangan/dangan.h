@@ -65,10 +65,14 @@ struct dg_engine_opts {
 	int verbosity;           /* 0 errors, 1 warnings (default), 2 info, 3 debug */
 	void (*on_doc)(void *ctx, const struct dg_doc_report *r);
 	void *ctx;
+	/* "PLUGIN.OPTION=VALUE" overrides of source options (after the
+	 * config's <source> elements) */
+	const char *const *source_options;
+	size_t nsource_options;
 };
 #define DG_ENGINE_OPTS_INIT                                                                                            \
 	{                                                                                                              \
-		NULL, NULL, NULL, NULL, 0, 0, 0, 1, NULL, NULL                                                         \
+		NULL, NULL, NULL, NULL, 0, 0, 0, 1, NULL, NULL, NULL, 0                                                \
 	}
 
 struct dg_engine;

@@ -51,7 +51,7 @@ extern "C" {
 
 #define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
 #define DG_ABI_MAJOR 1
-#define DG_ABI_MINOR 1
+#define DG_ABI_MINOR 2
 #define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -143,7 +143,11 @@ struct dg_host {
 	int (*meta_set)(struct dg_doc *doc, const char *key, const char *value);
 	int (*meta_add)(struct dg_doc *doc, const char *key, const char *value);
 
-	/* The document's media type ("application/zip"), as detected. */
+	/* The document's media type ("application/zip"), as detected.
+	 * Set on a new document before emit(), the engine takes the type
+	 * as given and does not detect it: do so only when the emitter knows
+	 * what the bytes are (a message split from an mbox), never from a
+	 * claim inside untrusted data (an attachment's Content-Type). */
 	const char *(*media_type)(struct dg_doc *doc);
 	int (*set_media_type)(struct dg_doc *doc, const char *type);
 	/* Detect the media type of a file with the engine's detector;
@@ -173,7 +177,9 @@ struct dg_host {
 
 	/* Documents --------------------------------------------------- */
 	/* A new empty document; parent may be NULL (a source's top-level
-	 * document) or the document it was found in. */
+	 * document) or the document it was found in.  A child is related to
+	 * its parent both ways ("contained-in" and "contains"), labelled by
+	 * its metadata "@relation.label" or else "archive.path". */
 	struct dg_doc *(*doc_new)(struct dg_ctx *ctx, struct dg_doc *parent);
 	/* Set the original of a new document to a file on disk.  The file
 	 * is opened read-only (never followed through a final symlink) and
@@ -208,6 +214,27 @@ struct dg_host {
 	 * hashed; the file itself is left alone). */
 	int (*part_add_file)(struct dg_ctx *ctx, struct dg_doc *doc, const char *role, const char *media_type,
 	                     const char *path);
+
+	/* ABI 1.2 ------------------------------------------------------ */
+	/* From a source: emit(), and learn the document's durable fate.
+	 * done(arg, status, id) is called exactly once, on another thread,
+	 * after the document is committed and synced to disk (DG_OK or
+	 * DG_WARN; a duplicate of a stored document is DG_OK), quarantined
+	 * durably (DG_FAILED), or dropped uncommitted (DG_FATAL: the run was
+	 * aborted or its commit failed).  id is "sha256:<hex>", or NULL when
+	 * the document had no bytes.  Use it for actions that must wait for
+	 * the commit (flag or move a mail on its server). */
+	int (*emit_tracked)(struct dg_ctx *ctx, struct dg_doc *doc, void (*done)(void *arg, int status, const char *id),
+	                    void *arg);
+	/* From a source: block until every document it emitted so far is
+	 * durable or dropped, i.e. all their done() calls have returned.
+	 * Returns DG_OK, or DG_FATAL when the run is being aborted. */
+	int (*wait_durable)(struct dg_ctx *ctx);
+	/* A directory private to this plugin in this store that survives
+	 * between runs (what an incremental source has already fetched).
+	 * Created on first use; NULL with the error set on failure.  Write
+	 * files there atomically (temp file, fsync, rename). */
+	const char *(*state_dir)(struct dg_ctx *ctx);
 };
 
 /* Does this host provide member m?  (A plugin built against a newer

@@ -78,6 +78,18 @@ struct dg_doc {
 	int is_retry;
 	char retry_id[65];
 	struct scratch *scratch; /* in-memory objects shared by stages */
+	int started;             /* process_doc has begun */
+	int type_given;          /* the emitter set the media type */
+	int from_source;         /* counted in the engine's src_inflight */
+	struct dg_engine *from_source_engine;
+	int final_status; /* for done(): DG_FATAL until committed */
+	void (*done)(void *arg, int status, const char *id);
+	void *done_arg;
+};
+
+struct state_path {
+	char *path;
+	struct state_path *next;
 };
 
 struct worker {
@@ -131,6 +143,12 @@ struct dg_engine {
 	size_t c_len;
 	int c_closed;
 	pthread_t committer;
+
+	/* documents emitted by the source and not yet durable or dropped */
+	pthread_mutex_t src_lock;
+	pthread_cond_t src_idle;
+	long src_inflight;
+	struct state_path *state_paths;
 
 	atomic_int abort;
 	int commit_failed; /* committer only: a batch failed, commit no more */
@@ -201,6 +219,7 @@ doc_new(struct dg_doc *parent)
 	dg_buf_init(&d->notes, NOTE_LIMIT);
 	d->parent = parent;
 	d->depth = parent ? parent->depth + 1 : 0;
+	d->final_status = DG_FATAL;
 	return d;
 }
 
@@ -231,11 +250,23 @@ doc_drop_scratch(struct dg_doc *d)
 	}
 }
 
+static void src_done(struct dg_engine *e);
+
 static void
 doc_free(struct dg_doc *d)
 {
 	if (!d)
 		return;
+	if (d->done) {
+		char id[DG_ID_LEN + 1];
+		int has_id = d->rec.doc_hex[0] && dg_record_part(&d->rec, DG_ROLE_ORIGINAL);
+		if (has_id)
+			snprintf(id, sizeof(id), "sha256:%s", d->rec.doc_hex);
+		d->done(d->done_arg, d->final_status, has_id ? id : NULL);
+		d->done = NULL;
+	}
+	if (d->from_source)
+		src_done(d->from_source_engine);
 	doc_drop_scratch(d);
 	doc_drop_pending(d);
 	dg_free(d->pend);
@@ -432,6 +463,8 @@ h_set_media_type(struct dg_doc *d, const char *type)
 		return -1;
 	dg_free(d->rec.media_type);
 	d->rec.media_type = t;
+	if (!d->started)
+		d->type_given = 1;
 	return 0;
 }
 
@@ -716,6 +749,79 @@ h_part_add_file(struct dg_ctx *ctx, struct dg_doc *d, const char *role, const ch
 
 static int h_emit(struct dg_ctx *ctx, struct dg_doc *d);
 
+static void
+src_done(struct dg_engine *e)
+{
+	pthread_mutex_lock(&e->src_lock);
+	if (--e->src_inflight <= 0)
+		pthread_cond_broadcast(&e->src_idle);
+	pthread_mutex_unlock(&e->src_lock);
+}
+
+static int
+h_emit_tracked(struct dg_ctx *ctx, struct dg_doc *d, void (*done)(void *arg, int status, const char *id), void *arg)
+{
+	if (!d)
+		return DG_FAILED;
+	if (!ctx->in_source) {
+		doc_free(d);
+		dg_err_set(&ctx->err, DG_FAILED,
+		           "emit_tracked is for sources; a stage's children are done when emit returns");
+		return DG_FAILED;
+	}
+	d->done = done;
+	d->done_arg = arg;
+	return h_emit(ctx, d);
+}
+
+static int
+h_wait_durable(struct dg_ctx *ctx)
+{
+	struct dg_engine *e = ctx->e;
+
+	if (!ctx->in_source)
+		return DG_FAILED;
+	pthread_mutex_lock(&e->src_lock);
+	while (e->src_inflight > 0)
+		pthread_cond_wait(&e->src_idle, &e->src_lock);
+	pthread_mutex_unlock(&e->src_lock);
+	return atomic_load(&e->abort) ? DG_FATAL : DG_OK;
+}
+
+static const char *
+h_state_dir(struct dg_ctx *ctx)
+{
+	struct dg_engine *e = ctx->e;
+	char *path;
+
+	if (!ctx->mod) {
+		dg_err_set(&ctx->err, DG_FAILED, "no plugin to own a state directory");
+		return NULL;
+	}
+	path = dg_asprintf("%s/state/%s", dg_store_root(e->store), ctx->mod->name);
+	if (!path)
+		return NULL;
+	if ((mkdir(dg_store_root(e->store), 0755) < 0 && errno != EEXIST) || dg_mkdirs(path, 0755) < 0) {
+		dg_err_set(&ctx->err, DG_FAILED, "cannot create %s: %s", path, strerror(errno));
+		dg_free(path);
+		return NULL;
+	}
+	{
+		/* the engine keeps the string for the plugin until it is freed */
+		struct state_path *sp = dg_calloc(1, sizeof(*sp));
+		if (!sp) {
+			dg_free(path);
+			return NULL;
+		}
+		sp->path = path;
+		pthread_mutex_lock(&e->src_lock);
+		sp->next = e->state_paths;
+		e->state_paths = sp;
+		pthread_mutex_unlock(&e->src_lock);
+	}
+	return path;
+}
+
 static const struct dg_host host = {
     .struct_size = sizeof(struct dg_host),
     .abi_major = DG_ABI_MAJOR,
@@ -751,6 +857,9 @@ static const struct dg_host host = {
     .scratch_set = h_scratch_set,
     .scratch_get = h_scratch_get,
     .part_add_file = h_part_add_file,
+    .emit_tracked = h_emit_tracked,
+    .wait_durable = h_wait_durable,
+    .state_dir = h_state_dir,
 };
 
 const struct dg_host *
@@ -984,6 +1093,7 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 
 	ctx.e = e;
 	ctx.w = wctx->w;
+	d->started = 1;
 	dg_free(d->rec.status);
 	d->rec.status = dg_strdup("ok");
 	d->rec.created_us = t0;
@@ -1001,16 +1111,19 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 	memcpy(d->rec.doc_hex, orig->hex, 65);
 	atomic_fetch_add(&e->bytes_in, d->bytes_in);
 	if (d->parent) {
-		const char *label = dg_record_meta(&d->rec, "archive.path");
+		const char *label = dg_record_meta(&d->rec, "@relation.label");
+		if (!label)
+			label = dg_record_meta(&d->rec, "archive.path");
 		dg_record_rel_add(&d->rec, "contained-in", d->parent->rec.doc_hex, label);
 		dg_record_rel_add(&d->parent->rec, "contains", d->rec.doc_hex, label);
 	}
 	{
 		char why[512];
+		const char *label = dg_record_meta(&d->rec, "@relation.label");
+		if (!label)
+			label = dg_record_meta(&d->rec, "archive.path");
 		if (d->parent)
-			snprintf(why, sizeof(why), "from %s of sha256:%.16s",
-			         dg_record_meta(&d->rec, "archive.path") ? dg_record_meta(&d->rec, "archive.path")
-			                                                 : "?",
+			snprintf(why, sizeof(why), "from %s of sha256:%.16s", label ? label : "?",
 			         d->parent->rec.doc_hex);
 		else
 			snprintf(why, sizeof(why), "from %s", doc_label(d));
@@ -1022,7 +1135,11 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 		d->duplicate = 1;
 		goto done;
 	}
-	{
+	if (d->type_given && d->rec.media_type) {
+		/* the emitter knows what it split off (a message of an mbox) */
+		dg_free(orig->media_type);
+		orig->media_type = dg_strdup(d->rec.media_type);
+	} else {
 		char type[256];
 		h_detect_file(&ctx, orig->path, type, sizeof(type));
 		h_set_media_type(d, type);
@@ -1064,6 +1181,13 @@ h_emit(struct dg_ctx *ctx, struct dg_doc *d)
 	if (!d)
 		return DG_FAILED;
 	if (ctx->in_source) {
+		if (!d->from_source) {
+			pthread_mutex_lock(&e->src_lock);
+			e->src_inflight++;
+			pthread_mutex_unlock(&e->src_lock);
+			d->from_source = 1;
+			d->from_source_engine = e;
+		}
 		pthread_mutex_lock(&e->qlock);
 		while (e->qlen == QUEUE_CAP && !atomic_load(&e->abort))
 			pthread_cond_wait(&e->q_not_full, &e->qlock);
@@ -1398,6 +1522,8 @@ batch_finish(struct batch *b, int ok)
 			if (dg_quarantine_write(e->store, &d->rec) < 0)
 				log_msg(e, DG_LOG_ERROR, NULL, "cannot write the quarantine entry for %s: %s",
 				        doc_label(d), strerror(errno));
+			else
+				d->final_status = DG_FAILED;
 			e->st.quarantined++;
 		} else if (ok) {
 			if (d->is_retry || d->rec.doc_hex[0])
@@ -1409,6 +1535,7 @@ batch_finish(struct batch *b, int ok)
 				e->st.new_docs++;
 			if (d->rec.status && strcmp(d->rec.status, "warn") == 0)
 				e->st.warnings++;
+			d->final_status = d->rec.status && strcmp(d->rec.status, "warn") == 0 ? DG_WARN : DG_OK;
 		}
 		if (ok)
 			report(e, d, b->outcome[i]);
@@ -1587,6 +1714,8 @@ dg_engine_open(struct dg_engine **out, const struct dg_engine_opts *o, char *err
 	pthread_cond_init(&e->c_not_full, NULL);
 	pthread_mutex_init(&e->err_lock, NULL);
 	pthread_mutex_init(&e->log_lock, NULL);
+	pthread_mutex_init(&e->src_lock, NULL);
+	pthread_cond_init(&e->src_idle, NULL);
 	e->jobs = o->jobs > 0 ? (o->jobs > 256 ? 256 : o->jobs) : cpu_count();
 	if (dg_store_open(&e->store, o->store, DG_STORE_WRITE | (o->create ? DG_STORE_CREATE : 0), &err) < 0)
 		goto fail;
@@ -1680,6 +1809,14 @@ dg_engine_close(struct dg_engine *e)
 	pthread_cond_destroy(&e->c_not_full);
 	pthread_mutex_destroy(&e->err_lock);
 	pthread_mutex_destroy(&e->log_lock);
+	pthread_mutex_destroy(&e->src_lock);
+	pthread_cond_destroy(&e->src_idle);
+	while (e->state_paths) {
+		struct state_path *sp = e->state_paths;
+		e->state_paths = sp->next;
+		dg_free(sp->path);
+		dg_free(sp);
+	}
 	dg_free(e);
 }
 
@@ -1784,6 +1921,24 @@ feed_locators(struct dg_engine *e, struct dg_ctx *src, void *arg)
 	size_t i;
 
 	dg_registry_load_all(e->reg, load_all_quiet, e);
+	for (i = 0; i < e->o.nsource_options; i++) {
+		/* an override for a source that does not exist is a typo */
+		const char *ov = e->o.source_options[i];
+		char name[64];
+		size_t k, n = strcspn(ov, "."), ns = dg_registry_count(e->reg);
+		int found = 0;
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), ov);
+		for (k = 0; k < ns; k++) {
+			const struct dg_module *m = dg_registry_at(e->reg, k);
+			if (m->desc->kind == DG_KIND_SOURCE && strcmp(m->name, name) == 0)
+				found = 1;
+		}
+		if (!found) {
+			log_msg(e, DG_LOG_ERROR, NULL, "source option '%s': there is no source plugin '%s'", ov, name);
+			l->failed = (int)l->n;
+			return;
+		}
+	}
 	for (i = 0; i < l->n && !atomic_load(&e->abort); i++) {
 		const struct dg_module *m = pick_source(e, l->v[i]);
 		void *state = NULL;
@@ -1796,9 +1951,10 @@ feed_locators(struct dg_engine *e, struct dg_ctx *src, void *arg)
 		src->mod = m;
 		dg_err_clear(&src->err);
 		if (m->desc->init) {
-			struct dg_opts *o = dg_opts_new(m->desc);
 			struct dg_err oe = {0};
-			if (!o || dg_opts_finish(o, &oe) < 0 || m->desc->init(src, &host, o, &state) != DG_OK) {
+			struct dg_opts *o =
+			    dg_config_source_opts(e->cfg, m->desc, e->o.source_options, e->o.nsource_options, &oe);
+			if (!o || m->desc->init(src, &host, o, &state) != DG_OK) {
 				log_msg(e, DG_LOG_ERROR, m->name, "cannot start: %s",
 				        oe.msg[0] ? oe.msg : src->err.msg);
 				dg_opts_free(o);

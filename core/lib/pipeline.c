@@ -54,6 +54,16 @@ dg_config_free(struct dg_config *c)
 		dg_free(c->pipelines[i].name);
 	}
 	dg_free(c->pipelines);
+	for (i = 0; i < c->nsources; i++) {
+		for (j = 0; j < c->sources[i].n; j++) {
+			dg_free(c->sources[i].names[j]);
+			dg_free(c->sources[i].values[j]);
+		}
+		dg_free(c->sources[i].names);
+		dg_free(c->sources[i].values);
+		dg_free(c->sources[i].plugin);
+	}
+	dg_free(c->sources);
 	dg_free(c->default_pipeline);
 	dg_free(c->path);
 	dg_free(c);
@@ -178,6 +188,111 @@ out:
 }
 
 static int
+parse_source(struct dg_config *cfg, xmlNodePtr n, struct dg_source_conf *sc, struct dg_registry *reg,
+             struct dg_err *err)
+{
+	size_t cap = count_children(n, "option") + 1;
+	xmlNodePtr c;
+	struct dg_opts *o;
+
+	sc->line = xmlGetLineNo(n);
+	sc->plugin = prop(n, "plugin");
+	sc->names = dg_calloc(cap, sizeof(char *));
+	sc->values = dg_calloc(cap, sizeof(char *));
+	if (!sc->plugin || !sc->names || !sc->values) {
+		dg_err_set(err, DG_FAILED, "out of memory");
+		return -1;
+	}
+	for (c = n->children; c; c = c->next) {
+		xmlChar *val;
+		if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "option") != 0)
+			continue;
+		val = xmlNodeGetContent(c);
+		sc->names[sc->n] = prop(c, "name");
+		sc->values[sc->n] = dg_strdup(val ? (const char *)val : "");
+		xmlFree(val);
+		if (!sc->names[sc->n] || !sc->values[sc->n]) {
+			sc->n++;
+			dg_err_set(err, DG_FAILED, "out of memory");
+			return -1;
+		}
+		sc->n++;
+	}
+	if (!reg)
+		return 0;
+	{
+		struct dg_err oerr = {0};
+		const struct dg_module *m = dg_registry_get(reg, sc->plugin, &oerr);
+		if (!m) {
+			dg_err_set(err, DG_FAILED, "%s:%ld: source '%s': %s", cfg->path, sc->line, sc->plugin,
+			           oerr.msg);
+			return -1;
+		}
+		if (m->desc->kind != DG_KIND_SOURCE) {
+			dg_err_set(err, DG_FAILED, "%s:%ld: plugin '%s' is not a source", cfg->path, sc->line,
+			           sc->plugin);
+			return -1;
+		}
+		o = dg_config_source_opts(cfg, m->desc, NULL, 0, err);
+		if (!o)
+			return -1;
+		dg_opts_free(o);
+	}
+	return 0;
+}
+
+struct dg_opts *
+dg_config_source_opts(const struct dg_config *c, const struct dg_plugin *p, const char *const *over, size_t nover,
+                      struct dg_err *err)
+{
+	struct dg_opts *o = dg_opts_new(p);
+	struct dg_err oerr = {0};
+	size_t i, k, plen = strlen(p->name);
+
+	if (!o) {
+		dg_err_set(err, DG_FAILED, "out of memory");
+		return NULL;
+	}
+	for (i = 0; c && i < c->nsources; i++) {
+		const struct dg_source_conf *sc = &c->sources[i];
+		if (!sc->plugin || strcmp(sc->plugin, p->name) != 0)
+			continue;
+		for (k = 0; k < sc->n; k++)
+			if (dg_opts_set(o, sc->names[k], sc->values[k], &oerr) < 0) {
+				dg_err_set(err, DG_FAILED, "%s:%ld: source '%s': %s", c->path, sc->line, p->name,
+				           oerr.msg);
+				goto fail;
+			}
+	}
+	for (i = 0; i < nover; i++) {
+		const char *eq = strchr(over[i], '=');
+		char name[128];
+		size_t nlen;
+		if (strncmp(over[i], p->name, plen) != 0 || over[i][plen] != '.' || !eq)
+			continue;
+		nlen = (size_t)(eq - (over[i] + plen + 1));
+		if (nlen >= sizeof(name)) {
+			dg_err_set(err, DG_FAILED, "source option '%s': name too long", over[i]);
+			goto fail;
+		}
+		memcpy(name, over[i] + plen + 1, nlen);
+		name[nlen] = '\0';
+		if (dg_opts_set(o, name, eq + 1, &oerr) < 0) {
+			dg_err_set(err, DG_FAILED, "source option '%s': %s", over[i], oerr.msg);
+			goto fail;
+		}
+	}
+	if (dg_opts_finish(o, &oerr) < 0) {
+		dg_err_set(err, DG_FAILED, "source '%s': %s", p->name, oerr.msg);
+		goto fail;
+	}
+	return o;
+fail:
+	dg_opts_free(o);
+	return NULL;
+}
+
+static int
 parse_pipeline(struct dg_config *cfg, xmlNodePtr n, struct dg_pipeline *pl, struct dg_registry *reg, struct dg_err *err)
 {
 	xmlNodePtr c;
@@ -234,6 +349,17 @@ dg_config_load(struct dg_config **out, const char *path, struct dg_registry *reg
 		goto out;
 	}
 	cfg->default_pipeline = prop(root, "default-pipeline");
+	cfg->sources = dg_calloc(count_children(root, "source") + 1, sizeof(*cfg->sources));
+	if (!cfg->sources) {
+		dg_err_set(err, DG_FAILED, "out of memory");
+		goto out;
+	}
+	for (c = root->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "source") != 0)
+			continue;
+		if (parse_source(cfg, c, &cfg->sources[cfg->nsources++], reg, err) < 0)
+			goto out;
+	}
 	for (c = root->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "pipeline") != 0)
 			continue;

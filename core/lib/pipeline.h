@@ -34,11 +34,21 @@ struct dg_pipeline {
 	size_t nstages;
 };
 
+/* Options of a source plugin (<source plugin="imap"> in the config). */
+struct dg_source_conf {
+	char *plugin;
+	char **names, **values;
+	size_t n;
+	long line;
+};
+
 struct dg_config {
 	char *path;
 	char *default_pipeline;
 	struct dg_pipeline *pipelines;
 	size_t npipelines;
+	struct dg_source_conf *sources;
+	size_t nsources;
 };
 
 /* Where the installed schema and default config live
@@ -50,6 +60,11 @@ const char *dg_datadir(void);
 int dg_config_load(struct dg_config **out, const char *path, struct dg_registry *reg, struct dg_err *err);
 void dg_config_free(struct dg_config *c);
 const struct dg_pipeline *dg_config_pipeline(const struct dg_config *c, const char *name);
+/* The checked options of source plugin p: the config's <source>
+ * element for it, then each override "PLUGIN.OPTION=VALUE" naming it.
+ * NULL with err set when a value is wrong. */
+struct dg_opts *dg_config_source_opts(const struct dg_config *c, const struct dg_plugin *p, const char *const *over,
+                                      size_t nover, struct dg_err *err);
 /* Does a stage's match accept a document with this media type and
  * metadata lookup? */
 int dg_match_accepts(const struct dg_stage *st, const char *media_type,

@@ -1,0 +1,1 @@
+# plugins/email: mail messages and mailboxes (GMime).

@@ -1,0 +1,1 @@
+# plugins/imap: the IMAP source (libcurl).
