@@ -624,6 +624,51 @@ record_text(struct dg_buf *b, const struct dg_record *r, const char *manifest, i
 	}
 }
 
+struct thread_ctx {
+	struct dg_buf *b;
+	const char *self;
+	int n;
+};
+
+static int
+thread_row(void *ctx, const char *id, const char *date, const char *from, const char *subject)
+{
+	struct thread_ctx *t = ctx;
+
+	if (g.json) {
+		dg_buf_addf(t->b, "%s{\"id\":\"sha256:%s\",\"date\":", t->n ? "," : "", id);
+		dg_buf_json_str(t->b, date);
+		dg_buf_adds(t->b, ",\"from\":");
+		dg_buf_json_str(t->b, from);
+		dg_buf_adds(t->b, ",\"subject\":");
+		dg_buf_json_str(t->b, subject);
+		dg_buf_adds(t->b, "}");
+	} else {
+		dg_buf_addf(t->b, "%s %.12s  %-25.25s  %-30.30s  %s\n", strcmp(id, t->self) == 0 ? "*" : " ", id,
+		            date ? date : "", from ? from : "", subject ? subject : "");
+	}
+	t->n++;
+	return 0;
+}
+
+/* The mail thread of a message (messages linked by Message-ID,
+ * In-Reply-To and References), in date order. */
+static void
+show_thread(struct dg_buf *b, struct dg_catalog *c, const char *hex)
+{
+	struct thread_ctx t = {b, hex, 0};
+	int64_t n = dg_catalog_thread(c, hex, NULL, NULL);
+
+	if (n <= 0)
+		return;
+	dg_buf_adds(b, g.json ? ",\"thread\":[" : "thread (");
+	if (!g.json)
+		dg_buf_addf(b, "%lld message%s, by date):\n", (long long)n, n == 1 ? "" : "s");
+	dg_catalog_thread(c, hex, thread_row, &t);
+	if (g.json)
+		dg_buf_adds(b, "]");
+}
+
 static int
 cmd_show(int argc, char **argv)
 {
@@ -675,7 +720,10 @@ cmd_show(int argc, char **argv)
 		version++;
 	}
 	if (g.json)
-		dg_buf_adds(&b, version > 1 ? "]}\n" : "}\n");
+		dg_buf_adds(&b, version > 1 ? "]" : "");
+	show_thread(&b, c, hex);
+	if (g.json)
+		dg_buf_adds(&b, "}\n");
 	out_buf(&b);
 	r = EX_OK;
 out:
@@ -997,6 +1045,8 @@ q_row(void *ctx, const char *id, const struct dg_record *r)
 
 	if (!src)
 		src = dg_record_meta(r, "archive.path");
+	if (!src)
+		src = dg_record_meta(r, "source.name"); /* an attachment */
 	iso_us(r->created_us, when, sizeof(when));
 	if (g.json) {
 		dg_buf_adds(&rc->b, rc->n ? ",\n " : "[\n ");

@@ -639,3 +639,42 @@ dg_catalog_types(struct dg_catalog *c, int (*cb)(void *ctx, const char *type, in
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
+
+#define THREAD_KEYS "('email.message-id','email.in-reply-to','email.references')"
+
+int64_t
+dg_catalog_thread(struct dg_catalog *c, const char *doc_hex,
+                  int (*cb)(void *ctx, const char *id, const char *date, const char *from, const char *subject),
+                  void *ctx)
+{
+	/* ids: the message ids reachable from the document, each step going
+	 * from an id to the messages that name it and to the ids they name;
+	 * UNION drops repeats, so the recursion ends */
+	static const char sql[] =
+	    "WITH RECURSIVE ids(v) AS ("
+	    " SELECT value FROM meta WHERE doc=?1 AND key IN " THREAD_KEYS " UNION"
+	    " SELECT m2.value FROM ids JOIN meta m1 ON m1.key IN " THREAD_KEYS " AND m1.value=ids.v"
+	    " JOIN meta m2 ON m2.doc=m1.doc AND m2.key IN " THREAD_KEYS " LIMIT 10000),"
+	    " docs_in(doc) AS (SELECT DISTINCT m.doc FROM meta m JOIN ids ON m.key='email.message-id' AND m.value=ids.v"
+	    "  UNION SELECT doc FROM meta WHERE doc=?1 AND key IN " THREAD_KEYS ")"
+	    " SELECT t.doc,"
+	    " (SELECT value FROM meta WHERE doc=t.doc AND key='email.date' LIMIT 1) AS dt,"
+	    " (SELECT value FROM meta WHERE doc=t.doc AND key='email.from' LIMIT 1),"
+	    " (SELECT value FROM meta WHERE doc=t.doc AND key='email.subject' LIMIT 1)"
+	    " FROM docs_in t JOIN docs d ON d.id=t.doc ORDER BY julianday(dt), dt, t.doc";
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0;
+	int rc;
+
+	if (prep(c, &st, sql) < 0)
+		return -1;
+	bind_text(st, 1, doc_hex);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if (cb && cb(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		             (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}

@@ -58,6 +58,15 @@ int dg_catalog_list(struct dg_catalog *c, int64_t limit, dg_catalog_cb cb, void 
 int dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t limit, dg_catalog_cb cb, void *ctx,
                       struct dg_err *err);
 /* Documents that have a metadata key; row.snippet holds its values. */
+/* The mail thread of a document: every message linked to it through
+ * email.message-id, email.in-reply-to and email.references, however
+ * indirectly (at most 10000 ids followed), in date order.  cb gets each
+ * message's id, ISO date, sender and subject (any may be NULL).
+ * Returns the number of messages (the document itself included when it
+ * is a message), or -1. */
+int64_t dg_catalog_thread(struct dg_catalog *c, const char *doc_hex,
+                          int (*cb)(void *ctx, const char *id, const char *date, const char *from, const char *subject),
+                          void *ctx);
 int dg_catalog_with_meta(struct dg_catalog *c, const char *key, dg_catalog_cb cb, void *ctx);
 int dg_catalog_stats(struct dg_catalog *c, int64_t *docs, int64_t *bytes);
 /* Each (doc hex, manifest hex) the catalog holds. */

@@ -1200,3 +1200,20 @@ text_conv_free(struct text_conv *c)
 	free(c->title);
 	c->title = NULL;
 }
+
+void
+text_guess_charset(const unsigned char *s, size_t len, char *name, size_t cap)
+{
+	text_uchardet(s, len, name, cap);
+}
+
+const char *
+text_iconv_name(const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(text_labels) / sizeof(text_labels[0]); i++)
+		if (strcasecmp(label, text_labels[i].label) == 0)
+			return text_labels[i].first;
+	return label;
+}

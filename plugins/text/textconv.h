@@ -44,4 +44,10 @@ int text_convert(const unsigned char *s, size_t len, int truncated, const char *
                  struct text_conv *out);
 void text_conv_free(struct text_conv *c);
 
+/* uchardet's guess of the charset of s, or "" when it has none. */
+void text_guess_charset(const unsigned char *s, size_t len, char *name, size_t cap);
+/* The name iconv is asked for when a document says label: its superset
+ * (gb2312 -> GB18030, ...), or label itself. */
+const char *text_iconv_name(const char *label);
+
 #endif
