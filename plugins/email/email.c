@@ -45,6 +45,8 @@
 #define EMAIL_PRESCAN ((size_t)64 << 10) /* bytes searched for the header block */
 #define EMAIL_TEXT_TYPE "text/plain; charset=utf-8"
 #define EMAIL_CHUNK 65536
+#define EMAIL_ADDRESSES_MAX 1000   /* per header */
+#define EMAIL_ADDRESS_LEN_MAX 2048 /* bytes of one address */
 
 static const struct dg_option email_options[] = {
     {.name = "max-depth",
@@ -303,9 +305,22 @@ email_header_charsets(const char *path, char *found, size_t cap)
 		if (!end)
 			end = strstr(buf, "\r\n\r\n");
 		len = end ? (size_t)(end - buf) : (size_t)n;
-		for (i = 0; i < len; i++)
-			if ((unsigned char)buf[i] >= 0x80)
-				buf[k++] = buf[i]; /* only the 8-bit bytes: ASCII header names would dilute */
+		/* the values of the lines with 8-bit bytes, whole: a Big5 or GBK
+		 * character's second byte may be ASCII */
+		for (i = 0; i < len;) {
+			size_t eol = i, colon, j;
+			int high = 0;
+			while (eol < len && buf[eol] != '\n')
+				high |= (unsigned char)buf[eol++] >= 0x80;
+			for (colon = i; colon < eol && buf[colon] != ':'; colon++)
+				;
+			if (high) {
+				for (j = colon < eol ? colon + 1 : i; j < eol; j++)
+					buf[k++] = buf[j];
+				buf[k++] = '\n';
+			}
+			i = eol + 1;
+		}
 		if (k > 0 && !g_utf8_validate(buf, (gssize)k, NULL)) {
 			char name[TEXT_CHARSET_MAX];
 			text_guess_charset((const unsigned char *)buf, k, name, sizeof(name));
@@ -321,11 +336,20 @@ email_addresses(struct email_run *r, InternetAddressList *list, const char *key,
 {
 	int i, n = list ? internet_address_list_length(list) : 0;
 
+	if (n > EMAIL_ADDRESSES_MAX) {
+		email_problem(r, "%s: %d addresses, only the first %d recorded", key, n, EMAIL_ADDRESSES_MAX);
+		n = EMAIL_ADDRESSES_MAX;
+	}
 	for (i = 0; i < n; i++) {
 		InternetAddress *ia = internet_address_list_get_address(list, i);
 		char *s = internet_address_to_string(ia, NULL, FALSE);
 		if (!s)
 			continue;
+		if (strlen(s) > EMAIL_ADDRESS_LEN_MAX) {
+			email_problem(r, "%s: an address of %zu bytes was not recorded", key, strlen(s));
+			g_free(s);
+			continue;
+		}
 		email_meta(r, key, s, 1);
 		if (line)
 			g_string_append_printf(line, "%s%s", i ? ", " : "", s);

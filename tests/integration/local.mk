@@ -8,6 +8,7 @@ INTEGRATION_TESTS = \
 	tests/integration/plugin-hello.sh \
 	tests/integration/scan.sh \
 	tests/integration/ocr.sh \
-	tests/integration/progress.sh
+	tests/integration/progress.sh \
+	tests/integration/email.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
