@@ -53,24 +53,41 @@ fuzz_engine_init(const char *name, const char *cfg_text)
 	}
 }
 
-/* Ingest the input; a fatal engine error (not a quarantined document)
+/* Ingest a locator; a fatal engine error (not a quarantined document)
  * is a finding. */
 static void
-fuzz_engine_run(const uint8_t *data, size_t size)
+fuzz_engine_ingest(const char *locator)
 {
-	const char *paths[1] = {fuzz_input};
+	const char *paths[1] = {locator};
 	struct dg_ingest_stats st;
 	char err[1024];
-	FILE *f = fopen(fuzz_input, "wb");
 
-	if (!f)
-		return;
-	fwrite(data, 1, size, f);
-	fclose(f);
 	if (dg_engine_ingest(fuzz_engine, paths, 1, &st, err, sizeof(err)) == 4) {
 		fprintf(stderr, "%s: fatal: %s\n", fuzz_name, err);
 		abort();
 	}
+}
+
+/* Write bytes (after an optional prefix) to path; 0 on success. */
+static int
+fuzz_write(const char *path, const char *prefix, const uint8_t *data, size_t size)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return -1;
+	if (prefix)
+		fputs(prefix, f);
+	fwrite(data, 1, size, f);
+	return fclose(f);
+}
+
+/* Ingest the input as a file. */
+static void
+fuzz_engine_run(const uint8_t *data, size_t size)
+{
+	if (fuzz_write(fuzz_input, NULL, data, size) == 0)
+		fuzz_engine_ingest(fuzz_input);
 }
 
 #endif

@@ -2,7 +2,7 @@
 # (configure --enable-fuzzing with CC=clang; see .ci/run for the smoke
 # run).  Seeds: the committed fixtures under tests/data.
 EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuzz-archive.c
-EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/engine-harness.h
+EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/engine-harness.h
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -15,4 +15,7 @@ tests_fuzz_fuzz_archive_LDFLAGS = $(FUZZ_FLAGS)
 noinst_PROGRAMS += tests/fuzz/fuzz-scan
 tests_fuzz_fuzz_scan_SOURCES = tests/fuzz/fuzz-scan.c
 tests_fuzz_fuzz_scan_LDFLAGS = $(FUZZ_FLAGS)
+noinst_PROGRAMS += tests/fuzz/fuzz-email
+tests_fuzz_fuzz_email_SOURCES = tests/fuzz/fuzz-email.c
+tests_fuzz_fuzz_email_LDFLAGS = $(FUZZ_FLAGS)
 endif
