@@ -859,6 +859,13 @@ email_split_one(void *arg, const struct mbox_msg *m)
 	}
 	snprintf(label, sizeof(label), "message %lld", (long long)m->index);
 	s->host->meta_set(child, "@relation.label", label);
+	{
+		/* named after its mbox, as the mailbox source names them */
+		const char *box = s->host->meta_get(s->doc, "source.name");
+		char *name = g_strdup_printf("%s#%lld", box ? box : "mbox", (long long)m->index);
+		s->host->meta_set(child, "source.name", name);
+		g_free(name);
+	}
 	rc = s->host->emit(s->ctx, child);
 	s->done++;
 	if (rc == DG_FAILED)
