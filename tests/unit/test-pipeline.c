@@ -93,7 +93,7 @@ main(void)
 	def = dg_path_join(dg_datadir(), "dangan.xml");
 	ok(dg_config_load(&cfg, def, reg, &err) == 0, "the shipped default config is valid (%s)", err.msg);
 	pl = cfg ? dg_config_pipeline(cfg, NULL) : NULL;
-	ok(pl && strcmp(pl->name, "default") == 0 && pl->nstages == 5, "default pipeline with its stages");
+	ok(pl && strcmp(pl->name, "default") == 0 && pl->nstages == 6, "default pipeline with its stages");
 	ok(cfg && dg_config_pipeline(cfg, "store-only") != NULL, "named pipeline found");
 	dg_config_free(cfg);
 	dg_free(def);
@@ -123,6 +123,41 @@ main(void)
 	        NULL, &err) < 0 &&
 	       strstr(err.msg, "twice"),
 	   "duplicate stage id refused");
+
+	/* options of source plugins */
+	{
+		struct dg_config *sc = NULL;
+		char *p =
+		    write_cfg("src.xml", HEAD "<source plugin=\"mailbox\"><option name=\"content-length\">yes</option>"
+		                              "</source>\n<pipeline name=\"p\"/></dangan>");
+		const struct dg_module *mb = dg_registry_get(reg, "mailbox", &err);
+		const char *over[] = {"mailbox.content-length=no", "imap.after=move"};
+		const char *bad[] = {"mailbox.content-length=perhaps"};
+		struct dg_opts *o;
+		ok(mb && dg_config_load(&sc, p, reg, &err) == 0 && sc->nsources == 1, "a <source> element is read (%s)",
+		   err.msg);
+		o = sc && mb ? dg_config_source_opts(sc, mb->desc, NULL, 0, &err) : NULL;
+		ok(o && dg_opts_bool(o, "content-length") == 1, "a source gets its options from the config");
+		dg_opts_free(o);
+		o = sc && mb ? dg_config_source_opts(sc, mb->desc, over, 2, &err) : NULL;
+		ok(o && dg_opts_bool(o, "content-length") == 0,
+		   "-O overrides the config, other plugins' options ignored");
+		dg_opts_free(o);
+		o = sc && mb ? dg_config_source_opts(sc, mb->desc, bad, 1, &err) : NULL;
+		ok(!o && strstr(err.msg, "content-length"), "a bad override is refused: %s", err.msg);
+		dg_opts_free(o);
+		dg_config_free(sc);
+		dg_free(p);
+	}
+	ok(load("src2.xml", HEAD "<source plugin=\"text\"/>\n<pipeline name=\"p\"/></dangan>", reg, &err) < 0 &&
+	       strstr(err.msg, "not a source"),
+	   "a stage plugin as a source is refused: %s", err.msg);
+	ok(load("src3.xml",
+	        HEAD "<source plugin=\"mailbox\">\n<option name=\"nosuch\">1</option></source>"
+	             "<pipeline name=\"p\"/></dangan>",
+	        reg, &err) < 0 &&
+	       strstr(err.msg, "src3.xml:3") && strstr(err.msg, "nosuch"),
+	   "an unknown source option is refused with its line: %s", err.msg);
 
 	/* XXE: the secret must never be read */
 	secret = write_cfg("secret.txt", "TOP-SECRET-CONTENT");
