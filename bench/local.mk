@@ -2,3 +2,4 @@
 # the top of each script.
 EXTRA_DIST += bench/ingest.sh
 EXTRA_DIST += bench/ocr.sh
+EXTRA_DIST += bench/email.sh bench/mkmbox.py
