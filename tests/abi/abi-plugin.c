@@ -1,6 +1,8 @@
 /*
  * abi-plugin.c -- test plugins for the loader: the same module built
  * with a good descriptor and with each kind of bad one (see local.mk).
+ * Built with ABI_FAIL it is a good plugin whose stage always fails
+ * (abi-fail: the integration tests use it to quarantine a document).
  */
 #include <config.h>
 
@@ -29,7 +31,13 @@ process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_d
 {
 	(void)ctx;
 	(void)state;
+#ifdef ABI_FAIL
+	(void)doc;
+	host->error(ctx, "failed on purpose");
+	return DG_FAILED;
+#else
 	return host->meta_set(doc, "abi.seen", "yes") == 0 ? DG_OK : DG_FAILED;
+#endif
 }
 
 static const struct dg_option options[] = {

@@ -2,7 +2,7 @@
 # Built as modules (not installed) from one source with different defines.
 ABI_LDFLAGS = -module -avoid-version -shared -rpath /nowhere -export-symbols-regex '^dg_plugin_descriptor$$'
 check_LTLIBRARIES += tests/abi/dg-abi-good.la tests/abi/dg-abi-badmagic.la tests/abi/dg-abi-badmajor.la \
-	tests/abi/dg-abi-newminor.la tests/abi/dg-abi-small.la tests/abi/dg-abi-misnamed.la
+	tests/abi/dg-abi-newminor.la tests/abi/dg-abi-small.la tests/abi/dg-abi-misnamed.la tests/abi/dg-abi-fail.la
 tests_abi_dg_abi_good_la_SOURCES = tests/abi/abi-plugin.c
 tests_abi_dg_abi_good_la_LDFLAGS = $(ABI_LDFLAGS)
 tests_abi_dg_abi_badmagic_la_SOURCES = tests/abi/abi-plugin.c
@@ -20,3 +20,6 @@ tests_abi_dg_abi_small_la_LDFLAGS = $(ABI_LDFLAGS)
 tests_abi_dg_abi_misnamed_la_SOURCES = tests/abi/abi-plugin.c
 tests_abi_dg_abi_misnamed_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_NAME='"something-else"'
 tests_abi_dg_abi_misnamed_la_LDFLAGS = $(ABI_LDFLAGS)
+tests_abi_dg_abi_fail_la_SOURCES = tests/abi/abi-plugin.c
+tests_abi_dg_abi_fail_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_FAIL -DABI_NAME='"abi-fail"'
+tests_abi_dg_abi_fail_la_LDFLAGS = $(ABI_LDFLAGS)

@@ -9,6 +9,7 @@ INTEGRATION_TESTS = \
 	tests/integration/scan.sh \
 	tests/integration/ocr.sh \
 	tests/integration/progress.sh \
-	tests/integration/email.sh
+	tests/integration/email.sh \
+	tests/integration/imap.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
