@@ -2,7 +2,7 @@
 # (configure --enable-fuzzing with CC=clang; see .ci/run for the smoke
 # run).  Seeds: the committed fixtures under tests/data.
 EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuzz-archive.c
-EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/engine-harness.h
+EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/fuzz-imap.c tests/fuzz/engine-harness.h
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -18,4 +18,9 @@ tests_fuzz_fuzz_scan_LDFLAGS = $(FUZZ_FLAGS)
 noinst_PROGRAMS += tests/fuzz/fuzz-email
 tests_fuzz_fuzz_email_SOURCES = tests/fuzz/fuzz-email.c
 tests_fuzz_fuzz_email_LDFLAGS = $(FUZZ_FLAGS)
+noinst_PROGRAMS += tests/fuzz/fuzz-imap
+tests_fuzz_fuzz_imap_SOURCES = tests/fuzz/fuzz-imap.c
+tests_fuzz_fuzz_imap_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
+tests_fuzz_fuzz_imap_LDADD = $(CURL_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+tests_fuzz_fuzz_imap_LDFLAGS = $(FUZZ_FLAGS)
 endif
