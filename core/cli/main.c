@@ -651,6 +651,41 @@ thread_row(void *ctx, const char *id, const char *date, const char *from, const 
 	return 0;
 }
 
+static int
+container_row(void *ctx, const char *id, const char *label)
+{
+	struct thread_ctx *t = ctx;
+
+	if (g.json) {
+		dg_buf_addf(t->b, "%s{\"id\":\"sha256:%s\",\"label\":", t->n ? "," : "", id);
+		dg_buf_json_str(t->b, label);
+		dg_buf_adds(t->b, "}");
+	} else {
+		dg_buf_addf(t->b, "  %.12s  %s\n", id, label ? label : "");
+	}
+	t->n++;
+	return 0;
+}
+
+/* Every document that contains this one (an attachment met in many
+ * mails is stored once; each container records it). */
+static void
+show_containers(struct dg_buf *b, struct dg_catalog *c, const char *hex)
+{
+	struct thread_ctx t = {b, hex, 0};
+	size_t mark = b->len;
+
+	dg_buf_adds(b, g.json ? ",\"contained_in\":[" : "contained in:\n");
+	if (dg_catalog_containers(c, hex, container_row, &t) < 0 || t.n == 0) {
+		b->len = mark; /* nothing to say */
+		if (b->data)
+			b->data[mark] = '\0';
+		return;
+	}
+	if (g.json)
+		dg_buf_adds(b, "]");
+}
+
 /* The mail thread of a message (messages linked by Message-ID,
  * In-Reply-To and References), in date order. */
 static void
@@ -721,6 +756,7 @@ cmd_show(int argc, char **argv)
 	}
 	if (g.json)
 		dg_buf_adds(&b, version > 1 ? "]" : "");
+	show_containers(&b, c, hex);
 	show_thread(&b, c, hex);
 	if (g.json)
 		dg_buf_adds(&b, "}\n");

@@ -678,3 +678,20 @@ dg_catalog_thread(struct dg_catalog *c, const char *doc_hex,
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }
+
+int
+dg_catalog_containers(struct dg_catalog *c, const char *doc_hex,
+                      int (*cb)(void *ctx, const char *id, const char *label), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(c, &st, "SELECT DISTINCT doc, label FROM rels WHERE target=?1 AND kind='contains' ORDER BY doc") < 0)
+		return -1;
+	bind_text(st, 1, doc_hex);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1)) != 0)
+			break;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}

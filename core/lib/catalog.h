@@ -67,6 +67,10 @@ int dg_catalog_search(struct dg_catalog *c, const char *query, int raw, int64_t 
 int64_t dg_catalog_thread(struct dg_catalog *c, const char *doc_hex,
                           int (*cb)(void *ctx, const char *id, const char *date, const char *from, const char *subject),
                           void *ctx);
+/* The documents that contain doc_hex (their "contains" relations), with
+ * the relation's label; cb returns non-zero to stop.  -1 on error. */
+int dg_catalog_containers(struct dg_catalog *c, const char *doc_hex,
+                          int (*cb)(void *ctx, const char *id, const char *label), void *ctx);
 int dg_catalog_with_meta(struct dg_catalog *c, const char *key, dg_catalog_cb cb, void *ctx);
 int dg_catalog_stats(struct dg_catalog *c, int64_t *docs, int64_t *bytes);
 /* Each (doc hex, manifest hex) the catalog holds. */

@@ -1379,6 +1379,15 @@ batch_prepare(struct batch *b, struct dg_err *err)
 		if (prev >= 0)
 			memcpy(parent, b->manifest[prev], 65);
 		have_parent = prev >= 0 || dg_store_ref_get(e->store, d->rec.doc_hex, parent) == 1;
+		if (have_parent && d->parent && !d->is_retry) {
+			/* An attachment or an archive entry stored before: its
+			 * container's "contains" relation records where it was met
+			 * again.  A version per occurrence would make the manifest of
+			 * a logo carried by every mail grow with each one. */
+			doc_drop_pending(d);
+			b->outcome[i] = "duplicate";
+			continue;
+		}
 		dg_record_init(&ver);
 		if (have_parent && (d->duplicate || !d->is_retry)) {
 			/* the same bytes again: a version, not a second document */

@@ -155,6 +155,15 @@ for f in blueball greenball; do
 	dangan show "$want" >/dev/null 2>&1
 	ok $? "the decoded $f.png attachment is byte-identical to the original file"
 done
+# redball.png was attached to the built message 1 already: stored once,
+# no version per occurrence, both messages listed as its containers
+dangan show "$png_id" --json >"$WORK/png2.json"
+jq -r '.contained_in[].id' "$WORK/png2.json" | sort >"$WORK/cont"
+h11=$(id_of 'hunnysoft-m0011')
+printf '%s\n' "$m1" "$h11" | sort >"$WORK/want"
+cmp -s "$WORK/cont" "$WORK/want"
+ok $? "an attachment met in two messages is one document that both contain"
+is "$(jq '.history | length' "$WORK/png2.json")" 0 "and it gets no new version for the second"
 want="sha256:$(sha "$D/hunnysoft-files/HasenundFrosche.txt")"
 # the message encodes the story with CR CR LF line ends (base64 "DQ0K"),
 # the file kept beside the sample has CR LF: compare with that undone
