@@ -1132,7 +1132,14 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 			d->rec.events[d->rec.nevents - 1].plugin = dg_strdup(d->emitted_by);
 	}
 	if (!d->is_retry && dg_store_ref_get(e->store, d->rec.doc_hex, m) == 1) {
+		/* stored before: its type is what was found then */
+		struct dg_record old;
+		struct dg_err err;
 		d->duplicate = 1;
+		dg_record_init(&old);
+		if (!d->rec.media_type && dg_store_read_manifest(e->store, m, &old, &err) == 0 && old.media_type)
+			h_set_media_type(d, old.media_type);
+		dg_record_release(&old);
 		goto done;
 	}
 	if (d->type_given && d->rec.media_type) {

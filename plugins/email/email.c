@@ -624,6 +624,12 @@ email_emit(struct email_run *r, GMimeObject *obj, const char *label, int is_mess
 		email_problem(r, "attachment '%s' could not be decoded; it stays inside the original", label);
 		return 0;
 	}
+	if (host->writer_size(w) == 0 && !(GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj)))) {
+		/* an empty part without a name is no attachment */
+		host->writer_abort(w);
+		host->doc_free(child);
+		return 0;
+	}
 	if (host->writer_finish(r->ctx, w, child, DG_ROLE_ORIGINAL, NULL) != 0) {
 		host->doc_free(child);
 		host->error(r->ctx, "cannot store attachment '%s'", label);

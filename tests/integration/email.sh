@@ -149,7 +149,7 @@ dangan show "$m1" | grep -q "^thread (3 messages"
 ok $? "the text form of show lists the thread too"
 
 # ---- RFC 2231 names, attachments equal to the files attached -------------
-check "ingest the hunnysoft samples" dangan ingest "$D/hunnysoft-m0011.txt" "$D/hunnysoft-m3004.txt"
+check "ingest the hunnysoft samples" dangan ingest --json "$D/hunnysoft-m0011.txt" "$D/hunnysoft-m3004.txt"
 for f in blueball greenball; do
 	want="sha256:$(sha "$D/hunnysoft-files/$f.png")"
 	dangan show "$want" >/dev/null 2>&1
@@ -164,6 +164,8 @@ printf '%s\n' "$m1" "$h11" | sort >"$WORK/want"
 cmp -s "$WORK/cont" "$WORK/want"
 ok $? "an attachment met in two messages is one document that both contain"
 is "$(jq '.history | length' "$WORK/png2.json")" 0 "and it gets no new version for the second"
+grep '"outcome":"duplicate"' "$WORK/out" | grep -q '"media_type":"image/png"'
+ok $? "the duplicate is reported with the type it was stored with"
 want="sha256:$(sha "$D/hunnysoft-files/HasenundFrosche.txt")"
 # the message encodes the story with CR CR LF line ends (base64 "DQ0K"),
 # the file kept beside the sample has CR LF: compare with that undone
