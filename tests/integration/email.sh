@@ -35,19 +35,19 @@ grep -q "no Message-ID header" "$WORK/p"
 ok $? "a missing Message-ID is recorded in email.problems"
 is "$(dangan show "$gb" --json | jq -r .document.status)" "warn" "a message with problems ends with a warning"
 
-# ---- messages built here: a thread, charsets, a zip, an image, a nested
+# ---- messages built here: a thread, charsets, a zip, images (one a scan), a nested
 #      message -----------------------------------------------------------
 mkdir -p "$WORK/built" "$WORK/zipsrc"
 printf '户号 3100012345 的用电合同\n' >"$WORK/zipsrc/contract.txt"
 (cd "$WORK/zipsrc" && zip -q ../contract.zip contract.txt) || skip_all "zip is not installed"
-python3 - "$WORK/built" "$WORK/contract.zip" "$D/hunnysoft-files/redball.png" <<'PY'
+python3 - "$WORK/built" "$WORK/contract.zip" "$D/hunnysoft-files/redball.png" "$DG_TEST_DATA/ocr/zh-clean.png" <<'PY'
 import sys, email.message, email.policy, email.utils
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.mime.application import MIMEApplication
 from email.mime.image import MIMEImage
 from email.mime.message import MIMEMessage
-out, zpath, png = sys.argv[1:4]
+out, zpath, png, scan = sys.argv[1:5]
 
 def base(mid, subj, date, frm, charset="utf-8", refs=None):
     m = MIMEMultipart("mixed")
@@ -91,6 +91,9 @@ open(out + "/3.eml", "wb").write(m.as_bytes())
 # 4: not in the thread
 m = base("other@example.cn", "无关", "Tue, 03 Jan 2023 09:00:00 +0800", "x@example.cn")
 m.attach(MIMEText("别的事。\n", "plain", "utf-8"))
+i = MIMEImage(open(scan, "rb").read(), "png")
+i.add_header("Content-Disposition", "attachment", filename="扫描件.png")
+m.attach(i)
 open(out + "/4.eml", "wb").write(m.as_bytes())
 PY
 check "ingest the built messages" dangan ingest "$WORK/built"
@@ -129,6 +132,10 @@ is "$(meta "$zip_id" email.attachment.filename)" "用电合同.zip" "the zip att
 dangan search 3100012345 --json | jq -r '.[].media_type' | sort -u >"$WORK/hits"
 grep -q "^text/plain" "$WORK/hits"
 ok $? "the file inside the attached zip was unpacked and its text indexed"
+# a scanned page attached to a mail is read like any scan
+scan_id="sha256:$(sha "$DG_TEST_DATA/ocr/zh-clean.png")"
+dangan search 客户档案管理说明 --json | jq -r '.[].id' | grep -qx "$scan_id"
+ok $? "a scanned page attached to a mail is OCR'd and found by its text"
 # nested message: the forwarded copy of message 1 is parsed too
 nested=$(dangan show "$m3" --json | jq -r '.document.relations[] | select(.kind=="contains") | .target' | head -1)
 is "$(meta "$nested" email.message-id)" "t1@example.cn" "the forwarded message is a document parsed as mail"
