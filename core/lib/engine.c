@@ -1110,18 +1110,16 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 	}
 	memcpy(d->rec.doc_hex, orig->hex, 65);
 	atomic_fetch_add(&e->bytes_in, d->bytes_in);
-	if (d->parent) {
-		const char *label = dg_record_meta(&d->rec, "@relation.label");
-		if (!label)
-			label = dg_record_meta(&d->rec, "archive.path");
-		dg_record_rel_add(&d->rec, "contained-in", d->parent->rec.doc_hex, label);
-		dg_record_rel_add(&d->parent->rec, "contains", d->rec.doc_hex, label);
-	}
 	{
-		char why[512];
+		/* what the child is called inside its parent */
 		const char *label = dg_record_meta(&d->rec, "@relation.label");
+		char why[512];
 		if (!label)
 			label = dg_record_meta(&d->rec, "archive.path");
+		if (d->parent) {
+			dg_record_rel_add(&d->rec, "contained-in", d->parent->rec.doc_hex, label);
+			dg_record_rel_add(&d->parent->rec, "contains", d->rec.doc_hex, label);
+		}
 		if (d->parent)
 			snprintf(why, sizeof(why), "from %s of sha256:%.16s", label ? label : "?",
 			         d->parent->rec.doc_hex);
