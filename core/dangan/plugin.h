@@ -37,6 +37,26 @@
  * host->emit().  Any stage may also emit child documents (the entries
  * of an archive, the attachments of a mail): they run through the
  * whole pipeline before emit() returns.
+ *
+ * An export plugin (DG_KIND_EXPORT, ABI 1.3) writes stored documents
+ * into a package (a BagIt bag, an OCFL storage root, EEP files, ...):
+ *   init(ctx, opts, &state)
+ *   export_begin(ctx, state, out)  out: the path to create, a file or a
+ *                                  directory as the format wants; it is
+ *                                  a temporary name beside the final one
+ *   process(ctx, state, doc)       once per selected stored document,
+ *                                  one at a time, on one thread
+ *   export_end(ctx, state)         finish the package (checksums, ...)
+ *   fini(state)
+ * The engine renames out to the final name only after export_end()
+ * succeeds, and removes it otherwise: a failed export leaves nothing
+ * under the final name.  Stored documents are read through the host's
+ * meta_*, part_* and the ABI 1.3 doc_* / *_n functions; they are read
+ * only.  verify(ctx, state, path), optional, checks a package of the
+ * format (any producer's) and reports every finding with
+ * host->finding(); scan()/bid_locator(), optional, make the plugin the
+ * importer of its format (`dangan import`): it emits the documents of a
+ * package as a source does.
  */
 #ifndef DANGAN_PLUGIN_H
 #define DANGAN_PLUGIN_H
@@ -51,7 +71,7 @@ extern "C" {
 
 #define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
 #define DG_ABI_MAJOR 1
-#define DG_ABI_MINOR 2
+#define DG_ABI_MINOR 3
 #define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -235,6 +255,71 @@ struct dg_host {
 	 * Created on first use; NULL with the error set on failure.  Write
 	 * files there atomically (temp file, fsync, rename). */
 	const char *(*state_dir)(struct dg_ctx *ctx);
+
+	/* ABI 1.3 ------------------------------------------------------ */
+	/* Stored documents (handed to an export plugin's process()).
+	 * doc_id: "sha256:<hex>" of the original (NULL for a document
+	 * without bytes); doc_version: "sha256:<hex>" of this version's
+	 * manifest; doc_created: when this version was committed (µs since
+	 * the epoch, UTC).  On a document being ingested doc_version is
+	 * NULL and doc_created 0. */
+	const char *(*doc_id)(struct dg_doc *doc);
+	const char *(*doc_version)(struct dg_doc *doc);
+	int64_t (*doc_created)(struct dg_doc *doc);
+	/* The i-th metadata pair, parts, events (this version's history)
+	 * and relations, in stored order.  Return 0 and fill the out
+	 * arguments, or -1 past the end. */
+	int (*meta_n)(struct dg_doc *doc, size_t i, const char **key, const char **value);
+	int (*part_n)(struct dg_doc *doc, size_t i, struct dg_part_info *out);
+	int (*event_n)(struct dg_doc *doc, size_t i, struct dg_event_info *out);
+	int (*relation_n)(struct dg_doc *doc, size_t i, struct dg_relation_info *out);
+	/* The previous version of a stored document, NULL for the first
+	 * (or with the error set when it cannot be read).  It belongs to
+	 * doc and lives as long as doc does. */
+	struct dg_doc *(*doc_previous)(struct dg_ctx *ctx, struct dg_doc *doc);
+	/* Report a finding of verify() or of a check: code is the
+	 * format's own code ("E040" for OCFL, "GD-1-1" for DA/T 70, ...) or
+	 * NULL; where names the file or element concerned, or NULL. */
+	void (*finding)(struct dg_ctx *ctx, enum dg_finding_level level, const char *code, const char *where,
+	                const char *fmt, ...) DG_PRINTF(5, 6);
+	/* Exports: a progress tick (bytes written since the last call);
+	 * the engine draws the progress line. */
+	void (*progress)(struct dg_ctx *ctx, int64_t bytes);
+};
+
+/* ABI 1.3: what the host tells of a stored document (export).  These
+ * structs never grow: later fields come with new functions. */
+struct dg_part_info {
+	const char *role;       /* DG_ROLE_ORIGINAL, DG_ROLE_TEXT, "hocr", ... */
+	const char *media_type; /* may be NULL */
+	const char *id;         /* "sha256:<hex>" of the bytes */
+	const char *path;       /* readable file (the store's object), read only */
+	int64_t size;
+};
+
+struct dg_event_info {
+	const char *type;   /* "ingest", "stage", "duplicate", "quarantine", ... */
+	const char *stage;  /* stage id, may be NULL */
+	const char *plugin; /* may be NULL (the engine itself) */
+	const char *plugin_version;
+	const char *outcome; /* "ok", "warn", "declined", "failed", ... */
+	const char *message; /* may be NULL */
+	int64_t at_us;       /* microseconds since the epoch (UTC) */
+	int64_t duration_us;
+};
+
+struct dg_relation_info {
+	const char *kind;  /* "contained-in", "contains", ... */
+	const char *id;    /* "sha256:<hex>" of the other document */
+	const char *label; /* may be NULL (the path inside an archive, ...) */
+};
+
+/* Severity of a verification or check finding. */
+enum dg_finding_level {
+	DG_FINDING_PASS = 0, /* a check that was run and passed */
+	DG_FINDING_INFO = 1, /* worth telling, not a problem */
+	DG_FINDING_WARN = 2, /* valid, with a warning */
+	DG_FINDING_ERROR = 3 /* the package is not valid */
 };
 
 /* Does this host provide member m?  (A plugin built against a newer
@@ -262,7 +347,17 @@ struct dg_plugin {
 	/* Sources: how well a locator fits (0 = no, 1..100), then scan. */
 	int (*bid_locator)(const char *locator);
 	int (*scan)(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *locator);
+
+	/* ABI 1.3: exports (see the top of this file).  export_begin and
+	 * export_end are required of DG_KIND_EXPORT; verify is optional. */
+	int (*export_begin)(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *out);
+	int (*export_end)(struct dg_ctx *ctx, const struct dg_host *host, void *state);
+	int (*verify)(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path);
 };
+
+/* Does this descriptor provide member m? (One built against an older
+ * header is shorter.) */
+#define DG_PLUGIN_HAS(desc, m) ((desc)->struct_size >= offsetof(struct dg_plugin, m) + sizeof((desc)->m))
 
 /* Smallest descriptor the loader accepts (ABI 1.0 layout). */
 #define DG_PLUGIN_MIN_SIZE (offsetof(struct dg_plugin, scan) + sizeof(void *))
