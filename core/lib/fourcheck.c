@@ -392,7 +392,7 @@ dg_fourcheck_doc(struct dg_fourcheck *fc, struct dg_doc *doc)
 			fc->it[I_FORMAT].checked++;
 			if (!iso_date_ok(value))
 				problem(fc, I_FORMAT, 1, id, key, "'%.64s' is not an ISO 8601 date", value);
-		} else if (ends_with(key, ".size")) {
+		} else if (strcmp(key, "source.size") == 0) {
 			int64_t v;
 			fc->it[I_FORMAT].checked++;
 			if (dg_parse_i64(value, &v) < 0 || v < 0)
