@@ -13,7 +13,7 @@ AM_TESTS_ENVIRONMENT = \
 	DG_TEST_DATA='$(abs_top_srcdir)/tests/data'; export DG_TEST_DATA; \
 	DG_ABI_DIR='$(abs_top_builddir)/tests/abi/.libs'; export DG_ABI_DIR; \
 	DG_SRCDIR='$(abs_top_srcdir)'; export DG_SRCDIR; \
-	DG_SHARED="$${DG_SHARED:-$(abs_top_srcdir)/../shared}"; export DG_SHARED; \
+	DG_SHARED="$${DG_SHARED:-$(abs_top_srcdir)/tests/data/shared}"; export DG_SHARED; \
 	DG_BUILDDIR='$(abs_top_builddir)'; export DG_BUILDDIR; \
 	MAKE='$(MAKE)'; export MAKE; \
 	unset DANGAN_STORE DANGAN_CONFIG;
