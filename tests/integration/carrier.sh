@@ -122,6 +122,16 @@ else
 fi
 test -z "$(ls -A "$WORK/ro")"
 ok $? "... leaves nothing under the final name, nor a temporary"
+# a store object that changed under the store: never exported as if intact
+cp -r "$STORE" "$WORK/rot"
+hex=$(dangan search 供用电合同 --json | jq -r '.[0].id' | sed 's/^sha256://')
+obj=$(find "$WORK/rot/objects" -type f -name "$(echo "$hex" | cut -c3-)" | head -1)
+chmod u+w "$obj" && printf 'Z' | dd of="$obj" bs=1 seek=10 conv=notrunc 2>/dev/null
+check_fails "an export from a store with a rotten object fails" 4 dangan --store "$WORK/rot" export --format carrier -o "$WORK/c7"
+grep -q "read back as" "$WORK/err"
+ok $? "... naming the object that does not match its id"
+test ! -e "$WORK/c7"
+ok $? "... and leaves nothing"
 check_fails "verify-package of a format without verify() or unknown is a usage error" 3 dangan verify-package --format nosuch "$C"
 
 done_testing
