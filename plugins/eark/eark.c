@@ -56,7 +56,10 @@ static const struct dg_option dg_eark_options[] = {
      .type = DG_OPT_STRING,
      .default_value = NULL,
      .help = "the package's OBJID (default: a new urn:uuid)"},
-    {.name = "label", .type = DG_OPT_STRING, .default_value = NULL, .help = "a short title of the package (mets/@LABEL)"},
+    {.name = "label",
+     .type = DG_OPT_STRING,
+     .default_value = NULL,
+     .help = "a short title of the package (mets/@LABEL)"},
     {.name = "content-category",
      .type = DG_OPT_STRING,
      .default_value = "Mixed",
@@ -94,16 +97,18 @@ static const struct {
 	const char *type;
 	const char *ext;
 } dg_eark_exts[] = {
-    {"text/plain", ".txt"},         {"text/vnd.hocr+html", ".hocr.html"}, {"text/html", ".html"},
-    {"application/pdf", ".pdf"},    {"application/xml", ".xml"},          {"text/xml", ".xml"},
-    {"image/png", ".png"},          {"image/jpeg", ".jpg"},               {"image/tiff", ".tif"},
-    {"application/json", ".json"},  {"text/csv", ".csv"},                 {NULL, NULL},
+    {"text/plain", ".txt"},      {"text/vnd.hocr+html", ".hocr.html"},
+    {"text/html", ".html"},      {"application/pdf", ".pdf"},
+    {"application/xml", ".xml"}, {"text/xml", ".xml"},
+    {"image/png", ".png"},       {"image/jpeg", ".jpg"},
+    {"image/tiff", ".tif"},      {"application/json", ".json"},
+    {"text/csv", ".csv"},        {NULL, NULL},
 };
 
 /* The 15 Dublin Core elements (metadata keys "dc.<element>"). */
 static const char *const dg_eark_dc[] = {
-    "title",  "creator", "subject", "description", "publisher", "contributor", "date",   "type",
-    "format", "identifier", "source", "language", "relation", "coverage", "rights", NULL,
+    "title",  "creator",    "subject", "description", "publisher", "contributor", "date",   "type",
+    "format", "identifier", "source",  "language",    "relation",  "coverage",    "rights", NULL,
 };
 
 /* A file the package METS lists outside the representations. */
@@ -215,8 +220,7 @@ dg_eark_text(xmlTextWriterPtr w, const char *name, const char *text)
 
 /* <wrap><type>t</type><value>v</value></wrap>: PREMIS identifiers. */
 static int
-dg_eark_ident(xmlTextWriterPtr w, const char *wrap, const char *tname, const char *t, const char *vname,
-              const char *v)
+dg_eark_ident(xmlTextWriterPtr w, const char *wrap, const char *tname, const char *t, const char *vname, const char *v)
 {
 	int rc = 0;
 
@@ -389,8 +393,8 @@ dg_eark_spool_fd(int dirfd, const char *name)
 
 /* Copy src (an open descriptor) into dirfd/name, hashing as it goes. */
 static int
-dg_eark_copy_fd(struct dg_ctx *ctx, const struct dg_host *host, int src, int dirfd, const char *name,
-                char sha[65], int64_t *size)
+dg_eark_copy_fd(struct dg_ctx *ctx, const struct dg_host *host, int src, int dirfd, const char *name, char sha[65],
+                int64_t *size)
 {
 	struct dg_eark_sink s;
 	unsigned char *buf = malloc(DG_EARK_CHUNK);
@@ -446,7 +450,8 @@ dg_eark_copy_schemas(struct dg_ctx *ctx, const struct dg_host *host, struct dg_e
 		struct dg_eark_file *f = &st->schemas[i];
 		int src;
 
-		snprintf(path, sizeof(path), "%s/%s/%s", dg_eark_datadir(), DG_EARK_SCHEMA_DIR, dg_eark_schema_files[i]);
+		snprintf(path, sizeof(path), "%s/%s/%s", dg_eark_datadir(), DG_EARK_SCHEMA_DIR,
+		         dg_eark_schema_files[i]);
 		src = open(path, O_RDONLY | O_CLOEXEC);
 		if (src < 0) {
 			host->error(ctx, "%s: %s (the E-ARK schemas are installed with dangan; set DANGAN_DATADIR?)",
@@ -673,8 +678,8 @@ dg_eark_mime(const char *t)
  * Fills the package-relative path; adds the spool line. */
 static int
 dg_eark_export_part(struct dg_ctx *ctx, const struct dg_host *host, struct dg_eark *st, struct dg_eark_rep *r,
-                    const struct dg_part_info *p, const char *dir, const char *name, int64_t created_us, char *relpath,
-                    size_t relcap, char sha[65], int64_t *size)
+                    const struct dg_part_info *p, const char *mime, const char *dir, const char *name,
+                    int64_t created_us, char *relpath, size_t relcap, char sha[65], int64_t *size)
 {
 	char cand[DG_EARK_NAME_MAX + 16], created[32];
 	int dfd = -1, src = -1, rc = DG_FAILED, k;
@@ -703,14 +708,15 @@ dg_eark_export_part(struct dg_ctx *ctx, const struct dg_host *host, struct dg_ea
 			break;
 		if (errno != EEXIST) {
 			host->error(ctx, "%s/representations/%s/data/%s/%s: %s", st->out, r->name, dir, cand,
-			             strerror(errno));
+			            strerror(errno));
 			unlinkat(dfd, cand, 0);
 			rc = DG_FATAL;
 			goto out;
 		}
 	}
 	if (k == 1000) {
-		host->error(ctx, "%s/representations/%s/data/%s: too many files of the same name", st->out, r->name, dir);
+		host->error(ctx, "%s/representations/%s/data/%s: too many files of the same name", st->out, r->name,
+		            dir);
 		goto out;
 	}
 	if (p->id && strncmp(p->id, "sha256:", 7) == 0 && strcmp(p->id + 7, sha) != 0) {
@@ -726,8 +732,8 @@ dg_eark_export_part(struct dg_ctx *ctx, const struct dg_host *host, struct dg_ea
 	}
 	snprintf(relpath, relcap, "representations/%s/data/%s/%s", r->name, dir, cand);
 	dg_eark_time(created_us, created);
-	if (fprintf(r->spool, "data/%s/%s\t%s\t%" PRId64 "\t%s\t%s\n", dir, cand, dg_eark_mime(p->media_type), *size,
-	            created, sha) < 0) {
+	if (fprintf(r->spool, "data/%s/%s\t%s\t%" PRId64 "\t%s\t%s\n", dir, cand, dg_eark_mime(mime), *size, created,
+	            sha) < 0) {
 		host->error(ctx, "spool: %s", strerror(errno));
 		rc = DG_FATAL;
 		goto out;
@@ -745,9 +751,9 @@ out:
 
 /* The PREMIS object of an exported file. */
 static int
-dg_eark_premis_object(struct dg_eark *st, const char *relpath, const struct dg_part_info *p, const char *sha,
-                      int64_t size, const char *original_name, const char *source_id, struct dg_doc *doc,
-                      const struct dg_host *host)
+dg_eark_premis_object(struct dg_eark *st, const char *relpath, const struct dg_part_info *p, const char *mime,
+                      const char *sha, int64_t size, const char *original_name, const char *source_id,
+                      struct dg_doc *doc, const struct dg_host *host)
 {
 	xmlTextWriterPtr w = st->premis;
 	int rc = 0;
@@ -755,11 +761,11 @@ dg_eark_premis_object(struct dg_eark *st, const char *relpath, const struct dg_p
 
 	rc |= dg_eark_start(w, "object");
 	rc |= dg_eark_attr(w, "xsi:type", "file");
-	rc |= dg_eark_ident(w, "objectIdentifier", "objectIdentifierType", "filepath", "objectIdentifierValue",
-	                    relpath);
+	rc |=
+	    dg_eark_ident(w, "objectIdentifier", "objectIdentifierType", "filepath", "objectIdentifierValue", relpath);
 	if (p->id)
-		rc |= dg_eark_ident(w, "objectIdentifier", "objectIdentifierType", "dangan-id",
-		                    "objectIdentifierValue", p->id);
+		rc |= dg_eark_ident(w, "objectIdentifier", "objectIdentifierType", "dangan-id", "objectIdentifierValue",
+		                    p->id);
 	rc |= dg_eark_start(w, "objectCharacteristics");
 	rc |= dg_eark_text(w, "compositionLevel", "0");
 	rc |= dg_eark_start(w, "fixity");
@@ -774,7 +780,7 @@ dg_eark_premis_object(struct dg_eark *st, const char *relpath, const struct dg_p
 	}
 	rc |= dg_eark_start(w, "format");
 	rc |= dg_eark_start(w, "formatDesignation");
-	rc |= dg_eark_text(w, "formatName", dg_eark_mime(p->media_type));
+	rc |= dg_eark_text(w, "formatName", dg_eark_mime(mime));
 	rc |= dg_eark_end(w);
 	rc |= dg_eark_end(w);
 	rc |= dg_eark_end(w); /* objectCharacteristics */
@@ -880,8 +886,8 @@ dg_eark_version_events(struct dg_eark *st, const struct dg_host *host, struct dg
 		dg_eark_time(e.at_us, when);
 		snprintf(detail, sizeof(detail), "dangan %s event%s%s%s%s%s%s; %" PRId64 " ms", e.type ? e.type : "?",
 		         e.stage ? ", stage " : "", e.stage ? e.stage : "", e.plugin ? ", plugin " : "",
-		         e.plugin ? e.plugin : "", e.plugin_version ? " " : "", e.plugin_version ? e.plugin_version : "",
-		         e.duration_us / 1000);
+		         e.plugin ? e.plugin : "", e.plugin_version ? " " : "",
+		         e.plugin_version ? e.plugin_version : "", e.duration_us / 1000);
 		rc |= dg_eark_start(w, "event");
 		rc |= dg_eark_ident(w, "eventIdentifier", "eventIdentifierType", "dangan-event", "eventIdentifierValue",
 		                    id);
@@ -995,7 +1001,7 @@ dg_eark_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 		int original = p.role && strcmp(p.role, DG_ROLE_ORIGINAL) == 0;
 		struct dg_eark_rep *rep = &st->rep[original ? 0 : 1];
 		const char *source = original ? NULL : host->doc_id(doc);
-		const char *orig_name = NULL;
+		const char *orig_name = NULL, *mime = p.media_type;
 		char rel[DG_EARK_PATH_MAX];
 
 		if ((!original && !st->derivatives) || nfiles >= DG_EARK_DOC_FILES)
@@ -1003,6 +1009,10 @@ dg_eark_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 		if (original) {
 			orig_name = host->meta_get(doc, "source.name");
 			name = dg_eark_file_name(orig_name, "original");
+			/* the document's type as finally detected (the part keeps
+			 * the first guess) */
+			if (host->media_type(doc))
+				mime = host->media_type(doc);
 		} else {
 			char buf[DG_EARK_NAME_MAX];
 			snprintf(buf, sizeof(buf), "%s%s", p.role ? p.role : "part", dg_eark_ext(p.media_type));
@@ -1013,15 +1023,15 @@ dg_eark_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 			rc = DG_FATAL;
 			goto out;
 		}
-		r = dg_eark_export_part(ctx, host, st, rep, &p, dir, name, host->doc_created(doc), rel, sizeof(rel),
-		                        sha, &size);
+		r = dg_eark_export_part(ctx, host, st, rep, &p, mime, dir, name, host->doc_created(doc), rel,
+		                        sizeof(rel), sha, &size);
 		free(name);
 		name = NULL;
 		if (r != DG_OK) {
 			rc = r;
 			goto out;
 		}
-		if (dg_eark_premis_object(st, rel, &p, sha, size, orig_name, source, doc, host) != 0)
+		if (dg_eark_premis_object(st, rel, &p, mime, sha, size, orig_name, source, doc, host) != 0)
 			goto werr;
 		paths[nfiles] = strdup(rel);
 		if (!paths[nfiles]) {
@@ -1353,6 +1363,20 @@ dg_eark_rep_mets(struct dg_eark *st, struct dg_eark_rep *r)
 		e |= dg_eark_start(w, "fileSec");
 		snprintf(id, sizeof(id), "%s-filesec", r->name);
 		e |= dg_eark_attr(w, "ID", id);
+		/* the package's documentation and schemas apply to the
+		 * representation too: listed here by relative path */
+		e |= dg_eark_start(w, "fileGrp");
+		snprintf(id, sizeof(id), "%s-grp-documentation", r->name);
+		e |= dg_eark_attr(w, "ID", id);
+		e |= dg_eark_attr(w, "USE", "Documentation");
+		{
+			char href[160];
+			snprintf(id, sizeof(id), "%s-file-documentation-1", r->name);
+			snprintf(href, sizeof(href), "../../%s", st->doc_readme.path);
+			e |= dg_eark_mets_file(w, id, st->doc_readme.mime, st->doc_readme.size, st->now,
+			                       st->doc_readme.sha, href);
+		}
+		e |= dg_eark_end(w);
 		e |= dg_eark_start(w, "fileGrp");
 		snprintf(id, sizeof(id), "%s-grp-schemas", r->name);
 		e |= dg_eark_attr(w, "ID", id);
@@ -1361,8 +1385,8 @@ dg_eark_rep_mets(struct dg_eark *st, struct dg_eark_rep *r)
 			char href[160];
 			snprintf(id, sizeof(id), "%s-file-schema-%zu", r->name, i + 1);
 			snprintf(href, sizeof(href), "../../%s", st->schemas[i].path);
-			e |= dg_eark_mets_file(w, id, "application/xml", st->schemas[i].size, st->now, st->schemas[i].sha,
-			                       href);
+			e |= dg_eark_mets_file(w, id, "application/xml", st->schemas[i].size, st->now,
+			                       st->schemas[i].sha, href);
 		}
 		e |= dg_eark_end(w);
 		e |= dg_eark_start(w, "fileGrp");
@@ -1413,6 +1437,9 @@ dg_eark_rep_mets(struct dg_eark *st, struct dg_eark_rep *r)
 		e |= dg_eark_attr(w, "LABEL", r->name);
 		snprintf(div, sizeof(div), "%s-div-metadata", r->name);
 		e |= dg_eark_fptr(w, div, "Metadata", NULL);
+		snprintf(div, sizeof(div), "%s-div-documentation", r->name);
+		snprintf(id, sizeof(id), "%s-grp-documentation", r->name);
+		e |= dg_eark_fptr(w, div, "Documentation", id);
 		snprintf(div, sizeof(div), "%s-div-schemas", r->name);
 		snprintf(id, sizeof(id), "%s-grp-schemas", r->name);
 		e |= dg_eark_fptr(w, div, "Schemas", id);

@@ -68,17 +68,44 @@ const char *const dg_eark_categories[] = {
 
 /* The terms both the 2.0 and the 2.2 extension schemas accept. */
 const char *const dg_eark_cits[] = {
-    "ERMS",          "SIARD1",         "SIARD2",         "SIARDDK", "GeoData", "citspremis_v1_0",
-    "citserms_v2_1", "citsehpj_v1_0",  "citsehcr_v1_0",  "citssiard_v1_0",
-    "citsgeospatial_v3_0", "MIXED",    "OTHER",          NULL,
+    "ERMS",
+    "SIARD1",
+    "SIARD2",
+    "SIARDDK",
+    "GeoData",
+    "citspremis_v1_0",
+    "citserms_v2_1",
+    "citsehpj_v1_0",
+    "citsehcr_v1_0",
+    "citssiard_v1_0",
+    "citsgeospatial_v3_0",
+    "MIXED",
+    "OTHER",
+    NULL,
 };
 
 /* Every term of the 2.2 vocabulary (what a verifier accepts). */
 const char *const dg_eark_cits_all[] = {
-    "ERMS", "SIARD1", "SIARD2", "SIARDDK", "GeoData", "citscarchival_v1_0", "cscarchival_v1_0",
-    "citserms_v2_1", "citserms_v3_0", "citspremis_v1_0", "cspremis_v1_0", "citsehpj_v1_0",
-    "citsehpj_v2_0", "citsehcr_v1_0", "citssiard_v1_0", "citsgeospatial_v3_0", "cits3dpm_v1_0",
-    "MIXED", "OTHER", NULL,
+    "ERMS",
+    "SIARD1",
+    "SIARD2",
+    "SIARDDK",
+    "GeoData",
+    "citscarchival_v1_0",
+    "cscarchival_v1_0",
+    "citserms_v2_1",
+    "citserms_v3_0",
+    "citspremis_v1_0",
+    "cspremis_v1_0",
+    "citsehpj_v1_0",
+    "citsehpj_v2_0",
+    "citsehcr_v1_0",
+    "citssiard_v1_0",
+    "citsgeospatial_v3_0",
+    "cits3dpm_v1_0",
+    "MIXED",
+    "OTHER",
+    NULL,
 };
 
 int

@@ -40,20 +40,26 @@
 
 #include "eark.h"
 
-#define DG_EARK_V_FINDINGS_MAX 2000       /* findings shown, then summed up */
-#define DG_EARK_V_XML_ERRORS 50           /* XML/XSD errors shown per METS */
-#define DG_EARK_V_LISTED_MAX 4000000      /* files listed in all METS */
-#define DG_EARK_V_REPS_MAX 10000          /* representation METS verified */
-#define DG_EARK_V_WALK_DEPTH 64           /* folder depth walked */
-#define DG_EARK_V_WALK_MAX 10000000       /* entries walked */
-#define DG_EARK_V_DEPTH_MAX 256           /* element depth in a METS */
-#define DG_EARK_V_TEXT_MAX 1024           /* agent name/note text kept */
-#define DG_EARK_V_GROUPS_MAX 32           /* nested fileGrp */
+#define DG_EARK_V_FINDINGS_MAX 2000         /* findings shown, then summed up */
+#define DG_EARK_V_XML_ERRORS 50             /* XML/XSD errors shown per METS */
+#define DG_EARK_V_LISTED_MAX 4000000        /* files listed in all METS */
+#define DG_EARK_V_REPS_MAX 10000            /* representation METS verified */
+#define DG_EARK_V_WALK_DEPTH 64             /* folder depth walked */
+#define DG_EARK_V_WALK_MAX 10000000         /* entries walked */
+#define DG_EARK_V_DEPTH_MAX 256             /* element depth in a METS */
+#define DG_EARK_V_TEXT_MAX 1024             /* agent name/note text kept */
+#define DG_EARK_V_GROUPS_MAX 32             /* nested fileGrp */
 #define DG_EARK_V_METS_MAX ((off_t)4 << 30) /* bytes of one METS.xml */
 
-/* A set of strings (open addressing). */
+/* A set of strings (open addressing), each with the number of the METS
+ * file that added it. */
+struct dg_eark_slot {
+	char *s;
+	int owner;
+};
+
 struct dg_eark_set {
-	char **slot;
+	struct dg_eark_slot *slot;
 	size_t cap, n;
 };
 
@@ -61,13 +67,14 @@ struct dg_eark_v {
 	struct dg_ctx *ctx;
 	const struct dg_host *host;
 	int rootfd;
-	struct dg_eark_set listed;  /* package-relative paths the METS files list */
+	struct dg_eark_set listed;   /* package-relative paths the METS files list */
 	struct dg_eark_set verified; /* METS files read */
 	xmlSchemaPtr schema;
 	unsigned char *buf;
 	int64_t findings, errors, warnings, hidden_errors, hidden;
 	int64_t files_ok, bytes_ok;
 	int64_t walked; /* entries walked */
+	int64_t mets_read;
 	int incomplete; /* a METS could not be read through: no unlisted check */
 	int limit;      /* a limit was hit */
 };
@@ -101,11 +108,11 @@ static const struct {
 	const char *name;
 	enum dg_eark_el el;
 } dg_eark_els[] = {
-    {"mets", EL_METS},           {"metsHdr", EL_HDR},      {"agent", EL_AGENT},     {"name", EL_NAME},
-    {"note", EL_NOTE},           {"dmdSec", EL_DMD},       {"amdSec", EL_AMD},      {"digiprovMD", EL_DIGIPROV},
-    {"rightsMD", EL_RIGHTS},     {"techMD", EL_TECH},      {"sourceMD", EL_SOURCE}, {"mdRef", EL_MDREF},
-    {"fileSec", EL_FILESEC},     {"fileGrp", EL_FILEGRP},  {"file", EL_FILE},       {"FLocat", EL_FLOCAT},
-    {"structMap", EL_STRUCTMAP}, {"div", EL_DIV},          {"mptr", EL_MPTR},       {NULL, EL_NONE},
+    {"mets", EL_METS},           {"metsHdr", EL_HDR},     {"agent", EL_AGENT},     {"name", EL_NAME},
+    {"note", EL_NOTE},           {"dmdSec", EL_DMD},      {"amdSec", EL_AMD},      {"digiprovMD", EL_DIGIPROV},
+    {"rightsMD", EL_RIGHTS},     {"techMD", EL_TECH},     {"sourceMD", EL_SOURCE}, {"mdRef", EL_MDREF},
+    {"fileSec", EL_FILESEC},     {"fileGrp", EL_FILEGRP}, {"file", EL_FILE},       {"FLocat", EL_FLOCAT},
+    {"structMap", EL_STRUCTMAP}, {"div", EL_DIV},         {"mptr", EL_MPTR},       {NULL, EL_NONE},
 };
 
 /* What a reference to a file carries (file or mdRef). */
@@ -124,6 +131,7 @@ struct dg_eark_ref {
 /* One METS file being read. */
 struct dg_eark_m {
 	struct dg_eark_v *v;
+	int id;                      /* 1, 2, ... in the order read */
 	char rel[DG_EARK_PATH_MAX];  /* its package-relative path */
 	char base[DG_EARK_PATH_MAX]; /* its folder ("" for the package) */
 	int is_rep;
@@ -154,8 +162,7 @@ static void dg_eark_find(struct dg_eark_v *v, enum dg_finding_level lvl, const c
                          const char *fmt, ...) DG_PRINTF(5, 6);
 
 static void
-dg_eark_find(struct dg_eark_v *v, enum dg_finding_level lvl, const char *code, const char *where, const char *fmt,
-             ...)
+dg_eark_find(struct dg_eark_v *v, enum dg_finding_level lvl, const char *code, const char *where, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -192,8 +199,8 @@ dg_eark_at(struct dg_eark_m *m, int line, char *buf, size_t cap)
 	return buf;
 }
 
-static void dg_eark_mfind(struct dg_eark_m *m, int line, enum dg_finding_level lvl, const char *code,
-                          const char *fmt, ...) DG_PRINTF(5, 6);
+static void dg_eark_mfind(struct dg_eark_m *m, int line, enum dg_finding_level lvl, const char *code, const char *fmt,
+                          ...) DG_PRINTF(5, 6);
 
 static void
 dg_eark_mfind(struct dg_eark_m *m, int line, enum dg_finding_level lvl, const char *code, const char *fmt, ...)
@@ -219,15 +226,16 @@ dg_eark_hash(const char *s)
 	return h;
 }
 
-/* 1 added, 0 already there, -1 out of memory or full. */
+/* 1 added, 0 already added by the same owner, 2 already added by
+ * another, -1 out of memory or full. */
 static int
-dg_eark_set_add(struct dg_eark_set *set, const char *s)
+dg_eark_set_add(struct dg_eark_set *set, const char *s, int owner)
 {
 	size_t i;
 
 	if (set->n + 1 > set->cap / 2) {
 		size_t ncap = set->cap ? set->cap * 2 : 256, k;
-		char **ns;
+		struct dg_eark_slot *ns;
 
 		if (set->n >= DG_EARK_V_LISTED_MAX)
 			return -1;
@@ -235,10 +243,10 @@ dg_eark_set_add(struct dg_eark_set *set, const char *s)
 		if (!ns)
 			return -1;
 		for (k = 0; k < set->cap; k++) {
-			if (!set->slot[k])
+			if (!set->slot[k].s)
 				continue;
-			i = dg_eark_hash(set->slot[k]) & (ncap - 1);
-			while (ns[i])
+			i = dg_eark_hash(set->slot[k].s) & (ncap - 1);
+			while (ns[i].s)
 				i = (i + 1) & (ncap - 1);
 			ns[i] = set->slot[k];
 		}
@@ -247,14 +255,15 @@ dg_eark_set_add(struct dg_eark_set *set, const char *s)
 		set->cap = ncap;
 	}
 	i = dg_eark_hash(s) & (set->cap - 1);
-	while (set->slot[i]) {
-		if (strcmp(set->slot[i], s) == 0)
-			return 0;
+	while (set->slot[i].s) {
+		if (strcmp(set->slot[i].s, s) == 0)
+			return set->slot[i].owner == owner ? 0 : 2;
 		i = (i + 1) & (set->cap - 1);
 	}
-	set->slot[i] = strdup(s);
-	if (!set->slot[i])
+	set->slot[i].s = strdup(s);
+	if (!set->slot[i].s)
 		return -1;
+	set->slot[i].owner = owner;
 	set->n++;
 	return 1;
 }
@@ -267,8 +276,8 @@ dg_eark_set_has(const struct dg_eark_set *set, const char *s)
 	if (!set->cap)
 		return 0;
 	i = dg_eark_hash(s) & (set->cap - 1);
-	while (set->slot[i]) {
-		if (strcmp(set->slot[i], s) == 0)
+	while (set->slot[i].s) {
+		if (strcmp(set->slot[i].s, s) == 0)
 			return 1;
 		i = (i + 1) & (set->cap - 1);
 	}
@@ -281,7 +290,7 @@ dg_eark_set_free(struct dg_eark_set *set)
 	size_t i;
 
 	for (i = 0; i < set->cap; i++)
-		free(set->slot[i]);
+		free(set->slot[i].s);
 	free(set->slot);
 	memset(set, 0, sizeof(*set));
 }
@@ -376,8 +385,8 @@ dg_eark_md(const char *type)
 	static const struct {
 		const char *mets, *ossl;
 	} map[] = {
-	    {"MD5", "MD5"}, {"SHA-1", "SHA1"}, {"SHA-256", "SHA256"}, {"SHA-384", "SHA384"}, {"SHA-512", "SHA512"},
-	    {NULL, NULL},
+	    {"MD5", "MD5"},        {"SHA-1", "SHA1"},     {"SHA-256", "SHA256"},
+	    {"SHA-384", "SHA384"}, {"SHA-512", "SHA512"}, {NULL, NULL},
 	};
 	size_t i;
 
@@ -418,11 +427,11 @@ dg_eark_check_ref(struct dg_eark_m *m, const struct dg_eark_ref *ref, const char
 			errno = ENOENT;
 		}
 	}
-	added = dg_eark_set_add(&v->listed, use);
+	added = dg_eark_set_add(&v->listed, use, m->id);
 	if (added < 0) {
 		if (!v->limit)
-			dg_eark_find(v, DG_FINDING_ERROR, "EARK-LIMIT", m->rel, "more than %d files listed; not checked",
-			             DG_EARK_V_LISTED_MAX);
+			dg_eark_find(v, DG_FINDING_ERROR, "EARK-LIMIT", m->rel,
+			             "more than %d files listed; not checked", DG_EARK_V_LISTED_MAX);
 		v->limit = 1;
 		goto out;
 	}
@@ -460,7 +469,8 @@ dg_eark_check_ref(struct dg_eark_m *m, const struct dg_eark_ref *ref, const char
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {
-				dg_eark_find(v, DG_FINDING_ERROR, "EARK-MISSING", use, "read error: %s", strerror(errno));
+				dg_eark_find(v, DG_FINDING_ERROR, "EARK-MISSING", use, "read error: %s",
+				             strerror(errno));
 				goto out;
 			}
 			if (n == 0)
@@ -480,8 +490,8 @@ dg_eark_check_ref(struct dg_eark_m *m, const struct dg_eark_ref *ref, const char
 			dg_eark_mfind(m, ref->line, DG_FINDING_ERROR, "EARK-SIZE", "SIZE \"%.40s\" is not a number",
 			              ref->size);
 		else if (want != size)
-			dg_eark_find(v, DG_FINDING_ERROR, "EARK-SIZE", use, "%" PRId64 " bytes, METS says %lld (%s)", size,
-			             want, dg_eark_at(m, ref->line, where, sizeof(where)));
+			dg_eark_find(v, DG_FINDING_ERROR, "EARK-SIZE", use, "%" PRId64 " bytes, METS says %lld (%s)",
+			             size, want, dg_eark_at(m, ref->line, where, sizeof(where)));
 	}
 	if (md) {
 		unsigned char d[EVP_MAX_MD_SIZE];
@@ -492,7 +502,8 @@ dg_eark_check_ref(struct dg_eark_m *m, const struct dg_eark_ref *ref, const char
 		dg_eark_hex(d, dn, hex);
 		if (strcasecmp(hex, ref->checksum) != 0) {
 			dg_eark_find(v, DG_FINDING_ERROR, "EARK-CHECKSUM", use, "%s %s, METS says %.130s (%s)",
-			             ref->checksumtype, hex, ref->checksum, dg_eark_at(m, ref->line, where, sizeof(where)));
+			             ref->checksumtype, hex, ref->checksum,
+			             dg_eark_at(m, ref->line, where, sizeof(where)));
 			goto out;
 		}
 		v->files_ok++;
@@ -524,8 +535,8 @@ dg_eark_csip(struct dg_eark_m *m, const char *name)
 		if (s && !m->lc_ns) {
 			m->lc_ns = 1;
 			dg_eark_mfind(m, xmlTextReaderGetParserLineNumber(m->r), DG_FINDING_WARN, "EARK-NS",
-			              "csip: attributes in the namespace %s; the CSIP namespace is %s", DG_EARK_NS_CSIP_LC,
-			              DG_EARK_NS_CSIP);
+			              "csip: attributes in the namespace %s; the CSIP namespace is %s",
+			              DG_EARK_NS_CSIP_LC, DG_EARK_NS_CSIP);
 		}
 	}
 	return s;
@@ -599,8 +610,8 @@ dg_eark_hdr(struct dg_eark_m *m, int line)
 	dg_eark_need(m, line, created, DG_FINDING_ERROR, "CSIP7", "metsHdr/@CREATEDATE");
 	if (dg_eark_need(m, line, pt, DG_FINDING_ERROR, "CSIP9", "metsHdr/@csip:OAISPACKAGETYPE") &&
 	    !strstr("|SIP|AIP|DIP|AIU|AIC|", pt))
-		dg_eark_mfind(m, line, DG_FINDING_ERROR, "CSIP9", "csip:OAISPACKAGETYPE \"%.40s\" is not SIP, AIP, DIP, AIU or AIC",
-		              pt);
+		dg_eark_mfind(m, line, DG_FINDING_ERROR, "CSIP9",
+		              "csip:OAISPACKAGETYPE \"%.40s\" is not SIP, AIP, DIP, AIU or AIC", pt);
 	xmlFree(created);
 	xmlFree(pt);
 }
@@ -651,7 +662,10 @@ dg_eark_mdref(struct dg_eark_m *m, int line, enum dg_eark_el parent)
 	                                     "CSIP54", "CSIP55", "CSIP56", "CSIP57"};
 	static const char *const other[] = {"EARK-MDREF", "EARK-MDREF", "EARK-MDREF", "EARK-MDREF", "EARK-MDREF",
 	                                    "EARK-MDREF", "EARK-MDREF", "EARK-MDREF", "EARK-MDREF"};
-	const char *const *c = parent == EL_DMD ? dmd : parent == EL_DIGIPROV ? prov : parent == EL_RIGHTS ? rights : other;
+	const char *const *c = parent == EL_DMD        ? dmd
+	                       : parent == EL_DIGIPROV ? prov
+	                       : parent == EL_RIGHTS   ? rights
+	                                               : other;
 	struct dg_eark_ref ref = {0};
 	char *loctype = dg_eark_get(m, "LOCTYPE", NULL), *xtype = dg_eark_get(m, "type", DG_EARK_NS_XLINK);
 	char *mdtype = dg_eark_get(m, "MDTYPE", NULL);
@@ -734,7 +748,8 @@ dg_eark_flocat(struct dg_eark_m *m, int line)
 			m->file.href = href;
 			href = NULL;
 		} else {
-			dg_eark_mfind(m, line, DG_FINDING_WARN, "EARK-DUP", "more than one FLocat: only the first is checked");
+			dg_eark_mfind(m, line, DG_FINDING_WARN, "EARK-DUP",
+			              "more than one FLocat: only the first is checked");
 		}
 		m->file.flocats++;
 	}
@@ -790,8 +805,9 @@ dg_eark_structmap(struct dg_eark_m *m, int line, int depth)
 		m->csip_maps++;
 		m->sm_depth = depth;
 		if (strcmp(label, "CSIP") != 0)
-			dg_eark_mfind(m, line, DG_FINDING_WARN, "CSIP82",
-			              "structMap/@LABEL \"CSIP StructMap\" is the CSIP 2.0 draft label; CSIP 2.1 says \"CSIP\"");
+			dg_eark_mfind(
+			    m, line, DG_FINDING_WARN, "CSIP82",
+			    "structMap/@LABEL \"CSIP StructMap\" is the CSIP 2.0 draft label; CSIP 2.1 says \"CSIP\"");
 		if (!type || strcmp(type, "PHYSICAL") != 0)
 			dg_eark_mfind(m, line, DG_FINDING_ERROR, "CSIP81", "the CSIP structMap/@TYPE must be PHYSICAL");
 		dg_eark_need(m, line, id, DG_FINDING_ERROR, "CSIP83", "structMap/@ID");
@@ -980,15 +996,12 @@ dg_eark_element_start(struct dg_eark_m *m, int depth)
 		if (parent == EL_METS)
 			dg_eark_structmap(m, line, depth);
 		break;
-	case EL_DIV:
-		dg_eark_div(m, line, depth);
-		break;
+	case EL_DIV: dg_eark_div(m, line, depth); break;
 	case EL_MPTR:
 		if (m->sm_depth >= 0)
 			dg_eark_mptr(m, line);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -1021,8 +1034,7 @@ dg_eark_element_end(struct dg_eark_m *m, int depth)
 		if (depth == m->sm_depth)
 			m->sm_depth = -1;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	m->stack[depth] = EL_NONE;
 }
@@ -1071,7 +1083,8 @@ dg_eark_read_mets(struct dg_eark_v *v, const char *rel, const char *base, int is
 	m->sm_depth = -1;
 	snprintf(m->rel, sizeof(m->rel), "%s", rel);
 	snprintf(m->base, sizeof(m->base), "%s", base);
-	dg_eark_set_add(&v->verified, rel);
+	m->id = (int)++v->mets_read;
+	dg_eark_set_add(&v->verified, rel, m->id);
 	fd = dg_eark_open_beneath(v->rootfd, rel, 0);
 	if (fd < 0) {
 		dg_eark_find(v, DG_FINDING_ERROR, errno == ENOENT ? "CSIPSTR4" : "EARK-FILETYPE", rel, "%s",
@@ -1197,8 +1210,8 @@ dg_eark_walk(struct dg_eark_v *v, int dirfd, const char *prefix, int depth)
 			continue;
 		if (++v->walked > DG_EARK_V_WALK_MAX) {
 			if (!v->limit)
-				dg_eark_find(v, DG_FINDING_ERROR, "EARK-LIMIT", prefix, "more than %d entries: not all checked",
-				             DG_EARK_V_WALK_MAX);
+				dg_eark_find(v, DG_FINDING_ERROR, "EARK-LIMIT", prefix,
+				             "more than %d entries: not all checked", DG_EARK_V_WALK_MAX);
 			v->limit = 1;
 			break;
 		}
@@ -1264,7 +1277,7 @@ dg_eark_reps(struct dg_eark_v *v)
 		return;
 	}
 	while ((de = readdir(d))) {
-		char rel[DG_EARK_PATH_MAX], base[DG_EARK_PATH_MAX];
+		char rel[DG_EARK_PATH_MAX], base[1100];
 		struct stat sb;
 
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
