@@ -968,7 +968,7 @@ dg_eark_dc_record(struct dg_eark *st, const struct dg_host *host, struct dg_doc 
 	return rc;
 }
 
-#define DG_EARK_DOC_FILES 64 /* parts exported per document */
+#define DG_EARK_DOC_FILES 1024 /* parts exported per document */
 
 static int
 dg_eark_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
@@ -980,7 +980,7 @@ dg_eark_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 	struct dg_doc *v;
 	size_t i, nfiles = 0, nv;
 	int64_t size;
-	int rc = DG_FAILED, r;
+	int rc = DG_FAILED, r, warn = 0;
 
 	if (st->outfd < 0 || !st->premis) {
 		host->error(ctx, "eark: process() before export_begin()");
@@ -1004,8 +1004,14 @@ dg_eark_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 		const char *orig_name = NULL, *mime = p.media_type;
 		char rel[DG_EARK_PATH_MAX];
 
-		if ((!original && !st->derivatives) || nfiles >= DG_EARK_DOC_FILES)
+		if (!original && !st->derivatives)
 			continue;
+		if (nfiles >= DG_EARK_DOC_FILES) {
+			host->log(ctx, DG_LOG_WARN, "%s: more than %d parts: the rest not exported", id,
+			          DG_EARK_DOC_FILES);
+			warn = 1;
+			break;
+		}
 		if (original) {
 			orig_name = host->meta_get(doc, "source.name");
 			name = dg_eark_file_name(orig_name, "original");
@@ -1052,7 +1058,7 @@ dg_eark_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 		st->versions++;
 	}
 	st->docs++;
-	rc = DG_OK;
+	rc = warn ? DG_WARN : DG_OK;
 	goto out;
 werr:
 	host->error(ctx, "%s: writing the package metadata failed: %s", st->out, strerror(errno));
@@ -1061,7 +1067,7 @@ out:
 	for (i = 0; i < nfiles; i++)
 		free(paths[i]);
 	free(name);
-	if (rc != DG_OK)
+	if (rc != DG_OK && rc != DG_WARN)
 		st->failed = 1;
 	return rc;
 }

@@ -14,10 +14,10 @@
 #include <libxml/xmlwriter.h>
 #include <openssl/evp.h>
 
-#define DG_EARK_CHUNK ((size_t)64 * 1024) /* copy and hash block */
-#define DG_EARK_NAME_MAX ((size_t)200)    /* bytes of a file name we create */
-#define DG_EARK_PATH_MAX ((size_t)4096)   /* package-relative path */
-#define DG_EARK_VALUE_MAX ((size_t)65536) /* bytes of one metadata value exported */
+#define DG_EARK_CHUNK ((size_t)64 * 1024)   /* copy and hash block */
+#define DG_EARK_NAME_MAX ((size_t)200)      /* bytes of a file name we create */
+#define DG_EARK_PATH_MAX ((size_t)4096)     /* package-relative path */
+#define DG_EARK_VALUE_MAX ((size_t)1 << 20) /* bytes of one metadata value exported */
 
 /* XML namespaces. */
 #define DG_EARK_NS_METS "http://www.loc.gov/METS/"

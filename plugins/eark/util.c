@@ -262,7 +262,8 @@ dg_eark_xml_clean(const char *s, size_t max)
 	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n = strlen((const char *)p), i = 0, o = 0;
-	char *out = malloc(max + 4);
+	/* a byte becomes at most 3 (U+FFFD) */
+	char *out = malloc((n < max / 3 ? 3 * n : max) + 4);
 
 	if (!out)
 		return NULL;

@@ -229,6 +229,24 @@ check "export one document by id" dangan export --format eark -o "$WORK/sip3" "$
 is "$(x "count(//*[local-name()='file'][starts-with(@ID,'rep1-file-')][not(contains(@ID,'schema'))][not(contains(@ID,'documentation'))])" "$WORK/sip3/representations/rep1/METS.xml")" \
 	"1" "a selection of one document exports one file"
 check_fails "an existing output is never overwritten" 2 dangan export --format eark -o "$WORK/sip3"
+check "export with a submitting agent" dangan export --format eark -o "$WORK/sip5" -O "submitter=国网某供电公司" \
+	-O submitter-id=USCC:91110000000000000X "$one"
+check "... its METS is valid METS 1.12" mets_ok "$WORK/sip5/METS.xml"
+is "$(x "string(//*[local-name()='agent'][@TYPE='ORGANIZATION']/*[local-name()='name'])" "$WORK/sip5/METS.xml")" \
+	"国网某供电公司" "the submitter is a CREATOR agent of TYPE ORGANIZATION"
+verify "$WORK/sip5"
+ok $? "verify-eark: the package with a submitter is valid ($(codes))"
+
+# a store object that changed under the store is never exported as intact
+cp -r "$STORE" "$WORK/rot"
+hex=$(sha256sum "$DG_SRCDIR/samples/box-2026-001/3301000123-供用电合同.txt" | cut -c1-64)
+obj=$(find "$WORK/rot/objects" -type f -name "$(echo "$hex" | cut -c3-)" | head -1)
+chmod u+w "$obj" && printf 'Z' | dd of="$obj" bs=1 seek=10 conv=notrunc 2>/dev/null
+check_fails "an export from a store with a rotten object fails" 4 dangan --store "$WORK/rot" export --format eark -o "$WORK/rotten"
+grep -q "is corrupt" "$WORK/err"
+ok $? "... naming the object that does not match its id"
+test ! -e "$WORK/rotten"
+ok $? "... and leaves nothing"
 
 # ---- provenance of every stored version ------------------------------------
 mkdir "$WORK/again"
