@@ -134,6 +134,19 @@ enum dg_log_level { DG_LOG_ERROR = 0, DG_LOG_WARN = 1, DG_LOG_INFO = 2, DG_LOG_D
 #define DG_ROLE_ORIGINAL "original"
 #define DG_ROLE_TEXT "text"
 
+/* ABI 1.3: what the host tells of a stored document (defined below). */
+struct dg_part_info;
+struct dg_event_info;
+struct dg_relation_info;
+
+/* Severity of a verification or check finding. */
+enum dg_finding_level {
+	DG_FINDING_PASS = 0, /* a check that was run and passed */
+	DG_FINDING_INFO = 1, /* worth telling, not a problem */
+	DG_FINDING_WARN = 2, /* valid, with a warning */
+	DG_FINDING_ERROR = 3 /* the package is not valid */
+};
+
 /*
  * The host-API table.  All functions returning int return 0 on success
  * and -1 on error with detail set on the context (host->error()).
@@ -312,14 +325,6 @@ struct dg_relation_info {
 	const char *kind;  /* "contained-in", "contains", ... */
 	const char *id;    /* "sha256:<hex>" of the other document */
 	const char *label; /* may be NULL (the path inside an archive, ...) */
-};
-
-/* Severity of a verification or check finding. */
-enum dg_finding_level {
-	DG_FINDING_PASS = 0, /* a check that was run and passed */
-	DG_FINDING_INFO = 1, /* worth telling, not a problem */
-	DG_FINDING_WARN = 2, /* valid, with a warning */
-	DG_FINDING_ERROR = 3 /* the package is not valid */
 };
 
 /* Does this host provide member m?  (A plugin built against a newer
