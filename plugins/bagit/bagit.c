@@ -532,26 +532,37 @@ bg_put_tag(struct dg_ctx *ctx, const struct dg_host *host, struct bg_state *st, 
 /* Names */
 
 /* The serialized bag's top directory: the name option, else the output
- * name without its directory, leading dots and extension. */
+ * name without its directory, leading dots, the engine's temporary
+ * suffix (".partial-PID") and a .zip/.tar/.tar.gz/.tgz extension: the
+ * file name less its extension, as RFC 8493 section 4.2 suggests. */
 static char *
 bg_top_name(const struct bg_state *st, const char *out)
 {
-	const char *b = strrchr(out, '/');
-	char *s;
-	size_t n;
+	static const char *const exts[] = {".tar.gz", ".tgz", ".zip", ".tar", NULL};
+	const char *b = strrchr(out, '/'), *p;
+	size_t n, e, i;
 
 	if (st->name != NULL)
 		return strdup(st->name);
 	b = b != NULL ? b + 1 : out;
 	while (*b == '.')
 		b++;
-	n = strcspn(b, ".");
+	n = strlen(b);
+	p = strstr(b, ".partial-");
+	if (p != NULL && p[9] != '\0' && strspn(p + 9, "0123456789") == strlen(p + 9))
+		n = (size_t)(p - b);
+	for (i = 0; exts[i] != NULL; i++) {
+		e = strlen(exts[i]);
+		if (n > e && strncasecmp(b + n - e, exts[i], e) == 0) {
+			n -= e;
+			break;
+		}
+	}
 	if (n == 0)
 		return strdup("bag");
 	if (n > BG_NAME_MAX)
 		n = BG_NAME_MAX;
-	s = strndup(b, n);
-	return s;
+	return strndup(b, n);
 }
 
 /* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0
