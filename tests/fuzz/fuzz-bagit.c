@@ -91,7 +91,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	snprintf(bag, sizeof(bag), "%s/bag", dir);
 	snprintf(serial, sizeof(serial), "%s/bag.tar", dir);
-	if (mkdir(bag, 0755) != 0 || snprintf(serial, sizeof(serial), "%s/bag/data", dir) < 0 || mkdir(serial, 0755) != 0)
+	if (mkdir(bag, 0755) != 0 || snprintf(serial, sizeof(serial), "%s/bag/data", dir) < 0 ||
+	    mkdir(serial, 0755) != 0)
 		abort();
 	snprintf(serial, sizeof(serial), "%s/bag/data/sub", dir);
 	if (mkdir(serial, 0755) != 0)
