@@ -79,6 +79,33 @@ put(const char *name, const uint8_t *p, size_t n)
 	fclose(f);
 }
 
+/* Remove the scratch bag at exit (only what this harness made). */
+static void
+cleanup(void)
+{
+	static const char *const files[] = {"bag/bagit.txt",
+	                                    "bag/manifest-sha256.txt",
+	                                    "bag/bag-info.txt",
+	                                    "bag/fetch.txt",
+	                                    "bag/tagmanifest-md5.txt",
+	                                    "bag/data/hello.txt",
+	                                    "bag/data/sub/x.bin",
+	                                    "bag.tar",
+	                                    NULL};
+	static const char *const dirs[] = {"bag/data/sub", "bag/data", "bag", "", NULL};
+	char path[700];
+	size_t i;
+
+	for (i = 0; files[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	for (i = 0; dirs[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dirs[i]);
+		rmdir(path);
+	}
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -109,6 +136,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	plugin = dg_plugin_descriptor();
 	if (plugin->init(NULL, &host, NULL, &state) != DG_OK)
 		abort();
+	atexit(cleanup);
 	return 0;
 }
 

@@ -140,6 +140,22 @@ test -s "$WORK/algs/manifest-sha384.txt" && test -s "$WORK/algs/manifest-md5.txt
 ok $? "... manifest-sha384.txt and manifest-md5.txt only"
 check "verify-bag: that bag is valid" dangan verify-bag "$WORK/algs"
 
+# names: '%' percent-encoded in the manifests, unsafe names made safe
+mkdir "$WORK/names"
+echo half >"$WORK/names/50%off.txt"
+echo dot >"$WORK/names/.hidden"
+printf 'ctl\n' >"$WORK/names/$(printf 'a\tb')"
+check "ingest oddly named files" dangan --store "$WORK/s2" -q ingest "$WORK/names"
+check "export them" dangan --store "$WORK/s2" export --format bagit -o "$WORK/names-bag"
+grep -q "  data/[0-9a-f]*/50%25off.txt\$" "$WORK/names-bag/manifest-sha512.txt"
+ok $? "'%' is written %25 in the manifests (RFC 8493 2.1.3)"
+test -f "$(echo "$WORK"/names-bag/data/*/50%off.txt)"
+ok $? "... while the file keeps its name"
+test "$(find "$WORK/names-bag/data" -name '.*' | wc -l)" -eq 0 && find "$WORK/names-bag/data" -name '_hidden' | grep -q . &&
+	find "$WORK/names-bag/data" -name 'a_b' | grep -q .
+ok $? "no leading dot nor control character survives in a payload name"
+check "verify-bag: that bag is valid" dangan verify-bag "$WORK/names-bag"
+
 for c in zip tar tgz; do
 	out="$WORK/bag.$c"
 	[ $c = tgz ] && out="$WORK/bag.tar.gz"
