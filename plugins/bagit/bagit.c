@@ -201,7 +201,7 @@ bg_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *op
 		st->container = BG_TGZ;
 	else {
 		host->error(ctx, "bagit: container '%s' is not dir, zip, tar or tgz", c);
-		return DG_FATAL;
+		goto fail;
 	}
 	if (p == NULL || strcmp(p, "original") == 0)
 		st->all_parts = false;
@@ -209,11 +209,11 @@ bg_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *op
 		st->all_parts = true;
 	else {
 		host->error(ctx, "bagit: parts '%s' is not original or all", p);
-		return DG_FATAL;
+		goto fail;
 	}
 	if (al != NULL && bg_parse_algs(al, &st->algs) != 0) {
 		host->error(ctx, "bagit: algorithms '%s': use sha512, sha384, sha256, sha224, sha1 or md5", al);
-		return DG_FATAL;
+		goto fail;
 	}
 	if (!(st->algs & ((1u << BG_SHA224) | (1u << BG_SHA256) | (1u << BG_SHA384) | (1u << BG_SHA512))))
 		host->log(ctx, DG_LOG_WARN, "bagit: only MD5/SHA-1 manifests: RFC 8493 recommends SHA-512 or SHA-256");
@@ -221,13 +221,18 @@ bg_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *op
 	if (st->name != NULL && (st->name[0] == '\0' || st->name[0] == '.' || strchr(st->name, '/') != NULL ||
 	                         strlen(st->name) > BG_NAME_MAX)) {
 		host->error(ctx, "bagit: name '%s' must be one plain path component", st->name);
-		return DG_FATAL;
+		goto fail;
 	}
 	for (i = 0; i < 5; i++)
 		st->info[i] = host->opt_string(opts, info_opts[i]);
 	st->verify_max_files = host->opt_int(opts, "verify-max-files");
 	st->verify_max_tag = host->opt_int(opts, "verify-max-tag-size");
 	return DG_OK;
+fail:
+	/* the engine calls fini() only after a successful init() */
+	free(st);
+	*state = NULL;
+	return DG_FATAL;
 }
 
 /* Release what a run holds (after success, or a failure at any point:
