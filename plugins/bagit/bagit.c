@@ -53,6 +53,10 @@ static const struct dg_option bg_options[] = {
      .type = DG_OPT_STRING,
      .default_value = "dir",
      .help = "dir (a bag directory), zip, tar or tgz (serialized, one top directory inside)"},
+    {.name = "compress",
+     .type = DG_OPT_BOOL,
+     .default_value = "false",
+     .help = "deflate the entries of a zip (default: stored, as most payloads are compressed already)"},
     {.name = "parts",
      .type = DG_OPT_STRING,
      .default_value = "original",
@@ -98,6 +102,7 @@ struct bg_part {
 struct bg_state {
 	enum bg_container container;
 	bool all_parts;
+	bool compress;
 	unsigned algs; /* bit i: bg_algs[i] */
 	const char *name;
 	const char *info[5];
@@ -217,6 +222,7 @@ bg_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *op
 	}
 	if (!(st->algs & ((1u << BG_SHA224) | (1u << BG_SHA256) | (1u << BG_SHA384) | (1u << BG_SHA512))))
 		host->log(ctx, DG_LOG_WARN, "bagit: only MD5/SHA-1 manifests: RFC 8493 recommends SHA-512 or SHA-256");
+	st->compress = host->opt_bool(opts, "compress") == 1;
 	st->name = host->opt_string(opts, "name");
 	if (st->name != NULL && (st->name[0] == '\0' || st->name[0] == '.' || strchr(st->name, '/') != NULL ||
 	                         strlen(st->name) > BG_NAME_MAX)) {
@@ -779,7 +785,9 @@ bg_begin(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char
 		if (r == ARCHIVE_OK && st->container == BG_ZIP) {
 			r = archive_write_set_format_zip(st->a);
 			if (r == ARCHIVE_OK)
-				r = archive_write_set_options(st->a, "zip:hdrcharset=UTF-8");
+				r = archive_write_set_options(
+				    st->a, st->compress ? "zip:hdrcharset=UTF-8,zip:compression=deflate"
+				                        : "zip:hdrcharset=UTF-8,zip:compression=store");
 		} else if (r == ARCHIVE_OK) {
 			r = archive_write_set_format_pax_restricted(st->a);
 			if (r == ARCHIVE_OK && st->container == BG_TGZ)
