@@ -49,6 +49,7 @@
 #define DG_EARK_V_DEPTH_MAX 256             /* element depth in a METS */
 #define DG_EARK_V_TEXT_MAX 1024             /* agent name/note text kept */
 #define DG_EARK_V_GROUPS_MAX 32             /* nested fileGrp */
+#define DG_EARK_V_RECHECKS 4                /* other claims on a file listed again, read again */
 #define DG_EARK_V_METS_MAX ((off_t)4 << 30) /* bytes of one METS.xml */
 
 /* A set of strings (open addressing), each with the number of the METS
@@ -56,6 +57,8 @@
 struct dg_eark_slot {
 	char *s;
 	int owner;
+	char *claim;  /* CHECKSUMTYPE:CHECKSUM:SIZE first checked */
+	int rechecks; /* other claims checked since */
 };
 
 struct dg_eark_set {
@@ -227,9 +230,9 @@ dg_eark_hash(const char *s)
 }
 
 /* 1 added, 0 already added by the same owner, 2 already added by
- * another, -1 out of memory or full. */
+ * another, -1 out of memory or full.  *slot: the entry. */
 static int
-dg_eark_set_add(struct dg_eark_set *set, const char *s, int owner)
+dg_eark_set_add(struct dg_eark_set *set, const char *s, int owner, struct dg_eark_slot **slot)
 {
 	size_t i;
 
@@ -256,8 +259,11 @@ dg_eark_set_add(struct dg_eark_set *set, const char *s, int owner)
 	}
 	i = dg_eark_hash(s) & (set->cap - 1);
 	while (set->slot[i].s) {
-		if (strcmp(set->slot[i].s, s) == 0)
+		if (strcmp(set->slot[i].s, s) == 0) {
+			if (slot)
+				*slot = &set->slot[i];
 			return set->slot[i].owner == owner ? 0 : 2;
+		}
 		i = (i + 1) & (set->cap - 1);
 	}
 	set->slot[i].s = strdup(s);
@@ -265,6 +271,8 @@ dg_eark_set_add(struct dg_eark_set *set, const char *s, int owner)
 		return -1;
 	set->slot[i].owner = owner;
 	set->n++;
+	if (slot)
+		*slot = &set->slot[i];
 	return 1;
 }
 
@@ -289,8 +297,10 @@ dg_eark_set_free(struct dg_eark_set *set)
 {
 	size_t i;
 
-	for (i = 0; i < set->cap; i++)
+	for (i = 0; i < set->cap; i++) {
 		free(set->slot[i].s);
+		free(set->slot[i].claim);
+	}
 	free(set->slot);
 	memset(set, 0, sizeof(*set));
 }
@@ -401,12 +411,13 @@ static void
 dg_eark_check_ref(struct dg_eark_m *m, const struct dg_eark_ref *ref, const char *what)
 {
 	struct dg_eark_v *v = m->v;
-	char path[DG_EARK_PATH_MAX], alt[DG_EARK_PATH_MAX], where[DG_EARK_PATH_MAX + 16];
+	char path[DG_EARK_PATH_MAX], alt[DG_EARK_PATH_MAX], where[DG_EARK_PATH_MAX + 16], claim[300];
+	struct dg_eark_slot *slot = NULL;
 	const char *why, *use = path;
 	const EVP_MD *md = NULL;
 	EVP_MD_CTX *mc = NULL;
 	struct stat sb;
-	int fd = -1, added;
+	int fd = -1, added, oerr;
 	int64_t size = 0;
 
 	if (!ref->href)
@@ -427,7 +438,8 @@ dg_eark_check_ref(struct dg_eark_m *m, const struct dg_eark_ref *ref, const char
 			errno = ENOENT;
 		}
 	}
-	added = dg_eark_set_add(&v->listed, use, m->id);
+	oerr = fd < 0 ? errno : 0;
+	added = dg_eark_set_add(&v->listed, use, m->id, &slot);
 	if (added < 0) {
 		if (!v->limit)
 			dg_eark_find(v, DG_FINDING_ERROR, "EARK-LIMIT", m->rel,
@@ -438,8 +450,24 @@ dg_eark_check_ref(struct dg_eark_m *m, const struct dg_eark_ref *ref, const char
 	if (added == 0)
 		dg_eark_find(v, DG_FINDING_WARN, "EARK-DUP", use, "listed more than once (%s)",
 		             dg_eark_at(m, ref->line, where, sizeof(where)));
+	/* a file listed again is read again only for a claim not yet
+	 * checked, and only a few times: a METS listing one large file a
+	 * million times must not make us read it a million times */
+	snprintf(claim, sizeof(claim), "%.40s:%.200s:%.40s", ref->checksumtype ? ref->checksumtype : "",
+	         ref->checksum ? ref->checksum : "", ref->size ? ref->size : "");
+	if (added == 1) {
+		slot->claim = strdup(claim);
+	} else if (slot->claim && strcmp(slot->claim, claim) == 0) {
+		goto out;
+	} else if (++slot->rechecks > DG_EARK_V_RECHECKS) {
+		if (slot->rechecks == DG_EARK_V_RECHECKS + 1)
+			dg_eark_find(v, DG_FINDING_WARN, "EARK-LIMIT", use,
+			             "listed with more than %d different sizes or checksums: not read again",
+			             DG_EARK_V_RECHECKS);
+		goto out;
+	}
 	if (fd < 0) {
-		int e = errno;
+		int e = oerr;
 		if (e == ENOENT)
 			dg_eark_find(v, DG_FINDING_ERROR, "EARK-MISSING", use, "%s listed in %s does not exist", what,
 			             dg_eark_at(m, ref->line, where, sizeof(where)));
@@ -1084,7 +1112,7 @@ dg_eark_read_mets(struct dg_eark_v *v, const char *rel, const char *base, int is
 	snprintf(m->rel, sizeof(m->rel), "%s", rel);
 	snprintf(m->base, sizeof(m->base), "%s", base);
 	m->id = (int)++v->mets_read;
-	dg_eark_set_add(&v->verified, rel, m->id);
+	dg_eark_set_add(&v->verified, rel, m->id, NULL);
 	fd = dg_eark_open_beneath(v->rootfd, rel, 0);
 	if (fd < 0) {
 		dg_eark_find(v, DG_FINDING_ERROR, errno == ENOENT ? "CSIPSTR4" : "EARK-FILETYPE", rel, "%s",
