@@ -1655,8 +1655,6 @@ dg_eark_export_end(struct dg_ctx *ctx, const struct dg_host *host, void *state)
 		if (r->files) {
 			if (dg_eark_rep_mets(st, r) != 0)
 				goto io;
-			if (fsync(r->datafd) != 0 || fsync(r->dirfd) != 0)
-				goto io;
 		} else {
 			/* nothing to represent: no empty folders */
 			unlinkat(r->dirfd, "data", AT_REMOVEDIR);
@@ -1667,7 +1665,9 @@ dg_eark_export_end(struct dg_ctx *ctx, const struct dg_host *host, void *state)
 		unlinkat(st->outfd, "representations", AT_REMOVEDIR);
 	if (dg_eark_root_mets(st) != 0)
 		goto io;
-	if (fsync(docfd) != 0 || fsync(st->outfd) != 0)
+	/* everything written: one sync of the file system holding the
+	 * package (files and folders), as a careful copy ends with sync */
+	if (syncfs(st->outfd) != 0)
 		goto io;
 	host->log(ctx, DG_LOG_INFO, "%s: %" PRId64 " documents, %" PRId64 " files, %" PRId64 " events", st->out,
 	          st->docs, st->rep[0].files + st->rep[1].files, st->events_n);

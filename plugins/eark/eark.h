@@ -50,7 +50,8 @@ struct dg_eark_sink {
 
 int dg_eark_sink_open(struct dg_eark_sink *s, int dirfd, const char *name);
 int dg_eark_sink_write(struct dg_eark_sink *s, const void *buf, size_t len);
-/* fsync, close; the SHA-256 as lower-case hex.  0 on success. */
+/* Close; the SHA-256 as lower-case hex.  0 on success.  (The export
+ * syncs the whole package once at the end.) */
 int dg_eark_sink_finish(struct dg_eark_sink *s, char hex[65]);
 void dg_eark_sink_abort(struct dg_eark_sink *s);
 /* An xmlTextWriter writing into the sink (indented, UTF-8). */

@@ -189,10 +189,6 @@ dg_eark_sink_finish(struct dg_eark_sink *s, char hex[65])
 		errno = s->err;
 		goto out;
 	}
-	if (fsync(s->fd) != 0) {
-		s->err = errno;
-		goto out;
-	}
 	if (close(s->fd) != 0) {
 		s->fd = -1;
 		goto out;
