@@ -140,6 +140,7 @@ struct dg_eark_m {
 	int is_rep;
 	xmlTextReaderPtr r;
 	int xml_errors, broken, lc_ns;
+	char generic[256]; /* what libxml2 said outside the structured errors */
 	enum dg_eark_el stack[DG_EARK_V_DEPTH_MAX];
 	/* what was seen */
 	int has_hdr, has_filesec, has_structmap, csip_maps, has_sw_agent;
@@ -1092,6 +1093,23 @@ dg_eark_xml_error(void *arg, xmlErrorPtr e)
 	dg_eark_mfind(m, e->line, DG_FINDING_ERROR, xsd ? "EARK-XSD" : "EARK-XML", "%s", msg);
 }
 
+static void dg_eark_generic_error(void *arg, const char *fmt, ...) DG_PRINTF(2, 3);
+
+/* libxml2's unstructured messages (encoding errors): the first kept. */
+static void
+dg_eark_generic_error(void *arg, const char *fmt, ...)
+{
+	struct dg_eark_m *m = arg;
+	size_t have = strlen(m->generic);
+	va_list ap;
+
+	if (have + 1 >= sizeof(m->generic))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(m->generic + have, sizeof(m->generic) - have, fmt, ap);
+	va_end(ap);
+}
+
 /* Read and check one METS file (rel: package-relative). */
 static void
 dg_eark_read_mets(struct dg_eark_v *v, const char *rel, const char *base, int is_rep)
@@ -1099,7 +1117,10 @@ dg_eark_read_mets(struct dg_eark_v *v, const char *rel, const char *base, int is
 	struct dg_eark_m *m = calloc(1, sizeof(*m));
 	xmlSchemaValidCtxtPtr vctxt = NULL;
 	struct stat sb;
-	int fd = -1, ret, depth;
+	int fd = -1, ret, depth, generic_set = 0;
+	xmlGenericErrorFunc old_generic = NULL;
+	xmlStructuredErrorFunc old_structured = NULL;
+	void *old_generic_ctx = NULL, *old_structured_ctx = NULL;
 
 	if (!m) {
 		dg_eark_find(v, DG_FINDING_ERROR, "EARK-LIMIT", rel, "out of memory");
@@ -1128,6 +1149,15 @@ dg_eark_read_mets(struct dg_eark_v *v, const char *rel, const char *base, int is
 	}
 	/* no network, no DTD loaded, no entity substituted; a DOCTYPE is
 	 * refused below before anything in it is used */
+	/* libxml2 reports some errors (encoding) outside the reader's
+	 * handler: catch them too while this file is read */
+	old_generic = xmlGenericError;
+	old_generic_ctx = xmlGenericErrorContext;
+	old_structured = xmlStructuredError;
+	old_structured_ctx = xmlStructuredErrorContext;
+	xmlSetGenericErrorFunc(m, dg_eark_generic_error);
+	xmlSetStructuredErrorFunc(m, dg_eark_xml_error);
+	generic_set = 1;
 	m->r = xmlReaderForFd(fd, rel, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	if (!m->r) {
 		dg_eark_find(v, DG_FINDING_ERROR, "EARK-XML", rel, "cannot be read");
@@ -1171,8 +1201,15 @@ dg_eark_read_mets(struct dg_eark_v *v, const char *rel, const char *base, int is
 		}
 	}
 	if (ret != 0 || m->broken) {
+		size_t gl = strlen(m->generic);
+		while (gl && (m->generic[gl - 1] == '\n' || m->generic[gl - 1] == ' '))
+			m->generic[--gl] = '\0';
+		for (size_t k = 0; k < gl; k++)
+			if (m->generic[k] == '\n')
+				m->generic[k] = ' ';
 		if (!m->xml_errors)
-			dg_eark_find(v, DG_FINDING_ERROR, "EARK-XML", rel, "not well-formed XML");
+			dg_eark_find(v, DG_FINDING_ERROR, "EARK-XML", rel, "not well-formed XML%s%s", gl ? ": " : "",
+			             m->generic);
 		v->incomplete = 1;
 		goto out;
 	}
@@ -1206,6 +1243,10 @@ dg_eark_read_mets(struct dg_eark_v *v, const char *rel, const char *base, int is
 out:
 	if (m->r)
 		xmlFreeTextReader(m->r);
+	if (generic_set) {
+		xmlSetGenericErrorFunc(old_generic_ctx, old_generic);
+		xmlSetStructuredErrorFunc(old_structured_ctx, old_structured);
+	}
 	if (vctxt)
 		xmlSchemaFreeValidCtxt(vctxt);
 	if (fd >= 0)
