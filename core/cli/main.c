@@ -76,55 +76,56 @@ errmsg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-v|-q] COMMAND [ARGS]\n"
-                                 "\n"
-                                 "A document engine for archives: ingest files, archives and text through a\n"
-                                 "pipeline of plugins into a content-addressed store with a searchable catalog.\n"
-                                 "\n"
-                                 "Commands:\n"
-                                 "  init                         create a store (and its editable config.xml)\n"
-                                 "  ingest [--pipeline NAME] [-j N] [-O PLUGIN.OPT=VAL] [--json] LOCATOR...\n"
-                                 "                               run files, directories, mailboxes (mbox, Maildir,\n"
-                                 "                               imaps://user@host/Folder) through the pipeline\n"
-                                 "  ls [--json] [--limit N]      list documents\n"
-                                 "  show ID [--json]             a document: parts, metadata, relations, history\n"
-                                 "  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
-                                 "  search QUERY [--json] [--limit N] [--fts]\n"
-                                 "                               find documents by text (substrings, Chinese too)\n"
-                                 "  verify [--json]              re-hash every object and check every reference\n"
-                                 "  reindex                      rebuild the catalog from the store\n"
-                                 "  quarantine ls [--json] | retry [ID...] | drop ID...\n"
-                                 "                               documents that failed, with the reason\n"
-                                 "  plugins ls [--json] | show NAME\n"
-                                 "                               installed plugins and their options\n"
-                                 "  config check [FILE]          check a configuration against the schema and plugins\n"
-                                 "  stats [--json]               counts and sizes\n"
-                                 "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [--json]\n"
-                                 "                               write a package: eep, carrier, bagit, ocfl, eark\n"
-                                 "                               (all documents when nothing is selected), check\n"
-                                 "                               it, and write the four-property report PATH.check.*\n"
-                                 "  verify-bag | verify-ocfl | verify-eep | verify-eark PATH... [--json]\n"
-                                 "  verify-package --format F PATH...\n"
-                                 "                               check a package (from any producer); exit 0 = valid\n"
-                                 "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
-                                 "  set ID KEY=VALUE... [--by NAME]\n"
-                                 "                               correct a document's metadata: a new version with\n"
-                                 "                               a 'set' event (doctype=CODE: a person's type)\n"
-                                 "  train [--catalogue NAME] [--folds K | --test-split F] [--any] [-O OPT=VAL] [--json]\n"
-                                 "                               train the learned classifier on the labelled\n"
-                                 "                               documents; install the model (a store object)\n"
-                                 "\n"
-                                 "Global options:\n"
-                                 "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
-                                 "  -c, --config FILE   the configuration (default: $DANGAN_CONFIG, else the store's\n"
-                                 "                      config.xml, else the installed default)\n"
-                                 "      --plugin-path P colon-separated plugin directories ($DANGAN_PLUGIN_PATH)\n"
-                                 "  -v, --verbose       more messages (repeat for debug)\n"
-                                 "  -q, --quiet         errors only\n"
-                                 "  -h, --help          this help;  -V, --version  the version\n"
-                                 "\n"
-                                 "IDs are sha256:<hex> or any unique prefix of the hex (at least 4 digits).\n"
-                                 "Exit status: 0 ok, 1 done with problems, 2 usage, 3 store/config error, 4 fatal.\n";
+static const char usage_text[] =
+    "Usage: dangan [--store DIR] [--config FILE] [-v|-q] COMMAND [ARGS]\n"
+    "\n"
+    "A document engine for archives: ingest files, archives and text through a\n"
+    "pipeline of plugins into a content-addressed store with a searchable catalog.\n"
+    "\n"
+    "Commands:\n"
+    "  init                         create a store (and its editable config.xml)\n"
+    "  ingest [--pipeline NAME] [-j N] [-O PLUGIN.OPT=VAL] [--json] LOCATOR...\n"
+    "                               run files, directories, mailboxes (mbox, Maildir,\n"
+    "                               imaps://user@host/Folder) through the pipeline\n"
+    "  ls [--json] [--limit N]      list documents\n"
+    "  show ID [--json]             a document: parts, metadata, relations, history\n"
+    "  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
+    "  search QUERY [--json] [--limit N] [--fts]\n"
+    "                               find documents by text (substrings, Chinese too)\n"
+    "  verify [--json]              re-hash every object and check every reference\n"
+    "  reindex                      rebuild the catalog from the store\n"
+    "  quarantine ls [--json] | retry [ID...] | drop ID...\n"
+    "                               documents that failed, with the reason\n"
+    "  plugins ls [--json] | show NAME\n"
+    "                               installed plugins and their options\n"
+    "  config check [FILE]          check a configuration against the schema and plugins\n"
+    "  stats [--json]               counts and sizes\n"
+    "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [--json]\n"
+    "                               write a package: eep, carrier, bagit, ocfl, eark\n"
+    "                               (all documents when nothing is selected), check\n"
+    "                               it, and write the four-property report PATH.check.*\n"
+    "  verify-bag | verify-ocfl | verify-eep | verify-eark PATH... [--json]\n"
+    "  verify-package --format F PATH...\n"
+    "                               check a package (from any producer); exit 0 = valid\n"
+    "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
+    "  set ID KEY=VALUE... [--by NAME]\n"
+    "                               correct a document's metadata: a new version with\n"
+    "                               a 'set' event (doctype=CODE: a person's type)\n"
+    "  train [--catalogue NAME] [--folds K | --test-split F] [--any] [-O OPT=VAL] [--json]\n"
+    "                               train the learned classifier on the labelled\n"
+    "                               documents; install the model (a store object)\n"
+    "\n"
+    "Global options:\n"
+    "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
+    "  -c, --config FILE   the configuration (default: $DANGAN_CONFIG, else the store's\n"
+    "                      config.xml, else the installed default)\n"
+    "      --plugin-path P colon-separated plugin directories ($DANGAN_PLUGIN_PATH)\n"
+    "  -v, --verbose       more messages (repeat for debug)\n"
+    "  -q, --quiet         errors only\n"
+    "  -h, --help          this help;  -V, --version  the version\n"
+    "\n"
+    "IDs are sha256:<hex> or any unique prefix of the hex (at least 4 digits).\n"
+    "Exit status: 0 ok, 1 done with problems, 2 usage, 3 store/config error, 4 fatal.\n";
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -1951,7 +1952,8 @@ cmd_set(int argc, char **argv)
 	switch (dg_edit_commit(s, c, hex, ed, n, by, newm, &err)) {
 	case 0:
 		if (g.json)
-			printf("{\"id\":\"sha256:%s\",\"manifest\":\"sha256:%s\",\"parent\":\"sha256:%s\",\"changed\":true}\n",
+			printf("{\"id\":\"sha256:%s\",\"manifest\":\"sha256:%s\",\"parent\":\"sha256:%s\",\"changed\":"
+			       "true}\n",
 			       hex, newm, man);
 		else if (g.verbosity > 0)
 			printf("sha256:%.16s: new version sha256:%.16s (the previous one stays)\n", hex, newm);
@@ -1997,12 +1999,13 @@ train_report(const struct dg_train_result *r, const struct dg_train_opts *o)
 		}
 		dg_buf_adds(&b, "]");
 		if (r->evaluated) {
-			dg_buf_addf(&b,
-			            ",\"evaluation\":{\"method\":\"%s\",\"folds\":%d,\"test_split\":%.3f,\"evaluated\":%lld,"
-			            "\"correct\":%lld,\"accuracy\":%.4f,\"macro_f1\":%.4f,\"per_type\":{",
-			            o->folds > 1 ? "cross-validation" : "test-split", o->folds > 1 ? o->folds : 0,
-			            o->folds > 1 ? 0.0 : o->test_split, (long long)r->evaluated, (long long)r->correct,
-			            r->accuracy, r->macro_f1);
+			dg_buf_addf(
+			    &b,
+			    ",\"evaluation\":{\"method\":\"%s\",\"folds\":%d,\"test_split\":%.3f,\"evaluated\":%lld,"
+			    "\"correct\":%lld,\"accuracy\":%.4f,\"macro_f1\":%.4f,\"per_type\":{",
+			    o->folds > 1 ? "cross-validation" : "test-split", o->folds > 1 ? o->folds : 0,
+			    o->folds > 1 ? 0.0 : o->test_split, (long long)r->evaluated, (long long)r->correct,
+			    r->accuracy, r->macro_f1);
 			for (i = 0; i < r->nlabels; i++) {
 				int64_t sup;
 				double f1 = dg_train_f1(r, i, &sup);
@@ -2091,7 +2094,8 @@ cmd_train(int argc, char **argv)
 			char *end = NULL;
 			double v = strtod(optarg, &end);
 			if (end == optarg || *end || !(v > 0 && v < 1) || (ch == 'm' && !(v <= 1)))
-				die_usage("--%s takes a fraction between 0 and 1", ch == 't' ? "test-split" : "min-confidence");
+				die_usage("--%s takes a fraction between 0 and 1",
+				          ch == 't' ? "test-split" : "min-confidence");
 			if (ch == 't')
 				o.test_split = v;
 			else

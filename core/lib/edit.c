@@ -106,8 +106,8 @@ index_doc(void *arg)
 }
 
 int
-dg_edit_commit(struct dg_store *s, struct dg_catalog *c, const char *doc_hex, const struct dg_edit *edits,
-               size_t n, const char *by, char manifest_out[65], struct dg_err *err)
+dg_edit_commit(struct dg_store *s, struct dg_catalog *c, const char *doc_hex, const struct dg_edit *edits, size_t n,
+               const char *by, char manifest_out[65], struct dg_err *err)
 {
 	struct dg_record old, ver;
 	struct dg_publish pub;

@@ -29,7 +29,7 @@ int dg_edit_check(const char *key, const char *value, struct dg_err *err);
  * from what to what.  The store must be open for writing.  Returns 0
  * with the new manifest in manifest_out, 1 when nothing would change
  * (no version is made), -1 with err set. */
-int dg_edit_commit(struct dg_store *s, struct dg_catalog *c, const char *doc_hex, const struct dg_edit *edits,
-                   size_t n, const char *by, char manifest_out[65], struct dg_err *err);
+int dg_edit_commit(struct dg_store *s, struct dg_catalog *c, const char *doc_hex, const struct dg_edit *edits, size_t n,
+                   const char *by, char manifest_out[65], struct dg_err *err);
 
 #endif

@@ -104,7 +104,6 @@ int dg_store_journal_clear(struct dg_store *s);
 int dg_store_keep(struct dg_store *s, const char *plugin, const char *hex, struct dg_err *err);
 /* Each kept object: cb(ctx, plugin, hex), hex NULL for a line that is
  * not an object id.  cb returns nonzero to stop. */
-int dg_store_each_kept(const struct dg_store *s, int (*cb)(void *ctx, const char *plugin, const char *hex),
-                       void *ctx);
+int dg_store_each_kept(const struct dg_store *s, int (*cb)(void *ctx, const char *plugin, const char *hex), void *ctx);
 
 #endif

@@ -263,7 +263,7 @@ last_model(const char *history, char prev[65])
 	if (dg_read_file(history, 64u << 20, &data, &len) < 0)
 		return;
 	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, "sha256:", 7) == 0 && dg_is_hex(line + 7, 64) &&
+		if (strncmp(line, "sha256:", 7) == 0 && strspn(line + 7, "0123456789abcdef") == 64 &&
 		    (line[71] == '\t' || line[71] == '\0')) {
 			memcpy(prev, line + 7, 64);
 			prev[64] = '\0';

@@ -14,12 +14,12 @@
 #include "store.h"
 
 struct dg_train_opts {
-	const char *plugin;    /* NULL: "learned" */
-	const char *catalogue; /* only documents whose doctype.catalogue is this; NULL: all */
-	int any_labelled;      /* every document with a doctype, whoever set it */
-	double min_confidence; /* besides a person's labels: doctype.confidence >= this */
-	int folds;             /* > 1: k-fold cross-validation figures */
-	double test_split;     /* 0 < f < 1: held-out test figures */
+	const char *plugin;         /* NULL: "learned" */
+	const char *catalogue;      /* only documents whose doctype.catalogue is this; NULL: all */
+	int any_labelled;           /* every document with a doctype, whoever set it */
+	double min_confidence;      /* besides a person's labels: doctype.confidence >= this */
+	int folds;                  /* > 1: k-fold cross-validation figures */
+	double test_split;          /* 0 < f < 1: held-out test figures */
 	const char *const *options; /* "OPTION=VALUE" for the plugin */
 	size_t noptions;
 	const char *plugin_path;

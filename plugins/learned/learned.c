@@ -320,7 +320,8 @@ learned_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 	int rc = DG_FAILED;
 
 	if (st->model_error) {
-		host->error(ctx, "%s; the stage is disabled until 'dangan train' installs a new model", st->model_error);
+		host->error(ctx, "%s; the stage is disabled until 'dangan train' installs a new model",
+		            st->model_error);
 		return DG_FATAL;
 	}
 	if (!st->have_model || !host->part_path(doc, DG_ROLE_TEXT))
@@ -359,8 +360,7 @@ learned_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 	}
 	if (m->nclasses > 1)
 		host->note(ctx, doc, "learned: %s %.2f (next %s %.2f); model sha256:%.16s, %u types",
-		           m->classes[r[0].c].code, r[0].p, m->classes[r[1].c].code, r[1].p, st->model_id,
-		           m->nclasses);
+		           m->classes[r[0].c].code, r[0].p, m->classes[r[1].c].code, r[1].p, st->model_id, m->nclasses);
 	else
 		host->note(ctx, doc, "learned: %s %.2f; model sha256:%.16s, 1 type", m->classes[r[0].c].code, r[0].p,
 		           st->model_id);
@@ -561,7 +561,8 @@ learned_train(struct dg_ctx *ctx, const struct dg_host *host, void *state, const
 		if (set->folds > 1 || !(set->test_split > 0 && set->test_split < 1))
 			t.fold[i] = t.folds ? (int)(j % t.folds) : 0;
 		else
-			t.fold[i] = floor((double)(j + 1) * set->test_split) > floor((double)j * set->test_split) ? 0 : 1;
+			t.fold[i] =
+			    floor((double)(j + 1) * set->test_split) > floor((double)j * set->test_split) ? 0 : 1;
 	}
 	/* held-out raw scores */
 	if (t.eval >= 1 && t.folds >= 2) {

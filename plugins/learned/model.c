@@ -126,8 +126,9 @@ utf8_next(const unsigned char *s, size_t len, size_t *i)
 static int
 is_space(long cp)
 {
-	return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) ||
-	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+	return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0xa0 || cp == 0x1680 ||
+	       (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
+	       cp == 0x3000 || cp == 0xfeff;
 }
 
 /* The normalised code point, or -1 to drop it. */
@@ -295,22 +296,29 @@ nb_softmax(const double *z, unsigned n, double beta, double *p)
 		p[c] = sum > 0 ? p[c] / sum : 1.0 / n;
 }
 
+/* The cross-entropy of softmax(beta z) against targets smoothed as
+ * Platt does: the true class gets 1 - eps, the others share eps, with
+ * eps = 1 / (k + 2).  Without it a separable held-out set drives beta
+ * to infinity, and k examples never justify more certainty than that. */
 static double
 nll(const double *z, const int *y, size_t k, unsigned nc, double beta)
 {
-	double total = 0;
+	double total = 0, eps = 1.0 / ((double)k + 2.0);
 	size_t i;
 	unsigned c;
 
 	for (i = 0; i < k; i++) {
 		const double *zi = z + i * nc;
-		double mx = -INFINITY, sum = 0;
+		double mx = -INFINITY, sum = 0, rest = 0;
 		for (c = 0; c < nc; c++)
 			if (zi[c] > mx)
 				mx = zi[c];
-		for (c = 0; c < nc; c++)
+		for (c = 0; c < nc; c++) {
 			sum += exp(beta * (zi[c] - mx));
-		total += log(sum) - beta * (zi[y[i]] - mx);
+			if ((int)c != y[i])
+				rest += zi[c] - mx;
+		}
+		total += log(sum) - beta * ((1 - eps) * (zi[y[i]] - mx) + eps * rest / (nc - 1));
 	}
 	return total;
 }

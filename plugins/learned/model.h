@@ -59,9 +59,9 @@ struct nb_model {
 	int64_t trained_us;
 	char catalogue[NB_CODE_MAX + 1];
 	struct nb_class *classes;
-	uint32_t *counts;  /* nclasses x 2^bits (training; dropped by nb_prepare) */
-	float *loglik;     /* nclasses x 2^bits: log P(bucket | class) */
-	double *logprior;  /* nclasses */
+	uint32_t *counts; /* nclasses x 2^bits (training; dropped by nb_prepare) */
+	float *loglik;    /* nclasses x 2^bits: log P(bucket | class) */
+	double *logprior; /* nclasses */
 };
 
 /* A model with no class yet (training); 0 or -1 (bad parameters / memory). */
