@@ -358,12 +358,10 @@ learned_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, str
 		host->error(ctx, "cannot set %s", SCORES_KEY);
 		goto out;
 	}
-	if (m->nclasses > 1)
-		host->note(ctx, doc, "learned: %s %.2f (next %s %.2f); model sha256:%.16s, %u types",
-		           m->classes[r[0].c].code, r[0].p, m->classes[r[1].c].code, r[1].p, st->model_id, m->nclasses);
-	else
-		host->note(ctx, doc, "learned: %s %.2f; model sha256:%.16s, 1 type", m->classes[r[0].c].code, r[0].p,
-		           st->model_id);
+	host->note(ctx, doc, "learned: %s %.2f (next %s %.2f); model sha256:%.16s, %u types%s%s",
+	           m->classes[r[0].c].code, r[0].p, m->nclasses > 1 ? m->classes[r[1].c].code : "-",
+	           m->nclasses > 1 ? r[1].p : 0.0, st->model_id, m->nclasses, m->catalogue[0] ? " of " : "",
+	           m->catalogue);
 	rc = DG_OK;
 out:
 	free(f);

@@ -318,7 +318,7 @@ nll(const double *z, const int *y, size_t k, unsigned nc, double beta)
 			if ((int)c != y[i])
 				rest += zi[c] - mx;
 		}
-		total += log(sum) - beta * ((1 - eps) * (zi[y[i]] - mx) + eps * rest / (nc - 1));
+		total += log(sum > 0 ? sum : 1) - beta * ((1 - eps) * (zi[y[i]] - mx) + eps * rest / (nc - 1));
 	}
 	return total;
 }
