@@ -19,6 +19,7 @@
 
 #include "dangan/dangan.h"
 #include "catalog.h"
+#include "edit.h"
 #include "pipeline.h"
 #include "engine.h"
 #include "export.h"
@@ -27,6 +28,7 @@
 #include "quarantine.h"
 #include "record.h"
 #include "store.h"
+#include "train.h"
 #include "util.h"
 #include "verify.h"
 #include "xmlsafe.h"
@@ -105,6 +107,12 @@ static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-
                                  "  verify-package --format F PATH...\n"
                                  "                               check a package (from any producer); exit 0 = valid\n"
                                  "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
+                                 "  set ID KEY=VALUE... [--by NAME]\n"
+                                 "                               correct a document's metadata: a new version with\n"
+                                 "                               a 'set' event (doctype=CODE: a person's type)\n"
+                                 "  train [--folds K | --test-split F] [--catalogue NAME] [--any] [--json]\n"
+                                 "                               train the learned classifier (-O OPT=VAL) on the\n"
+                                 "                               labelled documents; install the model\n"
                                  "\n"
                                  "Global options:\n"
                                  "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
@@ -1833,6 +1841,294 @@ out:
 	return rc;
 }
 
+/* ---- set, train -------------------------------------------------------------- */
+
+static int
+open_write(struct dg_store **s, struct dg_catalog **c)
+{
+	struct dg_err err = {0};
+	char *cat;
+
+	*c = NULL;
+	if (dg_store_open(s, g.store, DG_STORE_WRITE, &err) < 0) {
+		errmsg("%s", err.msg);
+		return EX_STORE;
+	}
+	cat = dg_path_join(dg_store_root(*s), "catalog.db");
+	if (!cat || dg_catalog_open(c, cat, &err) < 0 || dg_engine_recover(*s, *c, &err) < 0) {
+		errmsg("%s", err.msg[0] ? err.msg : "cannot open the catalog");
+		dg_free(cat);
+		dg_catalog_free(*c);
+		dg_store_free(*s);
+		*s = NULL;
+		*c = NULL;
+		return EX_STORE;
+	}
+	dg_free(cat);
+	return EX_OK;
+}
+
+/* A person's correction: KEY=VALUE pairs (KEY= removes the key) made a
+ * new version.  doctype=CODE is a person's classification: it sets
+ * doctype.method=person and doctype.confidence=1.00, and drops what the
+ * classifier derived from its own guess (doctype.name, .category and
+ * .candidates, unless given too, and an "uncertain classification"
+ * review.reason). */
+static int
+cmd_set(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"by", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'J'}, {NULL, 0, NULL, 0}};
+	struct dg_edit *ed = NULL;
+	struct dg_store *s = NULL;
+	struct dg_catalog *c = NULL;
+	struct dg_record cur;
+	struct dg_err err = {0};
+	const char *by = getenv("USER");
+	char hex[65], man[65], newm[65];
+	size_t n = 0, cap, i;
+	int ch, rc, doctype = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'b')
+			by = optarg;
+		else if (ch == 'J')
+			g.json = 1;
+		else
+			exit(EX_USAGE);
+	}
+	if (argc - optind < 2)
+		die_usage("set needs a document ID and at least one KEY=VALUE");
+	cap = (size_t)(argc - optind) + 8;
+	ed = dg_calloc(cap, sizeof(*ed));
+	if (!ed)
+		return EX_FATAL;
+	for (i = (size_t)optind + 1; i < (size_t)argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq || eq == argv[i])
+			die_usage("set takes KEY=VALUE (KEY= removes the key), not '%s'", argv[i]);
+		*eq = '\0';
+		ed[n].key = argv[i];
+		ed[n].value = eq[1] ? eq + 1 : NULL;
+		if (dg_edit_check(ed[n].key, ed[n].value, &err) < 0)
+			die_usage("%s", err.msg);
+		if (strcmp(ed[n].key, "doctype") == 0)
+			doctype = 1;
+		n++;
+	}
+	if ((rc = open_write(&s, &c)) != EX_OK) {
+		dg_free(ed);
+		return rc;
+	}
+	dg_record_init(&cur);
+	rc = EX_PROBLEMS;
+	if (resolve_id(s, c, argv[optind], hex) < 0)
+		goto out;
+	if (dg_store_ref_get(s, hex, man) != 1 || dg_store_read_manifest(s, man, &cur, &err) < 0) {
+		errmsg("cannot read document %s: %s", hex, err.msg);
+		goto out;
+	}
+	if (doctype) {
+		const char *code = NULL, *derived[] = {"doctype.name", "doctype.category", "doctype.candidates"};
+		const char *review = dg_record_meta(&cur, "review.reason");
+		for (i = 0; i < n; i++)
+			if (strcmp(ed[i].key, "doctype") == 0)
+				code = ed[i].value;
+		ed[n++] = (struct dg_edit){"doctype.method", code ? "person" : NULL};
+		ed[n++] = (struct dg_edit){"doctype.confidence", code ? "1.00" : NULL};
+		if (!code || !dg_record_meta(&cur, "doctype") || strcmp(dg_record_meta(&cur, "doctype"), code) != 0)
+			for (size_t d = 0; d < sizeof(derived) / sizeof(derived[0]); d++) {
+				int given = 0;
+				for (i = 0; i < n; i++)
+					given |= strcmp(ed[i].key, derived[d]) == 0;
+				if (!given)
+					ed[n++] = (struct dg_edit){derived[d], NULL};
+			}
+		if (review && strncmp(review, "classification uncertain", 24) == 0)
+			ed[n++] = (struct dg_edit){"review.reason", NULL};
+	}
+	switch (dg_edit_commit(s, c, hex, ed, n, by, newm, &err)) {
+	case 0:
+		if (g.json)
+			printf("{\"id\":\"sha256:%s\",\"manifest\":\"sha256:%s\",\"parent\":\"sha256:%s\",\"changed\":"
+			       "true}\n",
+			       hex, newm, man);
+		else if (g.verbosity > 0)
+			printf("sha256:%.16s: new version sha256:%.16s (the previous one stays)\n", hex, newm);
+		rc = EX_OK;
+		break;
+	case 1:
+		if (g.json)
+			printf("{\"id\":\"sha256:%s\",\"manifest\":\"sha256:%s\",\"changed\":false}\n", hex, man);
+		else if (g.verbosity > 0)
+			printf("sha256:%.16s: nothing changes, no new version\n", hex);
+		rc = EX_OK;
+		break;
+	default: errmsg("%s", err.msg); rc = err.code == DG_FATAL ? EX_FATAL : EX_STORE;
+	}
+out:
+	dg_record_release(&cur);
+	dg_free(ed);
+	dg_catalog_free(c);
+	dg_store_free(s);
+	return rc;
+}
+
+static void
+train_report(const struct dg_train_result *r, const struct dg_train_opts *o)
+{
+	struct dg_buf b;
+	size_t i, k;
+
+	dg_buf_init(&b, 0);
+	if (g.json) {
+		dg_buf_addf(&b, "{\"model\":\"sha256:%s\",\"previous\":", r->model);
+		if (r->previous[0])
+			dg_buf_addf(&b, "\"sha256:%s\"", r->previous);
+		else
+			dg_buf_adds(&b, "null");
+		dg_buf_addf(&b, ",\"size\":%lld,\"documents\":%lld,\"catalogue\":", (long long)r->model_size,
+		            (long long)r->documents);
+		dg_buf_json_str(&b, o->catalogue);
+		dg_buf_adds(&b, ",\"types\":[");
+		for (i = 0; i < r->nlabels; i++) {
+			dg_buf_adds(&b, i ? "," : "");
+			dg_buf_json_str(&b, r->labels[i]);
+		}
+		dg_buf_adds(&b, "]");
+		if (r->evaluated) {
+			dg_buf_addf(
+			    &b,
+			    ",\"evaluation\":{\"method\":\"%s\",\"folds\":%d,\"test_split\":%.3f,\"evaluated\":%lld,"
+			    "\"correct\":%lld,\"accuracy\":%.4f,\"macro_f1\":%.4f,\"per_type\":{",
+			    o->folds > 1 ? "cross-validation" : "test-split", o->folds > 1 ? o->folds : 0,
+			    o->folds > 1 ? 0.0 : o->test_split, (long long)r->evaluated, (long long)r->correct,
+			    r->accuracy, r->macro_f1);
+			for (i = 0; i < r->nlabels; i++) {
+				int64_t sup;
+				double f1 = dg_train_f1(r, i, &sup);
+				dg_buf_adds(&b, i ? "," : "");
+				dg_buf_json_str(&b, r->labels[i]);
+				dg_buf_addf(&b, ":{\"f1\":%.4f,\"support\":%lld}", f1, (long long)sup);
+			}
+			dg_buf_adds(&b, "},\"confusion\":{");
+			for (i = 0; i < r->nlabels; i++) {
+				dg_buf_adds(&b, i ? "," : "");
+				dg_buf_json_str(&b, r->labels[i]);
+				dg_buf_adds(&b, ":{");
+				for (k = 0; k < r->nlabels; k++) {
+					dg_buf_adds(&b, k ? "," : "");
+					dg_buf_json_str(&b, r->labels[k]);
+					dg_buf_addf(&b, ":%lld", (long long)r->confusion[i * r->nlabels + k]);
+				}
+				dg_buf_adds(&b, "}");
+			}
+			dg_buf_adds(&b, "}}");
+		}
+		dg_buf_adds(&b, "}\n");
+	} else {
+		dg_buf_addf(&b, "model sha256:%s (%lld bytes): %lld documents, %zu types\n", r->model,
+		            (long long)r->model_size, (long long)r->documents, r->nlabels);
+		if (r->previous[0])
+			dg_buf_addf(&b, "replaces sha256:%s (kept in the store)\n", r->previous);
+		if (r->evaluated) {
+			if (o->folds > 1)
+				dg_buf_addf(&b, "%d-fold cross-validation", o->folds);
+			else
+				dg_buf_addf(&b, "held-out test (%.0f %%)", o->test_split * 100);
+			dg_buf_addf(&b, ": %lld documents, accuracy %.1f %%, macro-F1 %.3f\n", (long long)r->evaluated,
+			            r->accuracy * 100, r->macro_f1);
+			dg_buf_adds(&b, "confusion (rows: true type, columns: predicted):\n");
+			dg_buf_addf(&b, "  %-16s", "");
+			for (k = 0; k < r->nlabels; k++)
+				dg_buf_addf(&b, " %8.8s", r->labels[k]);
+			dg_buf_addf(&b, " %8s\n", "F1");
+			for (i = 0; i < r->nlabels; i++) {
+				dg_buf_addf(&b, "  %-16.16s", r->labels[i]);
+				for (k = 0; k < r->nlabels; k++)
+					dg_buf_addf(&b, " %8lld", (long long)r->confusion[i * r->nlabels + k]);
+				dg_buf_addf(&b, " %8.3f\n", dg_train_f1(r, i, NULL));
+			}
+		}
+	}
+	out_buf(&b);
+	dg_buf_release(&b);
+}
+
+static int
+cmd_train(int argc, char **argv)
+{
+	static const struct option lo[] = {{"catalogue", required_argument, NULL, 'C'},
+	                                   {"folds", required_argument, NULL, 'k'},
+	                                   {"test-split", required_argument, NULL, 't'},
+	                                   {"min-confidence", required_argument, NULL, 'm'},
+	                                   {"any", no_argument, NULL, 'a'},
+	                                   {"plugin", required_argument, NULL, 'p'},
+	                                   {"option", required_argument, NULL, 'O'},
+	                                   {"json", no_argument, NULL, 'J'},
+	                                   {NULL, 0, NULL, 0}};
+	struct dg_train_opts o;
+	struct dg_train_result r;
+	struct dg_store *s = NULL;
+	struct dg_catalog *c = NULL;
+	char err[DG_ERR_MAX + 256] = "";
+	int ch, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.min_confidence = 0.9;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "O:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'C': o.catalogue = optarg; break;
+		case 'k': {
+			int64_t v;
+			if (dg_parse_i64(optarg, &v) < 0 || v < 2 || v > 100)
+				die_usage("--folds takes a number from 2 to 100");
+			o.folds = (int)v;
+			break;
+		}
+		case 't':
+		case 'm': {
+			char *end = NULL;
+			double v = strtod(optarg, &end);
+			if (end == optarg || *end || !(v > 0 && v < 1) || (ch == 'm' && !(v <= 1)))
+				die_usage("--%s takes a fraction between 0 and 1",
+				          ch == 't' ? "test-split" : "min-confidence");
+			if (ch == 't')
+				o.test_split = v;
+			else
+				o.min_confidence = v;
+			break;
+		}
+		case 'a': o.any_labelled = 1; break;
+		case 'p': o.plugin = optarg; break;
+		case 'O': add_package_option(optarg); break;
+		case 'J': g.json = 1; break;
+		default: exit(EX_USAGE);
+		}
+	}
+	if (optind < argc)
+		die_usage("train takes no arguments");
+	if (o.folds && o.test_split)
+		die_usage("train takes --folds or --test-split, not both");
+	o.options = package_options;
+	o.noptions = npackage_options;
+	o.plugin_path = g.plugin_path;
+	o.verbosity = g.verbosity;
+	if ((rc = open_write(&s, &c)) != EX_OK)
+		return rc;
+	rc = dg_train_run(s, c, &o, &r, err, sizeof(err));
+	if (rc == 0)
+		train_report(&r, &o);
+	if (err[0])
+		errmsg("%s", err);
+	dg_train_result_release(&r);
+	dg_catalog_free(c);
+	dg_store_free(s);
+	return rc;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 struct command {
@@ -1861,6 +2157,8 @@ static const struct command commands[] = {
     {"verify-ocfl", cmd_verify_ocfl},
     {"verify-eep", cmd_verify_eep},
     {"verify-eark", cmd_verify_eark},
+    {"set", cmd_set},
+    {"train", cmd_train},
 };
 
 int

@@ -57,6 +57,18 @@
  * host->finding(); scan()/bid_locator(), optional, make the plugin the
  * importer of its format (`dangan import`): it emits the documents of a
  * package as a source does.
+ *
+ * A trainable classifier (DG_KIND_CLASSIFY with train(), ABI 1.4) learns
+ * from labelled stored documents (`dangan train`):
+ *   init(ctx, opts, &state)        opts: the training options (-O)
+ *   train(ctx, state, set, out)    read set's documents (one at a time,
+ *                                  as often as it needs), report the
+ *                                  held-out predictions asked for, and
+ *                                  write the model to the file out
+ *   fini(state)
+ * The engine stores the model as an object, records it in the plugin's
+ * state directory (file "history") and installs it there as the file
+ * "model" (atomically): the stage's init() reads it from state_dir().
  */
 #ifndef DANGAN_PLUGIN_H
 #define DANGAN_PLUGIN_H
@@ -71,7 +83,7 @@ extern "C" {
 
 #define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
 #define DG_ABI_MAJOR 1
-#define DG_ABI_MINOR 3
+#define DG_ABI_MINOR 4
 #define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -159,6 +171,27 @@ struct dg_relation_info {
 	const char *kind;  /* "contained-in", "contains", ... */
 	const char *id;    /* "sha256:<hex>" of the other document */
 	const char *label; /* may be NULL (the path inside an archive, ...) */
+};
+
+/* ABI 1.4: the labelled documents handed to a plugin's train().  The
+ * struct only grows at its end (struct_size says how much there is). */
+struct dg_train_set {
+	uint32_t struct_size;
+	size_t n;              /* documents, each with a label */
+	int folds;             /* > 1: report k-fold cross-validated predictions */
+	double test_split;     /* 0 < f < 1: hold out this fraction instead */
+	const char *catalogue; /* the catalogue the labels belong to, or NULL */
+	/* The label (a document-type code) of document i, without reading it. */
+	const char *(*label)(const struct dg_train_set *set, size_t i);
+	/* Document i, read from the store (a stored document: part_path(),
+	 * meta_get() and doc_id() work on it); valid until the next call.
+	 * NULL with the error set on ctx when it cannot be read. */
+	struct dg_doc *(*doc)(struct dg_ctx *ctx, const struct dg_train_set *set, size_t i);
+	/* Report the prediction for held-out document i (by a model that did
+	 * not see it): the code and its probability.  The engine computes
+	 * accuracy, macro-F1 and the confusion table from these. */
+	void (*held_out)(const struct dg_train_set *set, size_t i, const char *code, double p);
+	void *host_data; /* the engine's */
 };
 
 /* Severity of a verification or check finding. */
@@ -353,6 +386,11 @@ struct dg_plugin {
 	int (*export_begin)(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *out);
 	int (*export_end)(struct dg_ctx *ctx, const struct dg_host *host, void *state);
 	int (*verify)(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path);
+
+	/* ABI 1.4: a trainable classifier (see the top of this file).  May
+	 * be NULL.  Returns DG_OK when out holds a complete model. */
+	int (*train)(struct dg_ctx *ctx, const struct dg_host *host, void *state, const struct dg_train_set *set,
+	             const char *out);
 };
 
 /* Does this descriptor provide member m? (One built against an older

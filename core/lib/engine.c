@@ -131,6 +131,8 @@ struct dg_ctx {
 	struct dg_doc *doc;
 	struct dg_err err;
 	int in_source;
+	char *store_root; /* standalone: the store of state_dir() */
+	char *state_path; /* standalone: what state_dir() returned */
 };
 
 struct dg_engine {
@@ -820,16 +822,32 @@ static const char *
 h_state_dir(struct dg_ctx *ctx)
 {
 	struct dg_engine *e = ctx->e;
+	const char *root = e ? dg_store_root(e->store) : ctx->store_root;
 	char *path;
 
 	if (!ctx->mod) {
 		dg_err_set(&ctx->err, DG_FAILED, "no plugin to own a state directory");
 		return NULL;
 	}
-	path = dg_asprintf("%s/state/%s", dg_store_root(e->store), ctx->mod->name);
+	if (!root) {
+		dg_err_set(&ctx->err, DG_FAILED, "no store here to keep a state directory in");
+		return NULL;
+	}
+	path = dg_asprintf("%s/state/%s", root, ctx->mod->name);
 	if (!path)
 		return NULL;
-	if ((mkdir(dg_store_root(e->store), 0755) < 0 && errno != EEXIST) || dg_mkdirs(path, 0755) < 0) {
+	if (!e) {
+		/* standalone: the context keeps the string (one at a time) */
+		if (dg_mkdirs(path, 0755) < 0) {
+			dg_err_set(&ctx->err, DG_FAILED, "cannot create %s: %s", path, strerror(errno));
+			dg_free(path);
+			return NULL;
+		}
+		dg_free(ctx->state_path);
+		ctx->state_path = path;
+		return path;
+	}
+	if ((mkdir(root, 0755) < 0 && errno != EEXIST) || dg_mkdirs(path, 0755) < 0) {
 		dg_err_set(&ctx->err, DG_FAILED, "cannot create %s: %s", path, strerror(errno));
 		dg_free(path);
 		return NULL;
@@ -1027,9 +1045,25 @@ dg_ctx_new(const struct dg_module *m, int verbosity, const struct dg_ctx_hooks *
 	return ctx;
 }
 
+int
+dg_ctx_set_store(struct dg_ctx *ctx, const char *root)
+{
+	char *r = dg_strdup(root);
+
+	if (!r)
+		return -1;
+	dg_free(ctx->store_root);
+	ctx->store_root = r;
+	return 0;
+}
+
 void
 dg_ctx_free(struct dg_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	dg_free(ctx->store_root);
+	dg_free(ctx->state_path);
 	dg_free(ctx);
 }
 

@@ -27,6 +27,9 @@ struct dg_ctx_hooks {
 struct dg_module;
 struct dg_ctx *dg_ctx_new(const struct dg_module *m, int verbosity, const struct dg_ctx_hooks *hooks);
 void dg_ctx_free(struct dg_ctx *ctx);
+/* Give a standalone context a store, so that state_dir() works there
+ * (`dangan train`): the plugin's directory under ROOT/state/. */
+int dg_ctx_set_store(struct dg_ctx *ctx, const char *root);
 /* The error a plugin set on ctx (NULL if none), and clearing it. */
 const char *dg_ctx_error(struct dg_ctx *ctx);
 void dg_ctx_clear_error(struct dg_ctx *ctx);

@@ -800,3 +800,84 @@ dg_store_journal_clear(struct dg_store *s)
 	dg_free(path);
 	return rc;
 }
+
+/* ---- objects kept by plugin state ------------------------------------- */
+
+int
+dg_store_keep(struct dg_store *s, const char *plugin, const char *hex, struct dg_err *err)
+{
+	char *dir = NULL, *path = NULL;
+	char line[80];
+	int fd = -1, rc = -1, n;
+
+	if (!dg_is_hex(hex, 64) || !plugin || !*plugin || strchr(plugin, '/') || plugin[0] == '.') {
+		dg_err_set(err, DG_FAILED, "bad kept object %s of %s", hex, plugin ? plugin : "?");
+		return -1;
+	}
+	dir = dg_asprintf("%s/state/%s", s->root, plugin);
+	path = dir ? dg_path_join(dir, "objects") : NULL;
+	if (!path) {
+		dg_err_set(err, DG_FATAL, "out of memory");
+		goto out;
+	}
+	n = snprintf(line, sizeof(line), "sha256:%s\n", hex);
+	if (dg_mkdirs(dir, 0755) < 0 || (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0 ||
+	    dg_write_all(fd, line, (size_t)n) < 0 || fsync(fd) < 0) {
+		dg_err_set(err, DG_FAILED, "cannot record %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	dg_free(dir);
+	dg_free(path);
+	return rc;
+}
+
+int
+dg_store_each_kept(const struct dg_store *s, int (*cb)(void *ctx, const char *plugin, const char *hex), void *ctx)
+{
+	char *sdir = dg_path_join(s->root, "state");
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (!sdir)
+		return -1;
+	d = opendir(sdir);
+	if (!d) {
+		dg_free(sdir);
+		return errno == ENOENT ? 0 : -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *path, *data = NULL, *p, *nl;
+		size_t len;
+		if (de->d_name[0] == '.')
+			continue;
+		path = dg_asprintf("%s/%s/objects", sdir, de->d_name);
+		if (!path) {
+			rc = -1;
+			break;
+		}
+		if (dg_read_file(path, 64u << 20, &data, &len) == 0) {
+			for (p = data; rc == 0 && p < data + len; p = nl + 1) {
+				nl = memchr(p, '\n', (size_t)(data + len - p));
+				if (!nl)
+					nl = data + len;
+				*nl = '\0';
+				if (*p == '\0' || *p == '#')
+					continue;
+				if (strncmp(p, "sha256:", 7) == 0 && dg_is_hex(p + 7, 64) && p[71] == '\0')
+					rc = cb(ctx, de->d_name, p + 7);
+				else
+					rc = cb(ctx, de->d_name, NULL);
+			}
+		}
+		dg_free(data);
+		dg_free(path);
+	}
+	closedir(d);
+	dg_free(sdir);
+	return rc;
+}

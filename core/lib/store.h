@@ -96,4 +96,14 @@ int dg_store_check_object(const struct dg_store *s, const char *hex, char got[65
 int dg_store_journal_read(const struct dg_store *s, char ***docs, size_t *n);
 int dg_store_journal_clear(struct dg_store *s);
 
+/* Objects kept by a plugin's state (the models of a trainable
+ * classifier): listed one "sha256:<hex>" a line in
+ * state/<plugin>/objects.  verify checks them and counts them as
+ * referenced.  Add one (appended and synced); the object must already
+ * be published. */
+int dg_store_keep(struct dg_store *s, const char *plugin, const char *hex, struct dg_err *err);
+/* Each kept object: cb(ctx, plugin, hex), hex NULL for a line that is
+ * not an object id.  cb returns nonzero to stop. */
+int dg_store_each_kept(const struct dg_store *s, int (*cb)(void *ctx, const char *plugin, const char *hex), void *ctx);
+
 #endif

@@ -152,6 +152,24 @@ check_quarantine(void *ctx, const char *id, const struct dg_record *r)
 	return 0;
 }
 
+static int
+check_kept(void *ctx, const char *plugin, const char *hex)
+{
+	struct vstate *v = ctx;
+	struct obj *o;
+
+	if (!hex) {
+		problem(v, "state", plugin, "state/%s/objects has a line that is not an object id", plugin);
+		return 0;
+	}
+	o = find(v, hex);
+	if (!o)
+		problem(v, "missing", hex, "object sha256:%s kept by state/%s is missing", hex, plugin);
+	else
+		o->referenced = 1;
+	return 0;
+}
+
 struct catcheck {
 	struct vstate *v;
 	int64_t rows;
@@ -205,6 +223,7 @@ dg_verify(struct dg_store *s, struct dg_catalog *c,
 	}
 	dg_store_each_ref(s, check_doc, &v);
 	dg_quarantine_each(s, check_quarantine, &v);
+	dg_store_each_kept(s, check_kept, &v);
 	if (c) {
 		cc.v = &v;
 		cc.rows = 0;

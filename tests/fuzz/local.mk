@@ -5,6 +5,7 @@ EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuz
 EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/fuzz-imap.c tests/fuzz/engine-harness.h
 EXTRA_DIST += tests/fuzz/fuzz-bagit.c
 EXTRA_DIST += tests/fuzz/fuzz-eark.c
+EXTRA_DIST += tests/fuzz/fuzz-model.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -37,4 +38,8 @@ tests_fuzz_fuzz_eark_SOURCES = tests/fuzz/fuzz-eark.c plugins/eark/eark.c plugin
 tests_fuzz_fuzz_eark_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(CRYPTO_CFLAGS)
 tests_fuzz_fuzz_eark_LDADD = $(XML_LIBS) $(CRYPTO_LIBS)
 tests_fuzz_fuzz_eark_LDFLAGS = $(FUZZ_FLAGS)
+noinst_PROGRAMS += tests/fuzz/fuzz-model
+tests_fuzz_fuzz_model_SOURCES = tests/fuzz/fuzz-model.c plugins/learned/model.c plugins/learned/model.h
+tests_fuzz_fuzz_model_LDADD = $(LDADD) -lm
+tests_fuzz_fuzz_model_LDFLAGS = $(FUZZ_FLAGS)
 endif

@@ -13,6 +13,7 @@ INTEGRATION_TESTS = \
 	tests/integration/imap.sh \
 	tests/integration/carrier.sh \
 	tests/integration/bagit.sh \
-	tests/integration/eark.sh
+	tests/integration/eark.sh \
+	tests/integration/learned.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
