@@ -501,7 +501,7 @@ static int
 write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part, const char *prefix, bool original)
 {
 	char sm3[65], sha[65], ext[16], name[512], desc[sizeof(EEP_CODING_DESC) + 200], dataid[160], key[40];
-	const char *ref, *src_name, *idhex;
+	const char *ref, *src_name, *idhex, *type;
 	int64_t size = 0;
 	int fd = -1, rc = -1;
 	ssize_t n;
@@ -518,11 +518,14 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		    part->path, part->id);
 		return -1;
 	}
+	/* the original's type is the document's as detected (a mail stored
+	 * as text/plain is message/rfc822) */
+	type = original && x->host->media_type(doc) != NULL ? x->host->media_type(doc) : part->media_type;
 	idhex = x->host->doc_id(doc) != NULL ? x->host->doc_id(doc) : "sha256:0000000000000000";
 	idhex += strncmp(idhex, "sha256:", 7) == 0 ? 7 : 0;
 	src_name = original ? base_name(meta1(x, doc, "source.name")) : NULL;
 	if (!(src_name != NULL && ext_of_name(src_name, ext) == 0))
-		snprintf(ext, sizeof(ext), "%s", ext_of_type(part->media_type));
+		snprintf(ext, sizeof(ext), "%s", ext_of_type(type));
 	if (src_name != NULL && src_name[0] != '\0')
 		snprintf(name, sizeof(name), "%s", src_name);
 	else if (original)
@@ -537,7 +540,7 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 	start(x, "编码");
 	attr(x, "编码ID", prefix);
 	start(x, "电子属性");
-	el(x, "格式信息", part->media_type);
+	el(x, "格式信息", type);
 	el(x, "计算机文件名", name);
 	{
 		char s[32];
@@ -545,7 +548,7 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		el(x, "计算机文件大小", s);
 	}
 	end(x);
-	if (original && part->media_type != NULL && strncmp(part->media_type, "image/", 6) == 0) {
+	if (original && type != NULL && strncmp(type, "image/", 6) == 0) {
 		const char *res = meta1(x, doc, "scan.resolution");
 		const char *mode = colour_mode(meta1(x, doc, "scan.colour-mode"));
 		if (res != NULL && mode != NULL) {
@@ -566,7 +569,8 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 	attr(x, "编码数据ID", dataid);
 	if (ref != NULL) {
 		attr(x, "引用编码数据ID", ref);
-		end(x);
+		end(x); /* 编码数据 */
+		end(x); /* 编码 */
 		return x->bad ? -1 : 0;
 	}
 	fd = open(part->path, O_RDONLY | O_CLOEXEC);
@@ -584,7 +588,8 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		fmt(x->err, sizeof(x->err), "%s: %s", part->path, n < 0 ? strerror(errno) : "changed while read");
 		goto out;
 	}
-	end(x);
+	end(x); /* 编码数据 */
+	end(x); /* 编码 */
 	seen_add(x, sha, dataid);
 	rc = x->bad ? -1 : 0;
 out:
@@ -639,8 +644,9 @@ write_events(struct pkg *x, struct dg_doc *doc, int layer, const char *docid, co
 			snprintf(act, sizeof(act), "%s：%s", event_action(ev.type), ev.plugin);
 		else
 			snprintf(act, sizeof(act), "%s", event_action(ev.type));
-		snprintf(desc, sizeof(desc), "type=%s; stage=%s; plugin=%s %s; outcome=%s; duration=%.1f ms%s%s",
+		snprintf(desc, sizeof(desc), "type=%s; stage=%s; plugin=%s%s%s; outcome=%s; duration=%.1f ms%s%s",
 		         ev.type ? ev.type : "-", ev.stage ? ev.stage : "-", ev.plugin ? ev.plugin : "-",
+		         ev.plugin_version && ev.plugin_version[0] ? " " : "",
 		         ev.plugin_version ? ev.plugin_version : "", ev.outcome ? ev.outcome : "-",
 		         (double)ev.duration_us / 1000.0, ev.message ? "; " : "", ev.message ? ev.message : "");
 		start(x, "业务实体");
@@ -1041,6 +1047,33 @@ out:
 	return rc;
 }
 
+/* Indent a signature element made here like the writer's output: one
+ * space per level (its own level from its ancestors). */
+static void
+pretty(xmlDocPtr doc, xmlNodePtr n)
+{
+	char ind[80];
+	xmlNodePtr c, next, p;
+	int level = 0;
+
+	for (p = n->parent; p != NULL && p->type == XML_ELEMENT_NODE; p = p->parent)
+		level++;
+	if (level > 70)
+		return;
+	memset(ind, ' ', sizeof(ind));
+	ind[0] = '\n';
+	ind[level + 1] = '\0';
+	xmlAddPrevSibling(n, xmlNewDocText(doc, BAD_CAST ind));
+	if (n->children == NULL || n->children->type != XML_ELEMENT_NODE)
+		return;
+	for (c = n->children; c != NULL; c = next) {
+		next = c->next;
+		if (c->type == XML_ELEMENT_NODE)
+			pretty(doc, c);
+	}
+	xmlAddChild(n, xmlNewDocText(doc, BAD_CAST ind));
+}
+
 /* Sign the 被签名对象 bso: a new 电子签名块 after it (inside
  * 原封装包) or appended to the root; returns the 电子签名 element. */
 static xmlNodePtr
@@ -1070,6 +1103,7 @@ sign_object(struct pkg *x, xmlDocPtr doc, xmlNodePtr bso, const char *who)
 	if (s == NULL || new_el(s, "签名标识符", id) == NULL ||
 	    fill_signature(x, s, eep_sign_rule, sig, siglen, who) < 0)
 		goto fail;
+	pretty(doc, block);
 	free(sig);
 	return s;
 fail:
@@ -1140,6 +1174,7 @@ sign_package(struct pkg *x, const char *tmpname, const char *final, int fd)
 		fmt(x->err, sizeof(x->err), "out of memory while signing");
 		goto out;
 	}
+	pretty(doc, lock);
 	x->fd = fd;
 	x->io_errno = 0;
 	save = xmlSaveToIO(out_write, out_close, x, "UTF-8", 0);
@@ -1150,6 +1185,10 @@ sign_package(struct pkg *x, const char *tmpname, const char *final, int fd)
 		goto out;
 	}
 	save = NULL;
+	if (out_write(x, "\n", 1) != 1) {
+		fmt(x->err, sizeof(x->err), "%s: cannot write: %s", final, strerror(x->io_errno));
+		goto out;
+	}
 	rc = 0;
 out:
 	if (save != NULL)

@@ -39,9 +39,10 @@
  * DG_FAILED at the end naming how many).  A valid package becomes one
  * document: the first 编码 of the first 文档数据 of its 主文档 (the newest
  * layer's 修订内容 for 修改型), decoded bit exact into the store; its
- * metadata is restored from the 附注 "KEY=VALUE" entries, then 题名,
- * 责任者, 日期 and 档号 fill dc.title, dc.creator, dc.date and 档号 when
- * those are still missing, and eep.package, eep.type, eep.created,
+ * metadata is restored from the 附注 "KEY=VALUE" entries (exactly what
+ * dangan exported); a package without such entries (another producer's)
+ * gets dc.title, dc.creator, dc.date (CCYYMMDD made ISO) and 档号 from
+ * 题名, 责任者, 日期 and 档号's text instead.  eep.package, eep.type, eep.created,
  * eep.unit, eep.document-number, eep.signature ("none" or "valid: signer")
  * and eep.layers are added.  附属文档 are not imported (the pipeline
  * derives its own parts again); their count is eep.attachments-skipped.
@@ -57,6 +58,7 @@
 #include <libxml/c14n.h>
 #include <libxml/hash.h>
 #include <libxml/parser.h>
+#include <libxml/SAX2.h>
 #include <libxml/parserInternals.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +73,7 @@
 #endif
 #define EEP_XSD_MAX ((size_t)1 << 20) /* bytes of eep.xsd */
 #define EEP_MAX_SIGS 16               /* signatures checked per package */
+#define EEP_MAX_DEPTH 1024            /* element nesting (64 修改 layers need ~220) */
 
 /* ---------------------------------------------------------------- */
 /* parsing                                                            */
@@ -98,6 +101,28 @@ refuse_doctype(void *user, const xmlChar *name, const xmlChar *eid, const xmlCha
 		         "a DOCTYPE declaration is not allowed (no DTD is read, no entity expanded)");
 	}
 	xmlStopParser(ctxt);
+}
+
+/* XML_PARSE_HUGE lifts libxml2's nesting limit too: keep one here
+ * (C14N, schema validation and the tree walks recurse). */
+static void
+start_element(void *user, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri, int nb_namespaces,
+              const xmlChar **namespaces, int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct parse_state *ps = ctxt->_private;
+
+	if (ctxt->nameNr > EEP_MAX_DEPTH) {
+		if (ps != NULL && !ps->refused) {
+			ps->refused = 1;
+			ps->line = xmlSAX2GetLineNumber(ctxt);
+			snprintf(ps->err, ps->errcap, "elements nested more than %d deep", EEP_MAX_DEPTH);
+		}
+		xmlStopParser(ctxt);
+		return;
+	}
+	xmlSAX2StartElementNs(ctxt, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
+	                      attributes);
 }
 
 static void
@@ -129,6 +154,7 @@ new_ctxt(struct parse_state *ps)
 	ctxt->sax->internalSubset = refuse_doctype;
 	ctxt->sax->externalSubset = refuse_doctype;
 	ctxt->sax->serror = parse_error;
+	ctxt->sax->startElementNs = start_element;
 	ctxt->sax->error = NULL;
 	ctxt->sax->warning = NULL;
 	xmlCtxtUseOptions(ctxt, EEP_PARSE_OPTS);
@@ -1206,7 +1232,7 @@ import_package(struct vrun *r)
 	struct dg_writer *w = NULL;
 	struct dec d;
 	const char *base = strrchr(r->path, '/');
-	int layers = 0, skipped = 0, rc = DG_FAILED, e;
+	int layers = 0, skipped = 0, restored = 0, rc = DG_FAILED, e;
 	char buf[512];
 
 	content = newest_content(bso, &layers);
@@ -1254,6 +1280,8 @@ import_package(struct vrun *r)
 			snprintf(key, sizeof(key), "%.*s", (int)(eq - s), s);
 			if (r->host->meta_add(doc, key, eq + 1) < 0)
 				r->host->log(r->ctx, DG_LOG_WARN, "eep: %s: metadata %s not set", r->path, key);
+			else
+				restored++;
 		} else if (s != NULL && s[0] != '\0') {
 			if (r->host->meta_add(doc, "eep.附注", s) < 0)
 				r->host->log(r->ctx, DG_LOG_WARN, "eep: %s: 附注 not kept", r->path);
@@ -1261,12 +1289,20 @@ import_package(struct vrun *r)
 		if (t != NULL)
 			xmlFree(t);
 	}
-	set_meta_node(r, doc, "dc.title", eep_child(eep_child(entity, "内容描述"), "题名"));
-	set_meta_node(r, doc, "dc.creator", eep_child(eep_child(entity, "内容描述"), "责任者"));
-	set_meta_node(r, doc, "dc.date", eep_child(eep_child(entity, "内容描述"), "日期"));
-	if (r->host->meta_get(doc, "档号") == NULL) {
-		char *dah = dah_text(eep_child(entity, "档号"));
+	if (restored == 0) {
+		/* another producer's package: the DA/T 46 elements themselves */
+		xmlNodePtr desc = eep_child(entity, "内容描述");
+		char *date = eep_text(eep_child(desc, "日期")), *dah = dah_text(eep_child(entity, "档号"));
+		set_meta_node(r, doc, "dc.title", eep_child(desc, "题名"));
+		set_meta_node(r, doc, "dc.creator", eep_child(desc, "责任者"));
+		if (date != NULL && strlen(date) == 8 && strspn(date, "0123456789") == 8) {
+			snprintf(buf, sizeof(buf), "%.4s-%.2s-%.2s", date, date + 4, date + 6);
+			set_meta(r, doc, "dc.date", buf);
+		} else {
+			set_meta(r, doc, "dc.date", date);
+		}
 		set_meta(r, doc, "档号", dah);
+		free(date);
 		free(dah);
 	}
 	set_meta(r, doc, "eep.package", base != NULL ? base + 1 : r->path);
