@@ -1074,7 +1074,8 @@ list_packages(const char *dir, char ***out, size_t *n)
 		v[len] = malloc(strlen(dir) + strlen(e->d_name) + 2);
 		if (v[len] == NULL)
 			goto out;
-		snprintf(v[len], strlen(dir) + strlen(e->d_name) + 2, "%s/%s", dir, e->d_name);
+		snprintf(v[len], strlen(dir) + strlen(e->d_name) + 2, "%s%s%s", dir,
+		         dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
 		len++;
 	}
 	qsort(v, len, sizeof(*v), cmp_names);

@@ -3,6 +3,7 @@
 # run).  Seeds: the committed fixtures under tests/data.
 EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuzz-archive.c
 EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/fuzz-imap.c tests/fuzz/engine-harness.h
+EXTRA_DIST += tests/fuzz/fuzz-eep.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -23,4 +24,11 @@ tests_fuzz_fuzz_imap_SOURCES = tests/fuzz/fuzz-imap.c
 tests_fuzz_fuzz_imap_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 tests_fuzz_fuzz_imap_LDADD = $(CURL_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 tests_fuzz_fuzz_imap_LDFLAGS = $(FUZZ_FLAGS)
+# the EEP plugin's verify(), its sources linked in (a stub host)
+noinst_PROGRAMS += tests/fuzz/fuzz-eep
+tests_fuzz_fuzz_eep_SOURCES = tests/fuzz/fuzz-eep.c plugins/eep/eep.c plugins/eep/eep-export.c \
+	plugins/eep/eep-verify.c plugins/eep/eep-sign.c
+tests_fuzz_fuzz_eep_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(CRYPTO_CFLAGS)
+tests_fuzz_fuzz_eep_LDADD = $(XML_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_eep_LDFLAGS = $(FUZZ_FLAGS)
 endif
