@@ -60,8 +60,10 @@
  * the tree saved under the final name.  Signing therefore holds one
  * package in memory; unsigned export never does.
  *
- * Every package written is validated against the schema in process
- * (streaming validation of the file).
+ * Every package written is validated against the schema in process:
+ * the signed tree before it is saved, an unsigned package through its
+ * skeleton (the same writer calls with the 编码数据 left empty; see
+ * check_skeleton()), so that no package is ever held whole for it.
  */
 #include <config.h>
 
@@ -100,6 +102,8 @@ struct pkg {
 	struct dg_ctx *ctx;
 	const struct dg_host *host;
 	xmlTextWriterPtr w;
+	xmlTextWriterPtr sk; /* the skeleton: the same package with empty 编码数据 */
+	xmlBufferPtr skbuf;
 	int fd;
 	int bad;      /* a writer call failed */
 	int io_errno; /* the write error */
@@ -111,6 +115,8 @@ struct pkg {
 	size_t nseen;
 	char err[512];
 };
+
+static int validate_doc(struct pkg *x, xmlDocPtr doc, const char *what);
 
 #define W(x, call)                                                                                                     \
 	do {                                                                                                           \
@@ -215,6 +221,7 @@ el(struct pkg *x, const char *name, const char *text)
 		return;
 	}
 	W(x, xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST c));
+	W(x, xmlTextWriterWriteElement(x->sk, BAD_CAST name, BAD_CAST c));
 	free(c);
 }
 
@@ -222,18 +229,21 @@ static void
 start(struct pkg *x, const char *name)
 {
 	W(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
+	W(x, xmlTextWriterStartElement(x->sk, BAD_CAST name));
 }
 
 static void
 end(struct pkg *x)
 {
 	W(x, xmlTextWriterFullEndElement(x->w));
+	W(x, xmlTextWriterFullEndElement(x->sk));
 }
 
 static void
 attr(struct pkg *x, const char *name, const char *value)
 {
 	W(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value));
+	W(x, xmlTextWriterWriteAttribute(x->sk, BAD_CAST name, BAD_CAST value));
 }
 
 /* The first value of the first of keys (NULL-terminated) present. */
@@ -729,8 +739,10 @@ write_content(struct pkg *x, struct dg_doc *doc, int layer, const char *created)
 		char *c = xml_clean(v);
 		if (c == NULL)
 			x->bad = 1;
-		else
+		else {
 			W(x, xmlTextWriterWriteString(x->w, BAD_CAST c));
+			W(x, xmlTextWriterWriteString(x->sk, BAD_CAST c));
+		}
 		free(c);
 	}
 	el_meta(x, doc, "全宗号");
@@ -961,16 +973,25 @@ write_package(struct pkg *x, struct dg_doc **docs, int n)
 		xmlOutputBufferClose(ob);
 		goto nomem;
 	}
+	x->skbuf = xmlBufferCreate();
+	x->sk = x->skbuf != NULL ? xmlNewTextWriterMemory(x->skbuf, 0) : NULL;
+	if (x->sk == NULL)
+		goto nomem;
 	xmlTextWriterSetIndent(x->w, 1);
 	xmlTextWriterSetIndentString(x->w, BAD_CAST " ");
+	xmlTextWriterSetIndent(x->sk, 1);
+	xmlTextWriterSetIndentString(x->sk, BAD_CAST " ");
 	W(x, xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL));
+	W(x, xmlTextWriterStartDocument(x->sk, "1.0", "UTF-8", NULL));
 	W(x, xmlTextWriterStartElementNS(x->w, NULL, BAD_CAST "电子文件封装包", BAD_CAST EEP_NS));
+	W(x, xmlTextWriterStartElementNS(x->sk, NULL, BAD_CAST "电子文件封装包", BAD_CAST EEP_NS));
 	el(x, "封装包格式描述", EEP_FORMAT_DESC);
 	el(x, "版本", "2009");
 	if (write_signed_object(x, docs, n - 1, n) < 0)
 		goto out;
 	end(x);
 	W(x, xmlTextWriterEndDocument(x->w));
+	W(x, xmlTextWriterEndDocument(x->sk));
 	if (x->bad) {
 		if (!x->err[0])
 			fmt(x->err, sizeof(x->err), "cannot write the package: %s",
@@ -981,6 +1002,9 @@ write_package(struct pkg *x, struct dg_doc **docs, int n)
 out:
 	xmlFreeTextWriter(x->w); /* flushes and closes the output buffer */
 	x->w = NULL;
+	if (x->sk != NULL)
+		xmlFreeTextWriter(x->sk); /* flushes into skbuf */
+	x->sk = NULL;
 	if (rc == 0 && x->io_errno) {
 		fmt(x->err, sizeof(x->err), "cannot write the package: %s", strerror(x->io_errno));
 		rc = -1;
@@ -1175,6 +1199,8 @@ sign_package(struct pkg *x, const char *tmpname, const char *final, int fd)
 		goto out;
 	}
 	pretty(doc, lock);
+	if (validate_doc(x, doc, final) < 0)
+		goto out;
 	x->fd = fd;
 	x->io_errno = 0;
 	save = xmlSaveToIO(out_write, out_close, x, "UTF-8", 0);
@@ -1222,8 +1248,9 @@ xsd_err(void *arg, xmlErrorPtr e)
 		s->msg[--l] = '\0';
 }
 
+/* Validate a tree against eep.xsd; what names it in the message. */
 static int
-check_schema(struct pkg *x, const char *path)
+validate_doc(struct pkg *x, xmlDocPtr doc, const char *what)
 {
 	xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(x->st->schema);
 	char first[400] = "";
@@ -1235,13 +1262,39 @@ check_schema(struct pkg *x, const char *path)
 		return -1;
 	}
 	xmlSchemaSetValidStructuredErrors(v, xsd_err, &s);
-	r = xmlSchemaValidateFile(v, path, 0);
+	r = xmlSchemaValidateDoc(v, doc);
 	xmlSchemaFreeValidCtxt(v);
 	if (r != 0) {
-		fmt(x->err, sizeof(x->err), "%s does not match eep.xsd (%d errors; first: %s)", path, s.n, first);
+		fmt(x->err, sizeof(x->err), "%s does not match eep.xsd (%d errors; first: %s)", what, s.n, first);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The unsigned package is checked through its skeleton: the same
+ * writer calls with every 编码数据 left empty (its Base64 comes from
+ * xmlTextWriterWriteBase64, valid by construction).  Validating the
+ * file itself would hold it whole, and libxml2's streaming validator
+ * gathers a long text by repeated xmlStrncat: quadratic in its length.
+ * verify() checks the real file (Base64, sizes, digests) afterwards.
+ */
+static int
+check_skeleton(struct pkg *x, const char *name)
+{
+	char err[512];
+	xmlDocPtr doc;
+	int line = 0, rc;
+
+	doc = eep_parse_memory((const char *)xmlBufferContent(x->skbuf), (size_t)xmlBufferLength(x->skbuf), err,
+	                       sizeof(err), &line);
+	if (doc == NULL) {
+		fmt(x->err, sizeof(x->err), "%s: the package is not well-formed (line %d: %s)", name, line, err);
+		return -1;
+	}
+	rc = validate_doc(x, doc, name);
+	xmlFreeDoc(doc);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1316,7 +1369,7 @@ eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, 
 	struct eep_state *st = state;
 	struct dg_doc *docs[EEP_MAX_VERSIONS], *d;
 	struct pkg x;
-	char base[EEP_NAME_MAX + 1], final[EEP_NAME_MAX + 32], tmpname[EEP_NAME_MAX + 48], path[4096];
+	char base[EEP_NAME_MAX + 1], final[EEP_NAME_MAX + 32], tmpname[EEP_NAME_MAX + 48];
 	const char *id = host->doc_id(doc), *v;
 	int n = 0, i, fd = -1, rc = DG_FAILED;
 	bool wrote_tmp = false, wrote_final = false;
@@ -1394,7 +1447,7 @@ eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, 
 		goto out;
 	}
 	fd = -1;
-	if (fmt(path, sizeof(path), "%s/%s", st->out, final) < 0 || check_schema(&x, path) < 0)
+	if (st->key == NULL && check_skeleton(&x, final) < 0)
 		goto out;
 	host->log(ctx, DG_LOG_INFO, "eep: %s -> %s (%s%s)", id, final, n > 1 ? "修改型" : "原始型",
 	          st->key != NULL ? ", signed" : "");
@@ -1414,5 +1467,7 @@ out:
 	}
 	free(x.buf);
 	free(x.seen);
+	if (x.skbuf != NULL)
+		xmlBufferFree(x.skbuf);
 	return rc;
 }
