@@ -1334,10 +1334,6 @@ eep_export_end(struct dg_ctx *ctx, const struct dg_host *host, void *state)
 		close(st->out_fd);
 		st->out_fd = -1;
 	}
-	if (rc == DG_OK && st->failed > 0) {
-		host->error(ctx, "eep: %ld documents could not be packaged", st->failed);
-		rc = DG_WARN;
-	}
 	return rc;
 }
 
@@ -1386,9 +1382,10 @@ eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, 
 		host->error(ctx, "eep: out of memory");
 		return DG_FAILED;
 	}
-	if (id == NULL) {
-		fmt(x.err, sizeof(x.err), "the document has no original: nothing to package");
-		goto out;
+	if (id == NULL) { /* a record without bytes has no 编码数据 to carry */
+		host->log(ctx, DG_LOG_WARN, "eep: a document without an original is not packaged");
+		free(x.buf);
+		return DG_DECLINED;
 	}
 	v = host->meta_get(doc, "立档单位名称");
 	x.unit = st->unit != NULL ? st->unit : v != NULL && v[0] ? v : "未注明";
