@@ -6,6 +6,7 @@ EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/fuzz-ima
 EXTRA_DIST += tests/fuzz/fuzz-bagit.c
 EXTRA_DIST += tests/fuzz/fuzz-eark.c
 EXTRA_DIST += tests/fuzz/fuzz-model.c
+EXTRA_DIST += tests/fuzz/fuzz-eep.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -42,4 +43,11 @@ noinst_PROGRAMS += tests/fuzz/fuzz-model
 tests_fuzz_fuzz_model_SOURCES = tests/fuzz/fuzz-model.c plugins/learned/model.c plugins/learned/model.h
 tests_fuzz_fuzz_model_LDADD = $(LDADD) -lm
 tests_fuzz_fuzz_model_LDFLAGS = $(FUZZ_FLAGS)
+# the EEP plugin's verify(), its sources linked in (a stub host)
+noinst_PROGRAMS += tests/fuzz/fuzz-eep
+tests_fuzz_fuzz_eep_SOURCES = tests/fuzz/fuzz-eep.c plugins/eep/eep.c plugins/eep/eep-export.c \
+	plugins/eep/eep-verify.c plugins/eep/eep-sign.c
+tests_fuzz_fuzz_eep_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(CRYPTO_CFLAGS)
+tests_fuzz_fuzz_eep_LDADD = $(XML_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_eep_LDFLAGS = $(FUZZ_FLAGS)
 endif

@@ -14,6 +14,7 @@ INTEGRATION_TESTS = \
 	tests/integration/carrier.sh \
 	tests/integration/bagit.sh \
 	tests/integration/eark.sh \
-	tests/integration/learned.sh
+	tests/integration/learned.sh \
+	tests/integration/eep.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)

@@ -1,0 +1,1402 @@
+/*
+ * plugins/eep/eep-verify.c -- verification and import of EEP packages.
+ *
+ * verify(PATH): a .eep file, or every *.eep file of a directory (sorted;
+ * symlinks and other files are not followed).  Per package, every
+ * problem is reported (the checks go on after a failure when they can):
+ *   EEP-READ       cannot be read, or larger than max-size (not read)
+ *   EEP-PARSE      not well-formed, or refused: a DOCTYPE (no DTD is ever
+ *                  read and no entity expanded), no network access
+ *   EEP-XSD        each schema error of eep.xsd, with its line
+ *   EEP-ID         an ID value used twice
+ *   EEP-IDREF      an IDREF (引用编码数据ID, 被锁定签名标识符) that names no
+ *                  element of the right kind
+ *   EEP-BASE64     编码数据 (or a signature or certificate) that is not Base64
+ *   EEP-SIZE       decoded size differs from 计算机文件大小
+ *   EEP-DIGEST     decoded bytes differ from the SM3 / SHA-256 recorded in
+ *                  编码描述 ("校验值 SM3:<hex> SHA-256:<hex>"); a package
+ *                  without a recorded digest gets a warning (EEP-NODIGEST)
+ *   EEP-SIGNATURE  an 电子签名 that does not verify over its 被签名对象
+ *   EEP-LOCK       a 锁定签名 that does not verify over the 电子签名 it names
+ *   EEP-CERT       a certificate that cannot be read, is not SM2, or was not
+ *                  valid at the 签名时间 (warning)
+ *   EEP-ALGORITHM  a 签名算法标识 other than SM2-SM3 (cannot be checked)
+ *   EEP-CHAIN      修改型 inconsistencies: type and content disagree, the
+ *                  修改标识符 numbering is not 修改N over 修改N-1 down to an
+ *                  原始型 layer, a layer older than its inner layer, a
+ *                  different 电子文件号
+ *   EEP-LIMIT      more layers, signatures or findings than checked
+ * and a PASS finding per package for the checks that passed.
+ *
+ * The package is read into a tree (XML_PARSE_HUGE for large Base64
+ * text, bounded by max-size); Base64 is decoded in 64 KiB slices of the
+ * text node straight into the digests (or the importer's writer), never
+ * copied whole.  C14N output goes straight into the signature check.
+ *
+ * Import (scan): a locator that ends in .eep, or a directory holding
+ * .eep files.  Each package is verified first; one with an error is
+ * refused (logged, counted, the next package goes on; scan returns
+ * DG_FAILED at the end naming how many).  A valid package becomes one
+ * document: the first 编码 of the first 文档数据 of its 主文档 (the newest
+ * layer's 修订内容 for 修改型), decoded bit exact into the store; its
+ * metadata is restored from the 附注 "KEY=VALUE" entries (exactly what
+ * dangan exported); a package without such entries (another producer's)
+ * gets dc.title, dc.creator, dc.date (CCYYMMDD made ISO) and 档号 from
+ * 题名, 责任者, 日期 and 档号's text instead.  eep.package, eep.type, eep.created,
+ * eep.unit, eep.document-number, eep.signature ("none" or "valid: signer")
+ * and eep.layers are added.  附属文档 are not imported (the pipeline
+ * derives its own parts again); their count is eep.attachments-skipped.
+ */
+#include <config.h>
+
+#include "eep.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libxml/c14n.h>
+#include <libxml/hash.h>
+#include <libxml/parser.h>
+#include <libxml/SAX2.h>
+#include <libxml/parserInternals.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef DG_DATADIR
+#define DG_DATADIR "/usr/local/share/dangan"
+#endif
+#define EEP_XSD_MAX ((size_t)1 << 20) /* bytes of eep.xsd */
+#define EEP_MAX_SIGS 16               /* signatures checked per package */
+#define EEP_MAX_DEPTH 1024            /* element nesting (64 修改 layers need ~220) */
+
+/* ---------------------------------------------------------------- */
+/* parsing                                                            */
+
+struct parse_state {
+	char *err;
+	size_t errcap;
+	int line;
+	int refused;
+};
+
+static void
+refuse_doctype(void *user, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct parse_state *ps = ctxt->_private;
+
+	(void)name;
+	(void)eid;
+	(void)sid;
+	if (ps != NULL && !ps->refused) {
+		ps->refused = 1;
+		ps->line = xmlSAX2GetLineNumber(ctxt);
+		snprintf(ps->err, ps->errcap,
+		         "a DOCTYPE declaration is not allowed (no DTD is read, no entity expanded)");
+	}
+	xmlStopParser(ctxt);
+}
+
+/* XML_PARSE_HUGE lifts libxml2's nesting limit too: keep one here
+ * (C14N, schema validation and the tree walks recurse). */
+static void
+start_element(void *user, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri, int nb_namespaces,
+              const xmlChar **namespaces, int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct parse_state *ps = ctxt->_private;
+
+	if (ctxt->nameNr > EEP_MAX_DEPTH) {
+		if (ps != NULL && !ps->refused) {
+			ps->refused = 1;
+			ps->line = xmlSAX2GetLineNumber(ctxt);
+			snprintf(ps->err, ps->errcap, "elements nested more than %d deep", EEP_MAX_DEPTH);
+		}
+		xmlStopParser(ctxt);
+		return;
+	}
+	xmlSAX2StartElementNs(ctxt, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
+	                      attributes);
+}
+
+static void
+parse_error(void *user, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct parse_state *ps = ctxt != NULL ? ctxt->_private : NULL;
+	size_t l;
+
+	if (ps == NULL || ps->refused || e == NULL || e->level < XML_ERR_ERROR || ps->err[0])
+		return;
+	ps->line = e->line;
+	snprintf(ps->err, ps->errcap, "%s", e->message != NULL ? e->message : "XML error");
+	l = strlen(ps->err);
+	while (l > 0 && ps->err[l - 1] == '\n')
+		ps->err[--l] = '\0';
+}
+
+#define EEP_PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA)
+
+static xmlParserCtxtPtr
+new_ctxt(struct parse_state *ps)
+{
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+
+	if (ctxt == NULL)
+		return NULL;
+	ctxt->_private = ps;
+	ctxt->sax->internalSubset = refuse_doctype;
+	ctxt->sax->externalSubset = refuse_doctype;
+	ctxt->sax->serror = parse_error;
+	ctxt->sax->startElementNs = start_element;
+	ctxt->sax->error = NULL;
+	ctxt->sax->warning = NULL;
+	xmlCtxtUseOptions(ctxt, EEP_PARSE_OPTS);
+	return ctxt;
+}
+
+static xmlDocPtr
+finish_parse(xmlParserCtxtPtr ctxt, xmlDocPtr doc, struct parse_state *ps, int *line)
+{
+	if (ps->refused || !ctxt->wellFormed || doc == NULL || xmlDocGetRootElement(doc) == NULL) {
+		if (!ps->err[0])
+			snprintf(ps->err, ps->errcap, "not well-formed XML");
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	if (line != NULL)
+		*line = ps->line;
+	xmlFreeParserCtxt(ctxt);
+	return doc;
+}
+
+xmlDocPtr
+eep_parse_file(const char *path, int64_t max_size, char *err, size_t errcap, int *line)
+{
+	struct parse_state ps = {err, errcap, 0, 0};
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+	struct stat sb;
+	int fd;
+
+	err[0] = '\0';
+	if (line != NULL)
+		*line = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		snprintf(err, errcap, "cannot open: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errcap, "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (sb.st_size > max_size) {
+		snprintf(err, errcap, "%" PRId64 " bytes, larger than max-size (%" PRId64 "): not read",
+		         (int64_t)sb.st_size, max_size);
+		close(fd);
+		return NULL;
+	}
+	ctxt = new_ctxt(&ps);
+	if (ctxt == NULL) {
+		snprintf(err, errcap, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	doc = xmlCtxtReadFd(ctxt, fd, path, NULL, EEP_PARSE_OPTS);
+	close(fd);
+	return finish_parse(ctxt, doc, &ps, line);
+}
+
+xmlDocPtr
+eep_parse_memory(const char *buf, size_t len, char *err, size_t errcap, int *line)
+{
+	struct parse_state ps = {err, errcap, 0, 0};
+	xmlParserCtxtPtr ctxt;
+	xmlDocPtr doc;
+
+	err[0] = '\0';
+	if (len > (size_t)INT32_MAX) {
+		snprintf(err, errcap, "too large");
+		return NULL;
+	}
+	ctxt = new_ctxt(&ps);
+	if (ctxt == NULL) {
+		snprintf(err, errcap, "out of memory");
+		return NULL;
+	}
+	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "package.eep", NULL, EEP_PARSE_OPTS);
+	return finish_parse(ctxt, doc, &ps, line);
+}
+
+/* ---------------------------------------------------------------- */
+/* the schema                                                         */
+
+static void
+schema_parse_error(void *arg, xmlErrorPtr e)
+{
+	char *err = arg;
+
+	if (e != NULL && e->level >= XML_ERR_ERROR && err[0] == '\0')
+		snprintf(err, 256, "line %d: %s", e->line, e->message != NULL ? e->message : "error");
+}
+
+xmlSchemaPtr
+eep_schema_load(xmlDocPtr *docp, char *err, size_t errcap)
+{
+	const char *dir = getenv("DANGAN_DATADIR");
+	char path[4096], msg[256] = "";
+	xmlSchemaParserCtxtPtr pctxt = NULL;
+	xmlSchemaPtr schema = NULL;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr n;
+	int line = 0;
+
+	*docp = NULL;
+	if (dir == NULL || dir[0] == '\0')
+		dir = DG_DATADIR;
+	snprintf(path, sizeof(path), "%s/schemas/eep.xsd", dir);
+	doc = eep_parse_file(path, (int64_t)EEP_XSD_MAX, msg, sizeof(msg), &line);
+	if (doc == NULL) {
+		snprintf(err, errcap, "%s: %s", path, msg);
+		return NULL;
+	}
+	/* everything the schema needs is in the file: never load more */
+	for (n = xmlDocGetRootElement(doc)->children; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    (strcmp((const char *)n->name, "include") == 0 || strcmp((const char *)n->name, "import") == 0 ||
+		     strcmp((const char *)n->name, "redefine") == 0)) {
+			snprintf(err, errcap, "%s: xs:%s is not allowed (the schema must be self-contained)", path,
+			         n->name);
+			goto fail;
+		}
+	pctxt = xmlSchemaNewDocParserCtxt(doc);
+	if (pctxt == NULL)
+		goto fail;
+	xmlSchemaSetParserStructuredErrors(pctxt, schema_parse_error, msg);
+	schema = xmlSchemaParse(pctxt);
+	xmlSchemaFreeParserCtxt(pctxt);
+	if (schema == NULL) {
+		snprintf(err, errcap, "%s: not a usable schema: %s", path, msg[0] ? msg : "parse error");
+		goto fail;
+	}
+	*docp = doc;
+	return schema;
+fail:
+	if (!err[0])
+		snprintf(err, errcap, "%s: cannot load", path);
+	xmlFreeDoc(doc);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* findings                                                           */
+
+struct vrun {
+	struct dg_ctx *ctx;
+	const struct dg_host *host;
+	struct eep_state *st;
+	const char *path; /* the package file */
+	bool quiet;       /* import: log errors, no findings */
+	int errors, warnings, findings;
+	char first[512]; /* the first error (import) */
+	xmlDocPtr doc;
+	xmlHashTablePtr ids;  /* ID value -> element (or attribute's element) */
+	xmlHashTablePtr data; /* 编码数据ID -> struct dec (decoded once) */
+	int sigs;             /* signatures checked */
+	int sigs_ok;
+	int codings, codings_ok;
+	char signer[256];
+};
+
+static void report(struct vrun *r, enum dg_finding_level level, const char *code, long line, const char *f, ...)
+    DG_PRINTF(5, 6);
+
+static void
+report(struct vrun *r, enum dg_finding_level level, const char *code, long line, const char *f, ...)
+{
+	char msg[1024], where[4200];
+	va_list ap;
+
+	if (level == DG_FINDING_ERROR)
+		r->errors++;
+	else if (level == DG_FINDING_WARN)
+		r->warnings++;
+	va_start(ap, f);
+	vsnprintf(msg, sizeof(msg), f, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(where, sizeof(where), "%s:%ld", r->path, line);
+	else
+		snprintf(where, sizeof(where), "%s", r->path);
+	if (level == DG_FINDING_ERROR && !r->first[0])
+		snprintf(r->first, sizeof(r->first), "%s %.200s: %.250s", code, where, msg);
+	if (r->quiet) {
+		if (level == DG_FINDING_ERROR)
+			r->host->log(r->ctx, DG_LOG_ERROR, "eep: %s %s: %s", code, where, msg);
+		else if (level == DG_FINDING_WARN)
+			r->host->log(r->ctx, DG_LOG_WARN, "eep: %s %s: %s", code, where, msg);
+		return;
+	}
+	if (++r->findings == EEP_MAX_FINDINGS * 5) {
+		r->host->finding(r->ctx, DG_FINDING_ERROR, "EEP-LIMIT", where,
+		                 "too many findings: the rest are not shown");
+		return;
+	}
+	if (r->findings > EEP_MAX_FINDINGS * 5)
+		return;
+	r->host->finding(r->ctx, level, code, where, "%s", msg);
+}
+
+static long
+line_of(xmlNodePtr n)
+{
+	return n != NULL ? xmlGetLineNo(n) : 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* schema                                                             */
+
+struct xsd_run {
+	struct vrun *r;
+	int n;
+};
+
+static void
+xsd_error(void *arg, xmlErrorPtr e)
+{
+	struct xsd_run *x = arg;
+	char msg[600];
+	size_t l;
+
+	if (e == NULL || e->level < XML_ERR_ERROR)
+		return;
+	if (++x->n > EEP_MAX_FINDINGS) {
+		if (x->n == EEP_MAX_FINDINGS + 1)
+			report(x->r, DG_FINDING_ERROR, "EEP-LIMIT", 0,
+			       "more than %d schema errors: the rest are not shown", EEP_MAX_FINDINGS);
+		x->r->errors++;
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s", e->message != NULL ? e->message : "invalid");
+	l = strlen(msg);
+	while (l > 0 && msg[l - 1] == '\n')
+		msg[--l] = '\0';
+	report(x->r, DG_FINDING_ERROR, "EEP-XSD", e->line, "%s", msg);
+}
+
+static void
+check_schema(struct vrun *r)
+{
+	xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(r->st->schema);
+	struct xsd_run x = {r, 0};
+	int rc;
+
+	if (v == NULL) {
+		report(r, DG_FINDING_ERROR, "EEP-XSD", 0, "out of memory");
+		return;
+	}
+	xmlSchemaSetValidStructuredErrors(v, xsd_error, &x);
+	rc = xmlSchemaValidateDoc(v, r->doc);
+	xmlSchemaFreeValidCtxt(v);
+	if (rc == 0)
+		report(r, DG_FINDING_PASS, "EEP-XSD", 0, "valid against eep.xsd");
+	else if (x.n == 0)
+		report(r, DG_FINDING_ERROR, "EEP-XSD", 0, "not valid against eep.xsd");
+}
+
+/* ---------------------------------------------------------------- */
+/* IDs and IDREFs                                                     */
+
+static const char *const id_attrs[] = {"文档数据ID", "编码ID", "编码数据ID", NULL};
+static const char *const id_elements[] = {"文档标识符", "修改标识符", "签名标识符", NULL};
+
+static void
+add_id(struct vrun *r, const char *value, xmlNodePtr owner)
+{
+	if (value == NULL || value[0] == '\0')
+		return;
+	if (xmlHashAddEntry(r->ids, BAD_CAST value, owner) != 0)
+		report(r, DG_FINDING_ERROR, "EEP-ID", line_of(owner), "ID \"%.100s\" is used more than once", value);
+}
+
+static void
+collect_ids(struct vrun *r, xmlNodePtr n, int depth)
+{
+	size_t i;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; id_attrs[i] != NULL; i++) {
+			xmlChar *v = xmlGetNoNsProp(n, BAD_CAST id_attrs[i]);
+			if (v != NULL) {
+				char *t = (char *)v;
+				add_id(r, t, n);
+				xmlFree(v);
+			}
+		}
+		for (i = 0; id_elements[i] != NULL; i++)
+			if (eep_is(n, id_elements[i])) {
+				char *t = eep_text(n);
+				add_id(r, t, n);
+				free(t);
+			}
+		if (!eep_is(n, "编码数据") && depth < 4096)
+			collect_ids(r, n->children, depth + 1);
+	}
+}
+
+/* The 编码数据 element an 引用编码数据ID names, NULL if none. */
+static xmlNodePtr
+data_target(struct vrun *r, const char *ref)
+{
+	xmlNodePtr t = xmlHashLookup(r->ids, BAD_CAST ref);
+	return eep_is(t, "编码数据") ? t : NULL;
+}
+
+/* The 电子签名 a 被锁定签名标识符 names, NULL if none. */
+static xmlNodePtr
+sig_target(struct vrun *r, const char *ref)
+{
+	xmlNodePtr t = xmlHashLookup(r->ids, BAD_CAST ref);
+	return eep_is(t, "签名标识符") && eep_is(t->parent, "电子签名") ? t->parent : NULL;
+}
+
+static void
+check_idrefs(struct vrun *r, xmlNodePtr n, int depth)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (eep_is(n, "编码数据")) {
+			xmlChar *ref = xmlGetNoNsProp(n, BAD_CAST "引用编码数据ID");
+			if (ref != NULL) {
+				xmlNodePtr t = data_target(r, (const char *)ref);
+				if (t == NULL)
+					report(r, DG_FINDING_ERROR, "EEP-IDREF", line_of(n),
+					       "引用编码数据ID \"%.100s\" names no 编码数据", (const char *)ref);
+				else if (xmlHasProp(t, BAD_CAST "引用编码数据ID") != NULL)
+					report(r, DG_FINDING_ERROR, "EEP-IDREF", line_of(n),
+					       "引用编码数据ID \"%.100s\" names a 编码数据 that is itself a reference",
+					       (const char *)ref);
+				xmlFree(ref);
+			}
+			continue;
+		}
+		if (eep_is(n, "被锁定签名标识符")) {
+			char *t = eep_text(n);
+			if (t != NULL && sig_target(r, t) == NULL)
+				report(r, DG_FINDING_ERROR, "EEP-IDREF", line_of(n),
+				       "被锁定签名标识符 \"%.100s\" names no 电子签名", t);
+			free(t);
+		}
+		if (depth < 4096)
+			check_idrefs(r, n->children, depth + 1);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* bit streams                                                        */
+
+/* Result of decoding one 编码数据 (cached by ID). */
+struct dec {
+	int ok; /* 1 decoded, 0 not Base64 */
+	int64_t size;
+	char sm3[65], sha256[65];
+};
+
+struct dec_sink {
+	struct eep_digest *d;
+	const struct dg_host *host;
+	struct dg_writer *w; /* import: the writer, or NULL */
+	int64_t limit;
+	int failed;
+};
+
+static int
+dec_out(void *arg, const unsigned char *buf, size_t len)
+{
+	struct dec_sink *s = arg;
+
+	if (eep_digest_update(s->d, buf, len) < 0) {
+		s->failed = 1;
+		return -1;
+	}
+	if (s->w != NULL && s->host->writer_write(s->w, buf, len) < 0) {
+		s->failed = 2;
+		return -1;
+	}
+	return 0;
+}
+
+/* Decode the text of a 编码数据 element: digests, and the bytes to w. */
+static int
+decode_data(xmlNodePtr data, const struct dg_host *host, struct dg_writer *w, struct dec *out)
+{
+	struct eep_digest d;
+	struct eep_b64 b;
+	struct dec_sink s = {&d, host, w, 0, 0};
+	xmlNodePtr t;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (eep_digest_init(&d) < 0)
+		return -1;
+	if (eep_b64_init(&b, dec_out, &s) < 0) {
+		eep_digest_release(&d);
+		return -1;
+	}
+	for (t = data->children; t != NULL; t = t->next) {
+		if (t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE)
+			continue;
+		if (t->content != NULL && eep_b64_update(&b, t->content, strlen((const char *)t->content)) < 0)
+			break;
+	}
+	if (t == NULL && eep_b64_final(&b) == 0) {
+		out->size = d.size;
+		if (eep_digest_final(&d, out->sm3, out->sha256) == 0) {
+			out->ok = 1;
+			rc = 0;
+		}
+	}
+	if (s.failed == 2)
+		rc = -2; /* the writer failed */
+	eep_b64_release(&b);
+	eep_digest_release(&d);
+	return rc;
+}
+
+/* The digests recorded in 编码描述 ("SM3:<hex>", "SHA-256:<hex>"). */
+static void
+recorded_digest(const char *desc, const char *tag, char out[65])
+{
+	const char *p = strstr(desc, tag);
+	size_t n;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(tag);
+	n = strspn(p, "0123456789abcdefABCDEF");
+	if (n == 64) {
+		memcpy(out, p, 64);
+		out[64] = '\0';
+		for (n = 0; n < 64; n++)
+			if (out[n] >= 'A' && out[n] <= 'F')
+				out[n] = (char)(out[n] - 'A' + 'a');
+	}
+}
+
+/* The 编码数据 element whose bytes a 编码 holds (itself, or the one it
+ * refers to); NULL if there is none. */
+static xmlNodePtr
+coding_data(struct vrun *r, xmlNodePtr coding)
+{
+	xmlNodePtr data = eep_child(coding, "编码数据"), t;
+	xmlChar *ref;
+	bool empty = true;
+
+	if (data == NULL)
+		return NULL;
+	ref = xmlGetNoNsProp(data, BAD_CAST "引用编码数据ID");
+	if (ref == NULL)
+		return data;
+	for (t = data->children; t != NULL; t = t->next)
+		if ((t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE) && t->content != NULL &&
+		    strspn((const char *)t->content, " \t\r\n") != strlen((const char *)t->content))
+			empty = false;
+	if (empty) {
+		xmlNodePtr target = data_target(r, (const char *)ref);
+		xmlFree(ref);
+		return target; /* NULL: reported by check_idrefs */
+	}
+	xmlFree(ref);
+	return data;
+}
+
+static const struct dec *
+decoded(struct vrun *r, xmlNodePtr data)
+{
+	xmlChar *id = xmlGetNoNsProp(data, BAD_CAST "编码数据ID");
+	struct dec *d = NULL;
+	char key[64];
+
+	if (id == NULL) { /* no ID (schema error): key by address */
+		snprintf(key, sizeof(key), "@%p", (void *)data);
+		id = xmlStrdup(BAD_CAST key);
+		if (id == NULL)
+			return NULL;
+	}
+	d = xmlHashLookup(r->data, id);
+	if (d == NULL) {
+		d = calloc(1, sizeof(*d));
+		if (d != NULL) {
+			if (decode_data(data, r->host, NULL, d) < 0)
+				d->ok = 0;
+			if (xmlHashAddEntry(r->data, id, d) != 0) {
+				free(d);
+				d = NULL;
+			}
+		}
+	}
+	xmlFree(id);
+	return d;
+}
+
+static void
+check_coding(struct vrun *r, xmlNodePtr coding)
+{
+	xmlNodePtr data = coding_data(r, coding), attrs = eep_child(coding, "电子属性");
+	char *size_s = eep_text(eep_child(attrs, "计算机文件大小")), *desc = eep_text(eep_child(coding, "编码描述"));
+	char sm3[65], sha[65];
+	const struct dec *d;
+	long line = line_of(eep_child(coding, "编码数据"));
+	int bad = r->errors;
+
+	r->codings++;
+	if (data == NULL)
+		goto out;
+	d = decoded(r, data);
+	if (d == NULL) {
+		report(r, DG_FINDING_ERROR, "EEP-BASE64", line, "out of memory");
+		goto out;
+	}
+	if (!d->ok) {
+		report(r, DG_FINDING_ERROR, "EEP-BASE64", line_of(data), "编码数据 is not valid Base64");
+		goto out;
+	}
+	if (size_s != NULL && size_s[0] != '\0') {
+		char *end = NULL;
+		long long want = strtoll(size_s, &end, 10);
+		if (end == NULL || *end != '\0' || want != (long long)d->size)
+			report(r, DG_FINDING_ERROR, "EEP-SIZE", line,
+			       "计算机文件大小 says %.40s bytes, 编码数据 decodes to %" PRId64, size_s, d->size);
+	}
+	recorded_digest(desc != NULL ? desc : "", "SM3:", sm3);
+	recorded_digest(desc != NULL ? desc : "", "SHA-256:", sha);
+	if (sm3[0] == '\0' && sha[0] == '\0')
+		report(r, DG_FINDING_WARN, "EEP-NODIGEST", line,
+		       "编码描述 records no digest (校验值 SM3:/SHA-256:): a change to the bytes would go unseen "
+		       "unless the package is signed");
+	if (sm3[0] != '\0' && strcmp(sm3, d->sm3) != 0)
+		report(r, DG_FINDING_ERROR, "EEP-DIGEST", line, "SM3 of the decoded bytes is %s, 编码描述 records %s",
+		       d->sm3, sm3);
+	if (sha[0] != '\0' && strcmp(sha, d->sha256) != 0)
+		report(r, DG_FINDING_ERROR, "EEP-DIGEST", line,
+		       "SHA-256 of the decoded bytes is %s, 编码描述 records %s", d->sha256, sha);
+out:
+	if (r->errors == bad)
+		r->codings_ok++;
+	free(size_s);
+	free(desc);
+}
+
+static void
+walk_codings(struct vrun *r, xmlNodePtr n, int depth)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (eep_is(n, "编码")) {
+			check_coding(r, n);
+			continue;
+		}
+		if (depth < 4096)
+			walk_codings(r, n->children, depth + 1);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* signatures                                                         */
+
+static X509 *
+sig_cert(struct vrun *r, xmlNodePtr sig)
+{
+	xmlNodePtr c = eep_child(eep_child(sig, "证书块"), "证书");
+	xmlChar *t = c != NULL ? xmlNodeGetContent(c) : NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	X509 *x = NULL;
+
+	if (t == NULL) {
+		report(r, DG_FINDING_ERROR, "EEP-CERT", line_of(sig), "no 证书 to check the signature with");
+		return NULL;
+	}
+	der = eep_b64_decode_all(t, &len);
+	xmlFree(t);
+	if (der == NULL) {
+		report(r, DG_FINDING_ERROR, "EEP-CERT", line_of(c), "证书 is not Base64");
+		return NULL;
+	}
+	p = der;
+	x = d2i_X509(NULL, &p, (long)len);
+	free(der);
+	if (x == NULL)
+		report(r, DG_FINDING_ERROR, "EEP-CERT", line_of(c), "证书 is not a DER X.509 certificate");
+	return x;
+}
+
+/* Check one signature element (电子签名 or 锁定签名) over target. */
+static int
+check_sig(struct vrun *r, xmlNodePtr sig, xmlNodePtr target, const char *code)
+{
+	char *alg = eep_text(eep_child(sig, "签名算法标识")), *rule = eep_text(eep_child(sig, "签名规则"));
+	xmlNodePtr val_n = eep_child(sig, "签名结果");
+	xmlChar *val_t = val_n != NULL ? xmlNodeGetContent(val_n) : NULL;
+	unsigned char *val = NULL;
+	size_t len = 0;
+	X509 *cert = NULL;
+	EVP_PKEY *pub;
+	char err[256] = "";
+	int ok = 0, v;
+
+	if (++r->sigs > EEP_MAX_SIGS) {
+		if (r->sigs == EEP_MAX_SIGS + 1)
+			report(r, DG_FINDING_ERROR, "EEP-LIMIT", line_of(sig), "more than %d signatures: not checked",
+			       EEP_MAX_SIGS);
+		goto out;
+	}
+	if (alg == NULL || !(strstr(alg, "SM2") != NULL || strstr(alg, EEP_SIG_OID) != NULL)) {
+		report(r, DG_FINDING_ERROR, "EEP-ALGORITHM", line_of(sig),
+		       "签名算法标识 \"%.80s\" is not supported (SM2-SM3, %s): the signature cannot be checked",
+		       alg != NULL ? alg : "", EEP_SIG_OID);
+		goto out;
+	}
+	if (val_t == NULL || (val = eep_b64_decode_all(val_t, &len)) == NULL) {
+		report(r, DG_FINDING_ERROR, "EEP-BASE64", line_of(val_n), "签名结果 is not Base64");
+		goto out;
+	}
+	cert = sig_cert(r, sig);
+	if (cert == NULL)
+		goto out;
+	pub = X509_get0_pubkey(cert);
+	if (pub == NULL || !EVP_PKEY_is_a(pub, "SM2")) {
+		report(r, DG_FINDING_ERROR, "EEP-CERT", line_of(sig), "the certificate's key is not an SM2 key");
+		goto out;
+	}
+	{
+		char *when = eep_text(eep_child(sig, "签名时间"));
+		if (when != NULL && strlen(when) >= 19) {
+			struct tm tm;
+			memset(&tm, 0, sizeof(tm));
+			if (sscanf(when, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+			           &tm.tm_min, &tm.tm_sec) == 6) {
+				time_t t;
+				tm.tm_year -= 1900;
+				tm.tm_mon -= 1;
+				t = timegm(&tm);
+				if (X509_cmp_time(X509_get0_notBefore(cert), &t) > 0 ||
+				    X509_cmp_time(X509_get0_notAfter(cert), &t) < 0)
+					report(r, DG_FINDING_WARN, "EEP-CERT", line_of(sig),
+					       "the certificate was not valid at the 签名时间 %.40s", when);
+			}
+		}
+		free(when);
+	}
+	v = eep_verify_node(r->doc, target, eep_c14n_mode(rule), pub, val, len, err, sizeof(err));
+	if (v == 1) {
+		ok = 1;
+		r->sigs_ok++;
+		if (!r->signer[0]) {
+			X509_NAME_oneline(X509_get_subject_name(cert), r->signer, sizeof(r->signer));
+		}
+	} else if (v == 0) {
+		report(r, DG_FINDING_ERROR, code, line_of(sig), "%s does not verify over %s (line %ld)",
+		       strcmp(code, "EEP-LOCK") == 0 ? "锁定签名" : "电子签名", (const char *)target->name,
+		       line_of(target));
+	} else {
+		report(r, DG_FINDING_ERROR, code, line_of(sig), "cannot check the signature: %s", err);
+	}
+out:
+	X509_free(cert);
+	free(val);
+	if (val_t != NULL)
+		xmlFree(val_t);
+	free(alg);
+	free(rule);
+	return ok;
+}
+
+/* Every 电子签名块 (at the root or in a 原封装包) over the 被签名对象 before it. */
+static void
+walk_signatures(struct vrun *r, xmlNodePtr n, int depth)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || eep_is(n, "编码数据"))
+			continue;
+		if (eep_is(n, "电子签名块")) {
+			xmlNodePtr obj = n->prev, s;
+			while (obj != NULL && obj->type != XML_ELEMENT_NODE)
+				obj = obj->prev;
+			if (!eep_is(obj, "被签名对象")) {
+				report(r, DG_FINDING_ERROR, "EEP-SIGNATURE", line_of(n),
+				       "电子签名块 does not follow a 被签名对象");
+				continue;
+			}
+			for (s = eep_child(n, "电子签名"); s != NULL; s = eep_next(s, "电子签名"))
+				check_sig(r, s, obj, "EEP-SIGNATURE");
+			continue;
+		}
+		if (eep_is(n, "锁定签名")) {
+			char *ref = eep_text(eep_child(n, "被锁定签名标识符"));
+			xmlNodePtr target = ref != NULL ? sig_target(r, ref) : NULL;
+			if (target != NULL)
+				check_sig(r, n, target, "EEP-LOCK");
+			else
+				report(r, DG_FINDING_ERROR, "EEP-LOCK", line_of(n),
+				       "锁定签名 names no 电子签名: not checked");
+			free(ref);
+			continue;
+		}
+		if (depth < 4096)
+			walk_signatures(r, n->children, depth + 1);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* 修改型 chain                                                       */
+
+/* 电子文件号 of a content element (封装内容 or 修订内容). */
+static char *
+content_docno(xmlNodePtr content)
+{
+	return eep_text(eep_child(eep_child(eep_child(content, "文件实体块"), "文件实体"), "电子文件号"));
+}
+
+/* Check one 被签名对象 and the layers under it; returns its layer
+ * number (0 for 原始型), -1 when unknown. */
+static int
+check_layer(struct vrun *r, xmlNodePtr bso, int depth, char **docno, char **created)
+{
+	char *type = eep_text(eep_child(bso, "封装包类型")), *desc = eep_text(eep_child(bso, "封装包类型描述"));
+	xmlNodePtr orig = eep_child(bso, "封装内容"), mod = eep_child(bso, "修改封装内容");
+	int layer = -1;
+
+	*docno = NULL;
+	*created = eep_text(eep_child(bso, "封装包创建时间"));
+	if (depth > EEP_MAX_VERSIONS) {
+		report(r, DG_FINDING_ERROR, "EEP-LIMIT", line_of(bso), "more than %d 修改 layers: not checked",
+		       EEP_MAX_VERSIONS);
+		goto out;
+	}
+	if (orig != NULL) {
+		if (type == NULL || strcmp(type, EEP_TYPE_ORIG) != 0)
+			report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(bso), "封装内容 in a package of type %.40s",
+			       type != NULL ? type : "?");
+		if (desc == NULL || strcmp(desc, EEP_TYPE_DESC_ORIG) != 0)
+			report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(bso),
+			       "封装包类型描述 does not describe an 原始型 package");
+		*docno = content_docno(orig);
+		layer = 0;
+	} else if (mod != NULL) {
+		xmlNodePtr inner = eep_child(eep_child(mod, "原封装包"), "被签名对象");
+		char *id = eep_text(eep_child(mod, "修改标识符")), *idocno = NULL, *icreated = NULL, *end = NULL;
+		long n = -1;
+		int ilayer;
+		if (type == NULL || strcmp(type, EEP_TYPE_MOD) != 0)
+			report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(bso),
+			       "修改封装内容 in a package of type %.40s", type != NULL ? type : "?");
+		if (desc == NULL || strcmp(desc, EEP_TYPE_DESC_MOD) != 0)
+			report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(bso),
+			       "封装包类型描述 does not describe a 修改型 package");
+		if (id != NULL && strncmp(id, "修改", strlen("修改")) == 0) {
+			n = strtol(id + strlen("修改"), &end, 10);
+			if (end == NULL || *end != '\0' || n < 1)
+				n = -1;
+		}
+		*docno = content_docno(eep_child(mod, "修订内容"));
+		if (inner != NULL) {
+			ilayer = check_layer(r, inner, depth + 1, &idocno, &icreated);
+			if (n < 0)
+				report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(mod),
+				       "修改标识符 \"%.60s\" is not 修改N (N ≥ 1)", id != NULL ? id : "");
+			else if (ilayer >= 0 && n != ilayer + 1)
+				report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(mod),
+				       "修改标识符 %.60s wraps layer 修改%d: expected 修改%d", id, ilayer, ilayer + 1);
+			if (idocno != NULL && *docno != NULL && strcmp(idocno, *docno) != 0)
+				report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(mod),
+				       "修订内容 is electronic record %.100s, 原封装包 is %.100s", *docno, idocno);
+			/* xs:dateTime values of one producer compare as text
+			 * when both are UTC ("...Z") */
+			if (icreated != NULL && *created != NULL && strlen(icreated) == strlen(*created) &&
+			    icreated[strlen(icreated) - 1] == 'Z' && (*created)[strlen(*created) - 1] == 'Z' &&
+			    strcmp(icreated, *created) > 0)
+				report(r, DG_FINDING_ERROR, "EEP-CHAIN", line_of(mod),
+				       "the 修改 layer (%s) is older than the package it wraps (%s)", *created,
+				       icreated);
+			layer = n >= 0 ? (int)n : -1;
+		}
+		free(id);
+		free(idocno);
+		free(icreated);
+	}
+out:
+	free(type);
+	free(desc);
+	return layer;
+}
+
+/* ---------------------------------------------------------------- */
+/* one package                                                        */
+
+static void
+free_dec(void *payload, const xmlChar *name)
+{
+	(void)name;
+	free(payload);
+}
+
+static void
+run_release(struct vrun *r)
+{
+	if (r->ids != NULL)
+		xmlHashFree(r->ids, NULL);
+	if (r->data != NULL)
+		xmlHashFree(r->data, free_dec);
+	xmlFreeDoc(r->doc);
+	r->ids = r->data = NULL;
+	r->doc = NULL;
+}
+
+/* Verify the package at path; r->doc is kept for the importer. */
+static void
+verify_package(struct vrun *r)
+{
+	xmlNodePtr root, bso;
+	char err[512];
+	int line = 0;
+
+	r->doc = eep_parse_file(r->path, r->st->max_size, err, sizeof(err), &line);
+	if (r->doc == NULL) {
+		report(r, DG_FINDING_ERROR,
+		       strstr(err, "cannot open") || strstr(err, "max-size") || strstr(err, "regular file")
+		           ? "EEP-READ"
+		           : "EEP-PARSE",
+		       line, "%s", err);
+		return;
+	}
+	root = xmlDocGetRootElement(r->doc);
+	if (!eep_is(root, "电子文件封装包")) {
+		report(r, DG_FINDING_ERROR, "EEP-XSD", line_of(root),
+		       "the root element is not 电子文件封装包 in the namespace %s", EEP_NS);
+		return;
+	}
+	check_schema(r);
+	r->ids = xmlHashCreate(64);
+	r->data = xmlHashCreate(16);
+	if (r->ids == NULL || r->data == NULL) {
+		report(r, DG_FINDING_ERROR, "EEP-READ", 0, "out of memory");
+		return;
+	}
+	collect_ids(r, root, 0);
+	check_idrefs(r, root->children, 0);
+	walk_codings(r, root->children, 0);
+	if (r->codings > 0 && r->codings == r->codings_ok)
+		report(r, DG_FINDING_PASS, "EEP-DIGEST", 0, "%d bit streams decode to their recorded size and digests",
+		       r->codings);
+	bso = eep_child(root, "被签名对象");
+	if (bso != NULL) {
+		char *docno = NULL, *created = NULL;
+		int before = r->errors;
+		int layer = check_layer(r, bso, 0, &docno, &created);
+		if (r->errors == before && layer >= 0)
+			report(r, DG_FINDING_PASS, "EEP-CHAIN", 0, "%s, %d layer%s consistent",
+			       layer == 0 ? EEP_TYPE_ORIG : EEP_TYPE_MOD, layer + 1, layer == 0 ? "" : "s");
+		free(docno);
+		free(created);
+	}
+	walk_signatures(r, root->children, 0);
+	if (r->sigs == 0)
+		report(r, DG_FINDING_INFO, "EEP-SIGNATURE", 0,
+		       "not signed (the digests in 编码描述 are the only seal)");
+	else if (r->sigs_ok == r->sigs)
+		report(r, DG_FINDING_PASS, "EEP-SIGNATURE", 0,
+		       "%d signature%s valid (signer %s; the certificate is not checked against a trust anchor)",
+		       r->sigs, r->sigs == 1 ? "" : "s", r->signer);
+}
+
+/* ---------------------------------------------------------------- */
+/* directories                                                        */
+
+static bool
+ends_eep(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcasecmp(name + n - 4, ".eep") == 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.eep regular files of dir (no symlinks), sorted; -1 on error. */
+static int
+list_packages(const char *dir, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL, **nv;
+	size_t cap = 0, len = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		struct stat sb;
+		if (e->d_name[0] == '.' || !ends_eep(e->d_name))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (len >= EEP_MAX_PACKAGES)
+			break;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL)
+				goto out;
+			v = nv;
+		}
+		v[len] = malloc(strlen(dir) + strlen(e->d_name) + 2);
+		if (v[len] == NULL)
+			goto out;
+		snprintf(v[len], strlen(dir) + strlen(e->d_name) + 2, "%s%s%s", dir,
+		         dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+		len++;
+	}
+	qsort(v, len, sizeof(*v), cmp_names);
+	rc = 0;
+out:
+	closedir(d);
+	if (rc < 0) {
+		while (len > 0)
+			free(v[--len]);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+int
+eep_verify(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path)
+{
+	struct eep_state *st = state;
+	struct stat sb;
+	char **files = NULL;
+	size_t n = 0, i;
+	int errors = 0;
+
+	if (stat(path, &sb) < 0) {
+		host->finding(ctx, DG_FINDING_ERROR, "EEP-READ", path, "cannot read: %s", strerror(errno));
+		return DG_FAILED;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		if (list_packages(path, &files, &n) < 0) {
+			host->finding(ctx, DG_FINDING_ERROR, "EEP-READ", path, "cannot list: %s", strerror(errno));
+			return DG_FAILED;
+		}
+		if (n == 0) {
+			host->finding(ctx, DG_FINDING_ERROR, "EEP-EMPTY", path, "no .eep package in the directory");
+			return DG_FAILED;
+		}
+	}
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		struct vrun r;
+		memset(&r, 0, sizeof(r));
+		r.ctx = ctx;
+		r.host = host;
+		r.st = st;
+		r.path = n > 0 ? files[i] : path;
+		verify_package(&r);
+		errors += r.errors;
+		run_release(&r);
+	}
+	free_list(files, n);
+	return errors > 0 ? DG_FAILED : DG_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* import                                                             */
+
+int
+eep_bid_locator(const char *locator)
+{
+	struct stat sb;
+	char **files = NULL;
+	size_t n = 0;
+
+	if (locator == NULL || stat(locator, &sb) < 0)
+		return 0;
+	if (S_ISREG(sb.st_mode))
+		return ends_eep(locator) ? 90 : 0;
+	if (!S_ISDIR(sb.st_mode) || list_packages(locator, &files, &n) < 0)
+		return 0;
+	free_list(files, n);
+	return n > 0 ? 80 : 0;
+}
+
+/* The content element of the newest layer: 封装内容 or 修订内容. */
+static xmlNodePtr
+newest_content(xmlNodePtr bso, int *layers)
+{
+	xmlNodePtr c = eep_child(bso, "封装内容"), m;
+
+	*layers = 1;
+	if (c != NULL)
+		return c;
+	m = eep_child(bso, "修改封装内容");
+	for (c = eep_child(eep_child(m, "原封装包"), "被签名对象"); c != NULL && *layers <= EEP_MAX_VERSIONS;
+	     c = eep_child(eep_child(eep_child(c, "修改封装内容"), "原封装包"), "被签名对象"))
+		(*layers)++;
+	return eep_child(m, "修订内容");
+}
+
+static void
+set_meta(struct vrun *r, struct dg_doc *doc, const char *key, const char *value)
+{
+	if (value != NULL && value[0] != '\0' && r->host->meta_set(doc, key, value) < 0)
+		r->host->log(r->ctx, DG_LOG_WARN, "eep: %s: metadata %s not set", r->path, key);
+}
+
+static void
+set_meta_node(struct vrun *r, struct dg_doc *doc, const char *key, xmlNodePtr n)
+{
+	char *t;
+
+	if (n == NULL || r->host->meta_get(doc, key) != NULL)
+		return;
+	t = eep_text(n);
+	set_meta(r, doc, key, t);
+	free(t);
+}
+
+/* 档号's own text (the code), without its children's. */
+static char *
+dah_text(xmlNodePtr dah)
+{
+	xmlNodePtr t;
+	size_t len = 0;
+	char *s = NULL, *p;
+
+	for (t = dah != NULL ? dah->children : NULL; t != NULL; t = t->next)
+		if (t->type == XML_TEXT_NODE && t->content != NULL)
+			len += strlen((const char *)t->content);
+	if (len == 0 || len > 4096 || (s = calloc(1, len + 1)) == NULL)
+		return NULL;
+	len = 0;
+	for (t = dah->children; t != NULL; t = t->next)
+		if (t->type == XML_TEXT_NODE && t->content != NULL) {
+			size_t l = strlen((const char *)t->content);
+			memcpy(s + len, t->content, l);
+			len += l;
+		}
+	for (p = s; *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'; p++)
+		;
+	memmove(s, p, strlen(p) + 1);
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == '\t'))
+		s[--len] = '\0';
+	return s;
+}
+
+/* Emit the document of a verified package; DG_OK, DG_FAILED or DG_FATAL. */
+static int
+import_package(struct vrun *r)
+{
+	xmlNodePtr root = xmlDocGetRootElement(r->doc), bso = eep_child(root, "被签名对象"), content, entity, docs,
+	           main = NULL, coding, data, n;
+	struct dg_doc *doc = NULL;
+	struct dg_writer *w = NULL;
+	struct dec d;
+	const char *base = strrchr(r->path, '/');
+	int layers = 0, skipped = 0, restored = 0, rc = DG_FAILED, e;
+	char buf[512];
+
+	content = newest_content(bso, &layers);
+	entity = eep_child(eep_child(content, "文件实体块"), "文件实体");
+	docs = eep_child(entity, "文件数据");
+	for (n = eep_child(docs, "文档"); n != NULL; n = eep_next(n, "文档")) {
+		char *role = eep_text(eep_child(n, "文档主从声明"));
+		if (main == NULL && (role == NULL || strcmp(role, "附属文档") != 0))
+			main = n;
+		else
+			skipped++;
+		free(role);
+	}
+	coding = eep_child(eep_child(main, "文档数据"), "编码");
+	data = coding != NULL ? coding_data(r, coding) : NULL;
+	if (data == NULL) {
+		snprintf(r->first, sizeof(r->first), "%s: no 主文档 编码数据 to import", r->path);
+		return DG_FAILED;
+	}
+	doc = r->host->doc_new(r->ctx, NULL);
+	w = doc != NULL ? r->host->writer_open(r->ctx) : NULL;
+	if (w == NULL) {
+		snprintf(r->first, sizeof(r->first), "%s: cannot start a document", r->path);
+		goto out;
+	}
+	e = decode_data(data, r->host, w, &d);
+	if (e < 0) {
+		snprintf(r->first, sizeof(r->first), "%s: cannot restore the bit stream%s", r->path,
+		         e == -2 ? " (the store refused it)" : "");
+		goto out;
+	}
+	if (r->host->writer_finish(r->ctx, w, doc, DG_ROLE_ORIGINAL, NULL) < 0) {
+		w = NULL;
+		snprintf(r->first, sizeof(r->first), "%s: cannot store the bit stream", r->path);
+		goto out;
+	}
+	w = NULL;
+	/* metadata: 附注 "KEY=VALUE" first (dangan's own, exact) */
+	for (n = eep_child(entity, "附注"); n != NULL; n = eep_next(n, "附注")) {
+		xmlChar *t = xmlNodeGetContent(n);
+		const char *s = (const char *)t, *eq = s != NULL ? strchr(s, '=') : NULL;
+		if (eq != NULL && eq > s && (size_t)(eq - s) < 256 && s[0] != '@' &&
+		    strcspn(s, " \t\r\n") >= (size_t)(eq - s)) {
+			char key[256];
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - s), s);
+			if (r->host->meta_add(doc, key, eq + 1) < 0)
+				r->host->log(r->ctx, DG_LOG_WARN, "eep: %s: metadata %s not set", r->path, key);
+			else
+				restored++;
+		} else if (s != NULL && s[0] != '\0') {
+			if (r->host->meta_add(doc, "eep.附注", s) < 0)
+				r->host->log(r->ctx, DG_LOG_WARN, "eep: %s: 附注 not kept", r->path);
+		}
+		if (t != NULL)
+			xmlFree(t);
+	}
+	if (restored == 0) {
+		/* another producer's package: the DA/T 46 elements themselves */
+		xmlNodePtr desc = eep_child(entity, "内容描述");
+		char *date = eep_text(eep_child(desc, "日期")), *dah = dah_text(eep_child(entity, "档号"));
+		set_meta_node(r, doc, "dc.title", eep_child(desc, "题名"));
+		set_meta_node(r, doc, "dc.creator", eep_child(desc, "责任者"));
+		if (date != NULL && strlen(date) == 8 && strspn(date, "0123456789") == 8) {
+			snprintf(buf, sizeof(buf), "%.4s-%.2s-%.2s", date, date + 4, date + 6);
+			set_meta(r, doc, "dc.date", buf);
+		} else {
+			set_meta(r, doc, "dc.date", date);
+		}
+		set_meta(r, doc, "档号", dah);
+		free(date);
+		free(dah);
+	}
+	set_meta(r, doc, "eep.package", base != NULL ? base + 1 : r->path);
+	{
+		char *t = eep_text(eep_child(bso, "封装包类型"));
+		set_meta(r, doc, "eep.type", t);
+		free(t);
+		t = eep_text(eep_child(bso, "封装包创建时间"));
+		set_meta(r, doc, "eep.created", t);
+		free(t);
+		t = eep_text(eep_child(bso, "封装包创建单位"));
+		set_meta(r, doc, "eep.unit", t);
+		free(t);
+		t = eep_text(eep_child(entity, "电子文件号"));
+		set_meta(r, doc, "eep.document-number", t);
+		free(t);
+	}
+	if (r->sigs > 0)
+		snprintf(buf, sizeof(buf), "valid: %s", r->signer);
+	else
+		snprintf(buf, sizeof(buf), "none");
+	set_meta(r, doc, "eep.signature", buf);
+	snprintf(buf, sizeof(buf), "%d", layers);
+	set_meta(r, doc, "eep.layers", buf);
+	if (skipped > 0) {
+		snprintf(buf, sizeof(buf), "%d", skipped);
+		set_meta(r, doc, "eep.attachments-skipped", buf);
+	}
+	e = r->host->emit(r->ctx, doc);
+	doc = NULL;
+	rc = e == DG_FATAL ? DG_FATAL : DG_OK;
+out:
+	if (w != NULL)
+		r->host->writer_abort(w);
+	if (doc != NULL)
+		r->host->doc_free(doc);
+	return rc;
+}
+
+int
+eep_scan(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *locator)
+{
+	struct eep_state *st = state;
+	struct stat sb;
+	char **files = NULL, first[512] = "";
+	size_t n = 0, i, refused = 0, total;
+	int rc = DG_OK;
+
+	if (stat(locator, &sb) < 0) {
+		host->error(ctx, "eep: %s: %s", locator, strerror(errno));
+		return DG_FAILED;
+	}
+	if (S_ISDIR(sb.st_mode) && list_packages(locator, &files, &n) < 0) {
+		host->error(ctx, "eep: %s: cannot list: %s", locator, strerror(errno));
+		return DG_FAILED;
+	}
+	total = S_ISDIR(sb.st_mode) ? n : 1;
+	for (i = 0; i < total; i++) {
+		struct vrun r;
+		int s;
+		memset(&r, 0, sizeof(r));
+		r.ctx = ctx;
+		r.host = host;
+		r.st = st;
+		r.quiet = true;
+		r.path = files != NULL ? files[i] : locator;
+		verify_package(&r);
+		if (r.errors > 0) {
+			host->log(ctx, DG_LOG_ERROR, "eep: %s: refused, not a valid package (%d errors)", r.path,
+			          r.errors);
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", r.first);
+			refused++;
+			run_release(&r);
+			continue;
+		}
+		s = import_package(&r);
+		if (s == DG_FAILED) {
+			host->log(ctx, DG_LOG_ERROR, "eep: %s", r.first);
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", r.first);
+			refused++;
+		}
+		run_release(&r);
+		if (s == DG_FATAL) {
+			rc = DG_FATAL;
+			break;
+		}
+	}
+	free_list(files, n);
+	if (rc == DG_OK && refused > 0) {
+		host->error(ctx, "eep: %zu of %zu packages refused; first: %s", refused, total, first);
+		rc = DG_FAILED;
+	}
+	return rc;
+}

@@ -1,0 +1,131 @@
+/*
+ * plugins/eep/eep.h -- shared by the files of the EEP plugin (DA/T 48-2009
+ * electronic-record encapsulation packages): the instance state, the
+ * element names, and the helpers of each file.
+ *
+ * eep.c         descriptor, options, init/fini
+ * eep-export.c  export_begin / process / export_end: one .eep per document
+ * eep-verify.c  verify() and the importer (bid_locator / scan)
+ * eep-sign.c    C14N, SM2/SM3 signatures, digests, Base64 decoding
+ */
+#ifndef DG_EEP_H
+#define DG_EEP_H
+
+#include <dangan/plugin.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define EEP_VERSION "0.1.0"
+#define EEP_NS "http://www.saac.gov.cn/standards/ERM/encapsulation"
+#define EEP_CHUNK ((size_t)65535)     /* read block: a multiple of 3, so chunks of Base64 never pad */
+#define EEP_MAX_VERSIONS 64           /* versions wrapped in one 修改型 package */
+#define EEP_MAX_FINDINGS 100          /* schema findings reported per package */
+#define EEP_NAME_MAX 200              /* bytes of a package file name (before ".eep") */
+#define EEP_MAX_PACKAGES 1000000      /* .eep files read from one directory */
+#define EEP_SM2_ID "1234567812345678" /* GB/T 35276 default signer ID */
+#define EEP_SIG_ALG "SM2-SM3"
+#define EEP_SIG_OID "1.2.156.10197.1.501"
+#define EEP_FORMAT_DESC "本EEP根据中华人民共和国档案行业标准DA/T 48-2009《基于XML的电子文件封装规范》生成"
+#define EEP_TYPE_ORIG "原始型"
+#define EEP_TYPE_MOD "修改型"
+#define EEP_TYPE_DESC_ORIG "本封装包包含电子文件数据及其元数据，原始封装，未经修改"
+#define EEP_TYPE_DESC_MOD "本封装包包含电子文件数据及其元数据，系修改封装，在保留原封装包的基础上，添加了修改层"
+#define EEP_DIGEST_TAG "校验值"
+
+/* Instance state: options, the compiled schema, and one export run. */
+struct eep_state {
+	const struct dg_host *host;
+	const char *unit;      /* 封装包创建单位 */
+	bool parts_all;        /* derived parts as 附属文档 too */
+	bool versions;         /* 修改型 packages for documents with versions */
+	const char *sign_key;  /* PEM private key (SM2), or NULL */
+	const char *sign_cert; /* PEM certificate, or NULL */
+	const char *signer;    /* 签名人, or NULL: the certificate's subject */
+	int64_t max_size;      /* largest package read into memory */
+	xmlSchemaPtr schema;
+	xmlDocPtr schema_doc; /* the parsed eep.xsd: lives as long as schema */
+	EVP_PKEY *key;
+	X509 *cert;
+	/* export run */
+	char *out;    /* the output directory */
+	int out_fd;   /* open on it */
+	long counter; /* documents exported (室编件号 default) */
+	long failed;
+};
+
+/* eep-sign.c ---------------------------------------------------------- */
+
+/* SM3 and SHA-256 of a byte stream, fed in pieces. */
+struct eep_digest {
+	EVP_MD_CTX *sm3, *sha256;
+	int64_t size;
+};
+int eep_digest_init(struct eep_digest *d);
+int eep_digest_update(struct eep_digest *d, const void *buf, size_t len);
+/* Hex (65 bytes each) of both; releases the contexts. */
+int eep_digest_final(struct eep_digest *d, char sm3_hex[65], char sha256_hex[65]);
+void eep_digest_release(struct eep_digest *d);
+
+/* Base64 decoding of text that comes in pieces (whitespace ignored).
+ * out(arg, buf, len) receives the bytes; returns -1 to stop. */
+struct eep_b64 {
+	EVP_ENCODE_CTX *ctx;
+	int (*out)(void *arg, const unsigned char *buf, size_t len);
+	void *arg;
+	int bad;
+	unsigned char *buf; /* EEP_CHUNK + 64 */
+};
+int eep_b64_init(struct eep_b64 *b, int (*out)(void *, const unsigned char *, size_t), void *arg);
+int eep_b64_update(struct eep_b64 *b, const xmlChar *text, size_t len);
+int eep_b64_final(struct eep_b64 *b);
+void eep_b64_release(struct eep_b64 *b);
+/* Decode a whole (small) Base64 string into a malloc'd buffer. */
+unsigned char *eep_b64_decode_all(const xmlChar *text, size_t *len);
+/* Base64 of a buffer, malloc'd, no line breaks. */
+char *eep_b64_encode_all(const unsigned char *buf, size_t len);
+
+/* The C14N mode named in a 签名规则 text (exclusive unless it names
+ * inclusive C14N 1.0). */
+int eep_c14n_mode(const char *rule);
+/* Sign node (and its subtree) in C14N with key; *sig is malloc'd DER. */
+int eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *key, unsigned char **sig, size_t *siglen,
+                  char *err, size_t errcap);
+/* 1 valid, 0 invalid, -1 error (err set). */
+int eep_verify_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
+                    char *err, size_t errcap);
+/* Load the signing key and certificate (SM2; the certificate's key
+ * must match). */
+int eep_load_signer(const char *key_path, const char *cert_path, EVP_PKEY **key, X509 **cert, char *err, size_t errcap);
+/* The rule text written into 签名规则. */
+extern const char eep_sign_rule[];
+extern const char eep_lock_rule[];
+
+/* eep-verify.c -------------------------------------------------------- */
+int eep_verify(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path);
+int eep_bid_locator(const char *locator);
+int eep_scan(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *locator);
+/* Parse an untrusted package: no DTD, no entities, no network; NULL
+ * with err set when refused or not well-formed. */
+xmlDocPtr eep_parse_file(const char *path, int64_t max_size, char *err, size_t errcap, int *line);
+xmlDocPtr eep_parse_memory(const char *buf, size_t len, char *err, size_t errcap, int *line);
+/* Load the schema (DANGAN_DATADIR or the installed data dir); *doc
+ * must be freed after the schema. */
+xmlSchemaPtr eep_schema_load(xmlDocPtr *doc, char *err, size_t errcap);
+
+/* eep-export.c -------------------------------------------------------- */
+int eep_export_begin(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *out);
+int eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc);
+int eep_export_end(struct dg_ctx *ctx, const struct dg_host *host, void *state);
+
+/* small helpers (eep-sign.c) */
+bool eep_is(xmlNodePtr n, const char *name); /* element of the EEP namespace named name */
+xmlNodePtr eep_child(xmlNodePtr n, const char *name);
+xmlNodePtr eep_next(xmlNodePtr n, const char *name); /* next sibling element of that name */
+char *eep_text(xmlNodePtr n);                        /* trimmed text content, malloc'd ("" if none) */
+
+#endif
