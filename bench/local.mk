@@ -3,3 +3,4 @@
 EXTRA_DIST += bench/ingest.sh
 EXTRA_DIST += bench/ocr.sh
 EXTRA_DIST += bench/email.sh bench/mkmbox.py
+EXTRA_DIST += bench/export.sh

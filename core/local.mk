@@ -11,7 +11,9 @@ core_libdangan_la_SOURCES = \
 	core/lib/pipeline.c core/lib/pipeline.h \
 	core/lib/quarantine.c core/lib/quarantine.h \
 	core/lib/verify.c core/lib/verify.h \
-	core/lib/engine.c core/lib/engine.h
+	core/lib/engine.c core/lib/engine.h \
+	core/lib/export.c core/lib/export.h \
+	core/lib/fourcheck.c core/lib/fourcheck.h
 core_libdangan_la_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
 core_libdangan_la_LIBADD = $(XML_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) $(MAGIC_LIBS) $(PTHREAD_LIBS) $(LIBS)
 core_libdangan_la_LDFLAGS = -version-info $(LIBDANGAN_LT_VERSION) -no-undefined

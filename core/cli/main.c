@@ -21,6 +21,8 @@
 #include "catalog.h"
 #include "pipeline.h"
 #include "engine.h"
+#include "export.h"
+#include "fourcheck.h"
 #include "loader.h"
 #include "quarantine.h"
 #include "record.h"
@@ -95,6 +97,14 @@ static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-
                                  "                               installed plugins and their options\n"
                                  "  config check [FILE]          check a configuration against the schema and plugins\n"
                                  "  stats [--json]               counts and sizes\n"
+                                 "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [--json]\n"
+                                 "                               write a package: eep, carrier, bagit, ocfl, eark\n"
+                                 "                               (all documents when nothing is selected), check\n"
+                                 "                               it, and write the four-property report PATH.check.*\n"
+                                 "  verify-bag | verify-ocfl | verify-eep | verify-eark PATH... [--json]\n"
+                                 "  verify-package --format F PATH...\n"
+                                 "                               check a package (from any producer); exit 0 = valid\n"
+                                 "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
                                  "\n"
                                  "Global options:\n"
                                  "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
@@ -1368,6 +1378,461 @@ cmd_config(int argc, char **argv)
 	return rc;
 }
 
+/* ---- export, verify-package, import -------------------------------------- */
+
+static const char *const level_names[] = {"PASS", "INFO", "WARN", "ERROR"};
+
+struct findings {
+	struct dg_buf b; /* JSON array items */
+	int64_t n, errors, warnings;
+	int print; /* print as text on stdout */
+	int quiet_pass;
+};
+
+static void
+finding_out(void *arg, enum dg_finding_level level, const char *code, const char *where, const char *msg)
+{
+	struct findings *f = arg;
+
+	if (level == DG_FINDING_ERROR)
+		f->errors++;
+	if (level == DG_FINDING_WARN)
+		f->warnings++;
+	if (level == DG_FINDING_PASS && f->quiet_pass)
+		return;
+	if (g.json) {
+		if (f->n < 100000) {
+			dg_buf_adds(&f->b, f->n ? ",\n  {\"level\":" : "\n  {\"level\":");
+			dg_buf_json_str(&f->b, level_names[level]);
+			dg_buf_adds(&f->b, ",\"code\":");
+			dg_buf_json_str(&f->b, code);
+			dg_buf_adds(&f->b, ",\"where\":");
+			dg_buf_json_str(&f->b, where);
+			dg_buf_adds(&f->b, ",\"message\":");
+			dg_buf_json_str(&f->b, msg);
+			dg_buf_adds(&f->b, "}");
+		}
+	} else if (f->print) {
+		printf("%s %s%s%s%s%s\n", level_names[level], code ? code : "", code ? " " : "", where ? where : "",
+		       where ? ": " : "", msg);
+	}
+	f->n++;
+}
+
+static const char *package_options[64];
+static size_t npackage_options;
+
+static void
+add_package_option(const char *arg)
+{
+	if (!strchr(arg, '=') || arg[0] == '=')
+		die_usage("-O takes OPTION=VALUE (see 'dangan plugins show FORMAT')");
+	if (npackage_options == sizeof(package_options) / sizeof(package_options[0]))
+		die_usage("too many -O options");
+	package_options[npackage_options++] = arg;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	static const struct option lo[] = {{"format", required_argument, NULL, 'f'},
+	                                   {"output", required_argument, NULL, 'o'},
+	                                   {"query", required_argument, NULL, 'Q'},
+	                                   {"option", required_argument, NULL, 'O'},
+	                                   {"report", required_argument, NULL, 'r'},
+	                                   {"danghao-pattern", required_argument, NULL, 'D'},
+	                                   {"no-verify", no_argument, NULL, 'N'},
+	                                   {"json", no_argument, NULL, 'J'},
+	                                   {NULL, 0, NULL, 0}};
+	struct dg_export_opts o;
+	struct dg_export_stats st;
+	struct findings f;
+	struct dg_store *s = NULL;
+	struct dg_catalog *cat = NULL;
+	char err[DG_ERR_MAX + 256] = "";
+	char(*ids)[65] = NULL;
+	const char **idp = NULL;
+	int c, rc, i, n;
+
+	memset(&o, 0, sizeof(o));
+	memset(&f, 0, sizeof(f));
+	o.verify = 1;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:o:Q:O:r:D:NJ", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.format = optarg; break;
+		case 'o': o.output = optarg; break;
+		case 'Q': o.query = optarg; break;
+		case 'O': add_package_option(optarg); break;
+		case 'r': o.report = optarg; break;
+		case 'D': o.danghao_pattern = optarg; break;
+		case 'N': o.verify = 0; break;
+		case 'J': g.json = 1; break;
+		default: exit(EX_USAGE);
+		}
+	}
+	if (!o.format)
+		die_usage("export needs --format (eep, carrier, bagit, ocfl, eark; see 'dangan plugins ls')");
+	if (!o.output)
+		die_usage("export needs -o PATH");
+	if (o.query && optind < argc)
+		die_usage("export takes --query or IDs, not both");
+	rc = open_read(&s, &cat);
+	if (rc)
+		return rc;
+	n = argc - optind;
+	if (n > 0) {
+		ids = dg_calloc((size_t)n, sizeof(*ids));
+		idp = dg_calloc((size_t)n, sizeof(*idp));
+		if (!ids || !idp) {
+			rc = EX_FATAL;
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if (resolve_id(s, cat, argv[optind + i], ids[i]) < 0) {
+				rc = EX_USAGE;
+				goto out;
+			}
+			idp[i] = ids[i];
+		}
+	}
+	o.ids = idp;
+	o.nids = (size_t)n;
+	o.options = package_options;
+	o.noptions = npackage_options;
+	o.plugin_path = g.plugin_path;
+	o.progress = g.verbosity > 0;
+	o.verbosity = g.verbosity;
+	dg_buf_init(&f.b, 0);
+	f.print = 1;
+	f.quiet_pass = 1;
+	o.findings.fn = finding_out;
+	o.findings.arg = &f;
+	rc = dg_export_run(s, cat, &o, &st, err, sizeof(err));
+	if (rc == 0 || rc == 1) {
+		if (g.json) {
+			printf("{\"format\":");
+			fflush(stdout);
+			{
+				struct dg_buf b;
+				dg_buf_init(&b, 0);
+				dg_buf_json_str(&b, o.format);
+				dg_buf_adds(&b, ",\"output\":");
+				dg_buf_json_str(&b, o.output);
+				dg_buf_addf(&b, ",\"documents\":%lld,\"bytes\":%lld,\"seconds\":%.3f,\"verified\":%s,",
+				            (long long)st.docs, (long long)st.bytes, st.seconds,
+				            st.verified ? "true" : "false");
+				dg_buf_addf(&b, "\"valid\":%s,\"checks\":{\"failed\":%d,\"warned\":%d,\"report\":",
+				            st.errors ? "false" : "true", st.checks_failed, st.checks_warned);
+				dg_buf_json_str(&b, st.report[0] ? st.report : NULL);
+				dg_buf_adds(&b, "},\"findings\":[");
+				out_buf(&b);
+				dg_buf_release(&b);
+			}
+			out_buf(&f.b);
+			printf("\n]}\n");
+		} else if (g.verbosity > 0) {
+			char sz[32];
+			dg_human_size((double)st.bytes, sz, sizeof(sz));
+			fprintf(stderr, "export: %lld documents, %s to %s in %.1f s%s\n", (long long)st.docs, sz,
+			        o.output, st.seconds,
+			        st.verified ? (st.errors ? "; the package check FAILED" : "; package checked") : "");
+			if (st.report[0])
+				fprintf(stderr, "four-property checks: %s (%s.xml, %s.txt)\n",
+				        st.checks_failed ? "FAILED"
+				                         : (st.checks_warned ? "passed with warnings" : "passed"),
+				        st.report, st.report);
+		}
+	}
+	if (err[0])
+		errmsg("%s", err);
+out:
+	dg_buf_release(&f.b);
+	dg_free(ids);
+	dg_free(idp);
+	close_read(s, cat);
+	return rc;
+}
+
+static int
+verify_package(const char *format, int argc, char **argv)
+{
+	static const struct option lo[] = {{"format", required_argument, NULL, 'f'},
+	                                   {"option", required_argument, NULL, 'O'},
+	                                   {"json", no_argument, NULL, 'J'},
+	                                   {NULL, 0, NULL, 0}};
+	struct findings f;
+	struct dg_finding_cb cb;
+	char err[DG_ERR_MAX + 256] = "";
+	int c, rc = EX_OK, i;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:O:J", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'O': add_package_option(optarg); break;
+		case 'J': g.json = 1; break;
+		default: exit(EX_USAGE);
+		}
+	}
+	if (!format)
+		die_usage("verify-package needs --format NAME");
+	if (optind >= argc)
+		die_usage("%s needs a PATH", argv[0]);
+	if (g.json)
+		printf("[");
+	for (i = optind; i < argc; i++) {
+		int r;
+		memset(&f, 0, sizeof(f));
+		dg_buf_init(&f.b, 0);
+		f.print = 1;
+		f.quiet_pass = g.verbosity < 2;
+		cb.fn = finding_out;
+		cb.arg = &f;
+		err[0] = '\0';
+		r = dg_verify_package(g.plugin_path, format, argv[i], package_options, npackage_options, g.verbosity,
+		                      &cb, err, sizeof(err));
+		if (r == 3) {
+			errmsg("%s", err);
+			dg_buf_release(&f.b);
+			if (g.json)
+				printf("]\n");
+			return EX_STORE;
+		}
+		if (g.json) {
+			struct dg_buf b;
+			dg_buf_init(&b, 0);
+			dg_buf_adds(&b, i > optind ? ",\n{\"path\":" : "\n{\"path\":");
+			dg_buf_json_str(&b, argv[i]);
+			dg_buf_adds(&b, ",\"format\":");
+			dg_buf_json_str(&b, format);
+			dg_buf_addf(&b, ",\"valid\":%s,\"errors\":%lld,\"warnings\":%lld,\"findings\":[",
+			            r == 0 ? "true" : "false", (long long)f.errors, (long long)f.warnings);
+			out_buf(&b);
+			dg_buf_release(&b);
+			out_buf(&f.b);
+			printf("]}");
+		} else if (g.verbosity > 0) {
+			fprintf(stderr, "%s: %s (%lld errors, %lld warnings)\n", argv[i],
+			        r == 0 ? "valid" : "NOT valid", (long long)f.errors, (long long)f.warnings);
+		}
+		if (r != 0)
+			rc = EX_PROBLEMS;
+		dg_buf_release(&f.b);
+	}
+	if (g.json)
+		printf("\n]\n");
+	return rc;
+}
+
+static int
+cmd_verify_package(int argc, char **argv)
+{
+	return verify_package(NULL, argc, argv);
+}
+
+static int
+cmd_verify_bag(int argc, char **argv)
+{
+	return verify_package("bagit", argc, argv);
+}
+
+static int
+cmd_verify_ocfl(int argc, char **argv)
+{
+	return verify_package("ocfl", argc, argv);
+}
+
+static int
+cmd_verify_eep(int argc, char **argv)
+{
+	return verify_package("eep", argc, argv);
+}
+
+static int
+cmd_verify_eark(int argc, char **argv)
+{
+	return verify_package("eark", argc, argv);
+}
+
+/* Import: the packages are checked with their format's verify(), read
+ * back through its importer like any ingest, and the documents that
+ * came in are checked (the four properties on receipt). */
+struct imported {
+	char (*hex)[65];
+	size_t n, cap;
+	void (*next)(void *ctx, const struct dg_doc_report *r);
+};
+
+static struct imported imp;
+
+static void
+import_on_doc(void *ctx, const struct dg_doc_report *r)
+{
+	if (r->id && r->depth == 0 && strcmp(r->outcome, "quarantined") != 0 && strncmp(r->id, "sha256:", 7) == 0) {
+		if (imp.n == imp.cap) {
+			size_t cap = imp.cap ? imp.cap * 2 : 64;
+			void *p = dg_realloc(imp.hex, cap * sizeof(*imp.hex));
+			if (p) {
+				imp.hex = p;
+				imp.cap = cap;
+			}
+		}
+		if (imp.n < imp.cap)
+			snprintf(imp.hex[imp.n++], 65, "%s", r->id + 7);
+	}
+	if (imp.next)
+		imp.next(ctx, r);
+}
+
+static void
+import_finding(void *arg, enum dg_finding_level level, const char *code, const char *where, const char *msg)
+{
+	struct dg_fourcheck *fc = arg;
+
+	dg_fourcheck_package_finding(fc, level, code, where, msg);
+	if (level >= DG_FINDING_WARN)
+		fprintf(stderr, "dangan: %s %s%s%s%s%s\n", level_names[level], code ? code : "", code ? " " : "",
+		        where ? where : "", where ? ": " : "", msg);
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"format", required_argument, NULL, 'f'}, {"pipeline", required_argument, NULL, 'p'},
+	    {"jobs", required_argument, NULL, 'j'},   {"report", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'J'},         {NULL, 0, NULL, 0}};
+	const char *format = NULL, *pipeline = NULL, *report = NULL;
+	char *fmt = NULL, *base = NULL, when[32];
+	struct dg_engine_opts o = DG_ENGINE_OPTS_INIT;
+	struct dg_engine *e = NULL;
+	struct dg_ingest_stats st;
+	struct dg_fourcheck *fc = NULL;
+	struct dg_finding_cb cb;
+	struct dg_err derr = {0};
+	char err[DG_ERR_MAX + 256] = "";
+	int c, rc, jobs = 0, i, checked = 0;
+	size_t k;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:p:j:r:J", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'p': pipeline = optarg; break;
+		case 'r': report = optarg; break;
+		case 'j': {
+			int64_t v;
+			if (dg_parse_i64(optarg, &v) < 0 || v < 1 || v > 256)
+				die_usage("-j takes a number of workers from 1 to 256");
+			jobs = (int)v;
+			break;
+		}
+		case 'J': g.json = 1; break;
+		default: exit(EX_USAGE);
+		}
+	}
+	if (optind >= argc)
+		die_usage("import needs at least one PATH (a package)");
+	fmt = format ? dg_strdup(format) : dg_import_format(g.plugin_path, argv[optind]);
+	if (!fmt) {
+		errmsg("%s: no export format reads it back (try --format)", argv[optind]);
+		return EX_USAGE;
+	}
+	fc = dg_fourcheck_new("YJ", fmt, argv[optind]);
+	if (!fc) {
+		rc = EX_FATAL;
+		goto out;
+	}
+	/* the packages as received */
+	cb.fn = import_finding;
+	cb.arg = fc;
+	for (i = optind; i < argc; i++) {
+		int r = dg_verify_package(g.plugin_path, fmt, argv[i], NULL, 0, g.verbosity, &cb, err, sizeof(err));
+		if (r == 3) {
+			if (i == optind && format) {
+				errmsg("%s", err);
+				rc = EX_STORE;
+				goto out;
+			}
+			break; /* the format has no verify(): the importer checks */
+		}
+		checked = 1;
+	}
+	err[0] = '\0';
+	o.store = g.store;
+	o.config = g.config;
+	o.plugin_path = g.plugin_path;
+	o.pipeline = pipeline;
+	o.jobs = jobs;
+	o.create = 1;
+	o.verbosity = g.verbosity;
+	o.progress = isatty(STDERR_FILENO) && g.verbosity > 0;
+	o.import = 1;
+	o.import_format = fmt;
+	imp.next = g.json ? on_doc_json : (g.verbosity > 1 ? on_doc_text : NULL);
+	o.on_doc = import_on_doc;
+	rc = dg_engine_open(&e, &o, err, sizeof(err));
+	if (rc) {
+		errmsg("%s", err);
+		goto out;
+	}
+	rc = dg_engine_ingest(e, (const char *const *)argv + optind, (size_t)(argc - optind), &st, err, sizeof(err));
+	dg_engine_close(e);
+	if (g.verbosity > 0 || g.json)
+		print_stats(&st, "import");
+	if (err[0])
+		errmsg("%s", err);
+	/* the documents as received */
+	{
+		struct dg_store *s = NULL;
+		struct dg_catalog *cat = NULL;
+		if (open_read(&s, &cat) == EX_OK) {
+			for (k = 0; k < imp.n; k++) {
+				char man[65];
+				struct dg_doc *d;
+				if (dg_store_ref_get(s, imp.hex[k], man) != 1)
+					continue;
+				d = dg_stored_doc_load(s, man, &derr);
+				if (d) {
+					dg_fourcheck_doc(fc, d);
+					dg_stored_doc_free(d);
+				}
+			}
+			close_read(s, cat);
+		}
+	}
+	dg_fourcheck_package_done(fc, checked, (int64_t)imp.n, (int64_t)imp.n);
+	if (report) {
+		base = dg_strdup(report);
+	} else {
+		char *dir = dg_asprintf("%s/reports", g.store);
+		dg_iso8601(dg_now_us() / 1000000, when, sizeof(when));
+		if (dir && dg_mkdirs(dir, 0755) == 0)
+			base = dg_asprintf("%s/import-%s.check", dir, when);
+		dg_free(dir);
+	}
+	if (!base || dg_fourcheck_write(fc, base, &derr) < 0) {
+		errmsg("%s", derr.msg[0] ? derr.msg : "cannot write the four-property report");
+		if (!rc)
+			rc = EX_PROBLEMS;
+	} else if (g.verbosity > 0 && !g.json) {
+		fprintf(stderr, "four-property checks on receipt: %s (%s.xml, %s.txt)\n",
+		        dg_fourcheck_failed(fc) ? "FAILED"
+		                                : (dg_fourcheck_warned(fc) ? "passed with warnings" : "passed"),
+		        base, base);
+	}
+	if (!rc && dg_fourcheck_failed(fc))
+		rc = EX_PROBLEMS;
+out:
+	dg_fourcheck_free(fc);
+	dg_free(fmt);
+	dg_free(base);
+	dg_free(imp.hex);
+	memset(&imp, 0, sizeof(imp));
+	return rc;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 struct command {
@@ -1376,11 +1841,26 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"init", cmd_init},       {"ingest", cmd_ingest},   {"ls", cmd_ls},
-    {"show", cmd_show},       {"cat", cmd_cat},         {"search", cmd_search},
-    {"verify", cmd_verify},   {"reindex", cmd_reindex}, {"quarantine", cmd_quarantine},
-    {"plugins", cmd_plugins}, {"config", cmd_config},   {"stats", cmd_stats},
+    {"init", cmd_init},
+    {"ingest", cmd_ingest},
+    {"ls", cmd_ls},
+    {"show", cmd_show},
+    {"cat", cmd_cat},
+    {"search", cmd_search},
+    {"verify", cmd_verify},
+    {"reindex", cmd_reindex},
+    {"quarantine", cmd_quarantine},
+    {"plugins", cmd_plugins},
+    {"config", cmd_config},
+    {"stats", cmd_stats},
     {"review", cmd_review},
+    {"export", cmd_export},
+    {"import", cmd_import},
+    {"verify-package", cmd_verify_package},
+    {"verify-bag", cmd_verify_bag},
+    {"verify-ocfl", cmd_verify_ocfl},
+    {"verify-eep", cmd_verify_eep},
+    {"verify-eark", cmd_verify_eark},
 };
 
 int

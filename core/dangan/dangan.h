@@ -69,10 +69,15 @@ struct dg_engine_opts {
 	 * config's <source> elements) */
 	const char *const *source_options;
 	size_t nsource_options;
+	/* import: the locators are packages read back by an export
+	 * plugin's importer (import_format names it; NULL: the one that
+	 * bids highest) instead of by a source plugin */
+	int import;
+	const char *import_format;
 };
 #define DG_ENGINE_OPTS_INIT                                                                                            \
 	{                                                                                                              \
-		NULL, NULL, NULL, NULL, 0, 0, 0, 1, NULL, NULL, NULL, 0                                                \
+		NULL, NULL, NULL, NULL, 0, 0, 0, 1, NULL, NULL, NULL, 0, 0, NULL                                       \
 	}
 
 struct dg_engine;

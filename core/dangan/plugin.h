@@ -134,6 +134,41 @@ enum dg_log_level { DG_LOG_ERROR = 0, DG_LOG_WARN = 1, DG_LOG_INFO = 2, DG_LOG_D
 #define DG_ROLE_ORIGINAL "original"
 #define DG_ROLE_TEXT "text"
 
+/* ABI 1.3: what the host tells of a stored document (export).  These
+ * structs never grow: later fields come with new functions. */
+struct dg_part_info {
+	const char *role;       /* DG_ROLE_ORIGINAL, DG_ROLE_TEXT, "hocr", ... */
+	const char *media_type; /* may be NULL */
+	const char *id;         /* "sha256:<hex>" of the bytes */
+	const char *path;       /* readable file (the store's object), read only */
+	int64_t size;
+};
+
+struct dg_event_info {
+	const char *type;   /* "ingest", "stage", "duplicate", "quarantine", ... */
+	const char *stage;  /* stage id, may be NULL */
+	const char *plugin; /* may be NULL (the engine itself) */
+	const char *plugin_version;
+	const char *outcome; /* "ok", "warn", "declined", "failed", ... */
+	const char *message; /* may be NULL */
+	int64_t at_us;       /* microseconds since the epoch (UTC) */
+	int64_t duration_us;
+};
+
+struct dg_relation_info {
+	const char *kind;  /* "contained-in", "contains", ... */
+	const char *id;    /* "sha256:<hex>" of the other document */
+	const char *label; /* may be NULL (the path inside an archive, ...) */
+};
+
+/* Severity of a verification or check finding. */
+enum dg_finding_level {
+	DG_FINDING_PASS = 0, /* a check that was run and passed */
+	DG_FINDING_INFO = 1, /* worth telling, not a problem */
+	DG_FINDING_WARN = 2, /* valid, with a warning */
+	DG_FINDING_ERROR = 3 /* the package is not valid */
+};
+
 /*
  * The host-API table.  All functions returning int return 0 on success
  * and -1 on error with detail set on the context (host->error()).
@@ -285,41 +320,6 @@ struct dg_host {
 	/* Exports: a progress tick (bytes written since the last call);
 	 * the engine draws the progress line. */
 	void (*progress)(struct dg_ctx *ctx, int64_t bytes);
-};
-
-/* ABI 1.3: what the host tells of a stored document (export).  These
- * structs never grow: later fields come with new functions. */
-struct dg_part_info {
-	const char *role;       /* DG_ROLE_ORIGINAL, DG_ROLE_TEXT, "hocr", ... */
-	const char *media_type; /* may be NULL */
-	const char *id;         /* "sha256:<hex>" of the bytes */
-	const char *path;       /* readable file (the store's object), read only */
-	int64_t size;
-};
-
-struct dg_event_info {
-	const char *type;   /* "ingest", "stage", "duplicate", "quarantine", ... */
-	const char *stage;  /* stage id, may be NULL */
-	const char *plugin; /* may be NULL (the engine itself) */
-	const char *plugin_version;
-	const char *outcome; /* "ok", "warn", "declined", "failed", ... */
-	const char *message; /* may be NULL */
-	int64_t at_us;       /* microseconds since the epoch (UTC) */
-	int64_t duration_us;
-};
-
-struct dg_relation_info {
-	const char *kind;  /* "contained-in", "contains", ... */
-	const char *id;    /* "sha256:<hex>" of the other document */
-	const char *label; /* may be NULL (the path inside an archive, ...) */
-};
-
-/* Severity of a verification or check finding. */
-enum dg_finding_level {
-	DG_FINDING_PASS = 0, /* a check that was run and passed */
-	DG_FINDING_INFO = 1, /* worth telling, not a problem */
-	DG_FINDING_WARN = 2, /* valid, with a warning */
-	DG_FINDING_ERROR = 3 /* the package is not valid */
 };
 
 /* Does this host provide member m?  (A plugin built against a newer

@@ -85,6 +85,18 @@ struct dg_doc {
 	int final_status; /* for done(): DG_FATAL until committed */
 	void (*done)(void *arg, int status, const char *id);
 	void *done_arg;
+	struct stored *stored; /* a committed version read back (export) */
+};
+
+/* What a stored document view adds: "sha256:" ids kept for the plugin,
+ * and the previous version, read on demand. */
+struct stored {
+	const struct dg_store *store;
+	char id[DG_ID_LEN + 1];
+	char version[DG_ID_LEN + 1];
+	char (*part_ids)[DG_ID_LEN + 1];
+	char (*rel_ids)[DG_ID_LEN + 1];
+	struct dg_doc *prev;
 };
 
 struct state_path {
@@ -110,7 +122,9 @@ struct stage_rt {
 };
 
 struct dg_ctx {
-	struct dg_engine *e;
+	struct dg_engine *e; /* NULL in a standalone context (export, verify) */
+	int verbosity;       /* standalone: its own log level */
+	const struct dg_ctx_hooks *hooks;
 	struct worker *w;
 	struct stage_rt *rt; /* NULL in a source */
 	const struct dg_module *mod;
@@ -173,6 +187,12 @@ vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const ch
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
 
+	if (!e) { /* a standalone context checked the level already */
+		fprintf(stderr, "dangan: %s%s%s: ", who ? who : "", who ? ": " : "", names[level]);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
 	if ((int)level > e->o.verbosity)
 		return;
 	pthread_mutex_lock(&e->log_lock);
@@ -274,6 +294,12 @@ doc_free(struct dg_doc *d)
 		dg_rmtree(d->tempdir);
 		dg_free(d->tempdir);
 	}
+	if (d->stored) {
+		doc_free(d->stored->prev);
+		dg_free(d->stored->part_ids);
+		dg_free(d->stored->rel_ids);
+		dg_free(d->stored);
+	}
 	dg_record_release(&d->rec);
 	dg_buf_release(&d->notes);
 	dg_free(d->orig_file);
@@ -358,6 +384,8 @@ h_log(struct dg_ctx *ctx, enum dg_log_level level, const char *fmt, ...)
 
 	if ((int)level < 0 || level > DG_LOG_DEBUG)
 		level = DG_LOG_INFO;
+	if (!ctx->e && (int)level > ctx->verbosity)
+		return;
 	va_start(ap, fmt);
 	vlog_msg(ctx->e, level, who, fmt, ap);
 	va_end(ap);
@@ -822,6 +850,202 @@ h_state_dir(struct dg_ctx *ctx)
 	return path;
 }
 
+/* ---- ABI 1.3: stored documents, findings, progress ------------------- */
+
+static const char *
+h_doc_id(struct dg_doc *d)
+{
+	if (d->stored)
+		return d->stored->id[0] ? d->stored->id : NULL;
+	return NULL;
+}
+
+static const char *
+h_doc_version(struct dg_doc *d)
+{
+	return d->stored ? d->stored->version : NULL;
+}
+
+static int64_t
+h_doc_created(struct dg_doc *d)
+{
+	return d->stored ? d->rec.created_us : 0;
+}
+
+static int
+h_meta_n(struct dg_doc *d, size_t i, const char **key, const char **value)
+{
+	if (i >= d->rec.nmeta)
+		return -1;
+	*key = d->rec.meta[i].key;
+	*value = d->rec.meta[i].value;
+	return 0;
+}
+
+static int
+h_part_n(struct dg_doc *d, size_t i, struct dg_part_info *out)
+{
+	const struct dg_part *p;
+
+	if (i >= d->rec.nparts || !d->stored)
+		return -1;
+	p = &d->rec.parts[i];
+	out->role = p->role;
+	out->media_type = p->media_type;
+	out->id = d->stored->part_ids[i];
+	out->path = p->path;
+	out->size = p->size;
+	return 0;
+}
+
+static int
+h_event_n(struct dg_doc *d, size_t i, struct dg_event_info *out)
+{
+	const struct dg_event *ev;
+
+	if (i >= d->rec.nevents)
+		return -1;
+	ev = &d->rec.events[i];
+	out->type = ev->type;
+	out->stage = ev->stage;
+	out->plugin = ev->plugin;
+	out->plugin_version = ev->plugin_version;
+	out->outcome = ev->outcome;
+	out->message = ev->message;
+	out->at_us = ev->at_us;
+	out->duration_us = ev->duration_us;
+	return 0;
+}
+
+static int
+h_relation_n(struct dg_doc *d, size_t i, struct dg_relation_info *out)
+{
+	if (i >= d->rec.nrels || !d->stored)
+		return -1;
+	out->kind = d->rec.rels[i].kind;
+	out->id = d->stored->rel_ids[i];
+	out->label = d->rec.rels[i].label;
+	return 0;
+}
+
+static struct dg_doc *
+h_doc_previous(struct dg_ctx *ctx, struct dg_doc *d)
+{
+	struct dg_err err = {0};
+
+	if (!d->stored || !d->rec.parent_hex[0])
+		return NULL;
+	if (!d->stored->prev) {
+		d->stored->prev = dg_stored_doc_load(d->stored->store, d->rec.parent_hex, &err);
+		if (!d->stored->prev)
+			dg_err_set(&ctx->err, DG_FAILED, "%s", err.msg);
+	}
+	return d->stored->prev;
+}
+
+static void h_finding(struct dg_ctx *ctx, enum dg_finding_level level, const char *code, const char *where,
+                      const char *fmt, ...) DG_PRINTF(5, 6);
+static void
+h_finding(struct dg_ctx *ctx, enum dg_finding_level level, const char *code, const char *where, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	if ((int)level < DG_FINDING_PASS || level > DG_FINDING_ERROR)
+		level = DG_FINDING_ERROR;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ctx->hooks && ctx->hooks->finding) {
+		ctx->hooks->finding(ctx->hooks->arg, level, code, where, msg);
+		return;
+	}
+	if (level >= DG_FINDING_WARN)
+		h_log(ctx, level == DG_FINDING_ERROR ? DG_LOG_WARN : DG_LOG_INFO, "%s%s%s%s%s", code ? code : "",
+		      code ? " " : "", where ? where : "", where ? ": " : "", msg);
+}
+
+static void
+h_progress(struct dg_ctx *ctx, int64_t bytes)
+{
+	if (ctx->hooks && ctx->hooks->progress)
+		ctx->hooks->progress(ctx->hooks->arg, bytes);
+}
+
+struct dg_doc *
+dg_stored_doc_load(const struct dg_store *s, const char *manifest_hex, struct dg_err *err)
+{
+	struct dg_doc *d = doc_new(NULL);
+	size_t i;
+
+	if (!d || !(d->stored = dg_calloc(1, sizeof(*d->stored))))
+		goto oom;
+	d->stored->store = s;
+	if (dg_store_read_manifest(s, manifest_hex, &d->rec, err) < 0)
+		goto fail;
+	snprintf(d->stored->version, sizeof(d->stored->version), "sha256:%s", manifest_hex);
+	if (d->rec.doc_hex[0])
+		snprintf(d->stored->id, sizeof(d->stored->id), "sha256:%s", d->rec.doc_hex);
+	d->stored->part_ids = dg_calloc(d->rec.nparts + 1, sizeof(*d->stored->part_ids));
+	d->stored->rel_ids = dg_calloc(d->rec.nrels + 1, sizeof(*d->stored->rel_ids));
+	if (!d->stored->part_ids || !d->stored->rel_ids)
+		goto oom;
+	for (i = 0; i < d->rec.nparts; i++) {
+		struct dg_part *p = &d->rec.parts[i];
+		snprintf(d->stored->part_ids[i], sizeof(d->stored->part_ids[i]), "sha256:%s", p->hex);
+		dg_free(p->path);
+		p->path = dg_store_object_path(s, p->hex);
+		if (!p->path)
+			goto oom;
+	}
+	for (i = 0; i < d->rec.nrels; i++)
+		snprintf(d->stored->rel_ids[i], sizeof(d->stored->rel_ids[i]), "sha256:%s", d->rec.rels[i].hex);
+	return d;
+oom:
+	dg_err_set(err, DG_FATAL, "out of memory");
+fail:
+	doc_free(d);
+	return NULL;
+}
+
+void
+dg_stored_doc_free(struct dg_doc *d)
+{
+	doc_free(d);
+}
+
+struct dg_ctx *
+dg_ctx_new(const struct dg_module *m, int verbosity, const struct dg_ctx_hooks *hooks)
+{
+	struct dg_ctx *ctx = dg_calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	ctx->mod = m;
+	ctx->verbosity = verbosity;
+	ctx->hooks = hooks;
+	return ctx;
+}
+
+void
+dg_ctx_free(struct dg_ctx *ctx)
+{
+	dg_free(ctx);
+}
+
+const char *
+dg_ctx_error(struct dg_ctx *ctx)
+{
+	return ctx->err.msg[0] ? ctx->err.msg : NULL;
+}
+
+void
+dg_ctx_clear_error(struct dg_ctx *ctx)
+{
+	ctx->err.code = 0;
+	ctx->err.msg[0] = '\0';
+}
+
 static const struct dg_host host = {
     .struct_size = sizeof(struct dg_host),
     .abi_major = DG_ABI_MAJOR,
@@ -860,6 +1084,16 @@ static const struct dg_host host = {
     .emit_tracked = h_emit_tracked,
     .wait_durable = h_wait_durable,
     .state_dir = h_state_dir,
+    .doc_id = h_doc_id,
+    .doc_version = h_doc_version,
+    .doc_created = h_doc_created,
+    .meta_n = h_meta_n,
+    .part_n = h_part_n,
+    .event_n = h_event_n,
+    .relation_n = h_relation_n,
+    .doc_previous = h_doc_previous,
+    .finding = h_finding,
+    .progress = h_progress,
 };
 
 const struct dg_host *
@@ -1834,7 +2068,15 @@ dg_engine_close(struct dg_engine *e)
 	dg_free(e);
 }
 
-/* The source plugin that bids highest for a locator. */
+/* Does m read packages of its format back (`dangan import`)? */
+static int
+module_imports(const struct dg_module *m)
+{
+	return m->desc->kind == DG_KIND_EXPORT && m->desc->scan && m->desc->bid_locator;
+}
+
+/* The source plugin that bids highest for a locator; for an import, the
+ * named export plugin or the one that bids highest. */
 static const struct dg_module *
 pick_source(struct dg_engine *e, const char *locator)
 {
@@ -1845,8 +2087,10 @@ pick_source(struct dg_engine *e, const char *locator)
 	for (i = 0; i < n; i++) {
 		const struct dg_module *m = dg_registry_at(e->reg, i);
 		int b;
-		if (m->desc->kind != DG_KIND_SOURCE || !m->desc->bid_locator)
+		if (e->o.import ? !module_imports(m) : (m->desc->kind != DG_KIND_SOURCE || !m->desc->bid_locator))
 			continue;
+		if (e->o.import && e->o.import_format)
+			return strcmp(m->name, e->o.import_format) == 0 ? m : best;
 		b = m->desc->bid_locator(locator);
 		if (b > best_bid) {
 			best_bid = b;
@@ -1944,7 +2188,7 @@ feed_locators(struct dg_engine *e, struct dg_ctx *src, void *arg)
 		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), ov);
 		for (k = 0; k < ns; k++) {
 			const struct dg_module *m = dg_registry_at(e->reg, k);
-			if (m->desc->kind == DG_KIND_SOURCE && strcmp(m->name, name) == 0)
+			if ((m->desc->kind == DG_KIND_SOURCE || module_imports(m)) && strcmp(m->name, name) == 0)
 				found = 1;
 		}
 		if (!found) {
@@ -1957,6 +2201,13 @@ feed_locators(struct dg_engine *e, struct dg_ctx *src, void *arg)
 		const struct dg_module *m = pick_source(e, l->v[i]);
 		void *state = NULL;
 		int s;
+		if (!m && e->o.import) {
+			log_msg(e, DG_LOG_ERROR, NULL, "%s: no %s%s%s reads it (does it exist?)", l->v[i],
+			        e->o.import_format ? "import plugin '" : "import plugin",
+			        e->o.import_format ? e->o.import_format : "", e->o.import_format ? "'" : "");
+			l->failed++;
+			continue;
+		}
 		if (!m) {
 			log_msg(e, DG_LOG_ERROR, NULL, "%s: no source plugin accepts it (does it exist?)", l->v[i]);
 			l->failed++;

@@ -16,4 +16,24 @@ int dg_engine_recover(struct dg_store *s, struct dg_catalog *c, struct dg_err *e
  * config.xml, else the installed default. */
 char *dg_engine_config_path(const char *store_root, const char *config);
 
+/* A context outside an ingest run (export, verify): plugin m's calls
+ * log at verbosity and report findings and progress through hooks
+ * (which may be NULL). */
+struct dg_ctx_hooks {
+	void (*finding)(void *arg, enum dg_finding_level level, const char *code, const char *where, const char *msg);
+	void (*progress)(void *arg, int64_t bytes);
+	void *arg;
+};
+struct dg_module;
+struct dg_ctx *dg_ctx_new(const struct dg_module *m, int verbosity, const struct dg_ctx_hooks *hooks);
+void dg_ctx_free(struct dg_ctx *ctx);
+/* The error a plugin set on ctx (NULL if none), and clearing it. */
+const char *dg_ctx_error(struct dg_ctx *ctx);
+void dg_ctx_clear_error(struct dg_ctx *ctx);
+
+/* A committed version read back from the store, as a document the
+ * host functions accept (read only; parts point at the objects). */
+struct dg_doc *dg_stored_doc_load(const struct dg_store *s, const char *manifest_hex, struct dg_err *err);
+void dg_stored_doc_free(struct dg_doc *d);
+
 #endif

@@ -155,6 +155,10 @@ dg_module_load(const char *path, struct dg_module *m, struct dg_err *err)
 		           d->kind == DG_KIND_SOURCE ? "scan" : "process");
 		return -1;
 	}
+	if (d->kind == DG_KIND_EXPORT && (!DG_PLUGIN_HAS(d, export_end) || !d->export_begin || !d->export_end)) {
+		dg_err_set(err, DG_FATAL, "%s: export plugin '%s' lacks export_begin/export_end", path, d->name);
+		return -1;
+	}
 	m->handle = h;
 	m->desc = d;
 	m->name = dg_strdup(d->name);

@@ -1,0 +1,515 @@
+/*
+ * export.c -- exports: the selected stored documents are handed one by
+ * one to an export plugin that writes a package under a temporary name
+ * beside the final one; only a finished package is renamed into place.
+ * The package is then checked by the plugin's own verify(), and the
+ * four-property checks (DA/T 70) are written beside it.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "export.h"
+#include "fourcheck.h"
+#include "loader.h"
+#include "record.h"
+#include "util.h"
+#include "xmlsafe.h"
+
+#define PROGRESS_EVERY_US 200000
+
+struct sel {
+	char (*doc)[65];
+	char (*man)[65];
+	size_t n, cap;
+};
+
+static int
+sel_add(struct sel *s, const char *doc, const char *man)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		void *a = dg_realloc(s->doc, cap * sizeof(*s->doc));
+		void *b;
+		if (!a)
+			return -1;
+		s->doc = a;
+		b = dg_realloc(s->man, cap * sizeof(*s->man));
+		if (!b)
+			return -1;
+		s->man = b;
+		s->cap = cap;
+	}
+	snprintf(s->doc[s->n], 65, "%s", doc);
+	snprintf(s->man[s->n], 65, "%s", man);
+	s->n++;
+	return 0;
+}
+
+static int
+sel_row(void *ctx, const struct dg_catalog_row *row)
+{
+	return sel_add(ctx, row->id, row->manifest) < 0 ? 1 : 0;
+}
+
+static int
+sel_each(void *ctx, const char *doc, const char *man)
+{
+	return sel_add(ctx, doc, man) < 0 ? 1 : 0;
+}
+
+/* Parse "NAME=VALUE" options into a plugin's option set. */
+static struct dg_opts *
+plugin_opts(const struct dg_plugin *p, const char *const *options, size_t n, struct dg_err *err)
+{
+	struct dg_opts *o = dg_opts_new(p);
+	size_t i;
+
+	if (!o) {
+		dg_err_set(err, DG_FATAL, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(options[i], '=');
+		char name[128];
+		if (!eq || eq == options[i] || (size_t)(eq - options[i]) >= sizeof(name)) {
+			dg_err_set(err, DG_FAILED, "option '%s': expected NAME=VALUE", options[i]);
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - options[i]), options[i]);
+		if (dg_opts_set(o, name, eq + 1, err) < 0)
+			goto fail;
+	}
+	if (dg_opts_finish(o, err) < 0)
+		goto fail;
+	return o;
+fail:
+	dg_opts_free(o);
+	return NULL;
+}
+
+static const struct dg_module *
+format_module(struct dg_registry *reg, const char *format, struct dg_err *err)
+{
+	const struct dg_module *m;
+
+	if (!format || !dg_plugin_name_ok(format)) {
+		dg_err_set(err, DG_FAILED, "'%s' is not a format name", format ? format : "");
+		return NULL;
+	}
+	m = dg_registry_get(reg, format, err);
+	if (!m)
+		return NULL;
+	if (m->desc->kind != DG_KIND_EXPORT) {
+		dg_err_set(err, DG_FAILED, "plugin '%s' is a %s plugin, not an export format", format,
+		           dg_kind_name(m->desc->kind));
+		return NULL;
+	}
+	return m;
+}
+
+/* ---- progress and findings --------------------------------------------- */
+
+struct run {
+	const struct dg_export_opts *o;
+	struct dg_fourcheck *fc;
+	int64_t bytes, docs, total;
+	int64_t start_us, last_us;
+	int64_t errors, warnings;
+	int tty;
+};
+
+static void
+draw(struct run *r, int final)
+{
+	char sz[32];
+	double secs;
+	int64_t now = dg_now_us();
+
+	if (!r->o->progress || !r->tty || (!final && now - r->last_us < PROGRESS_EVERY_US))
+		return;
+	r->last_us = now;
+	secs = (double)(now - r->start_us) / 1e6;
+	dg_human_size((double)r->bytes, sz, sizeof(sz));
+	fprintf(stderr, "\r\033[Kexport: %lld/%lld documents, %s, %.1f MiB/s", (long long)r->docs, (long long)r->total,
+	        sz, secs > 0 ? (double)r->bytes / 1048576.0 / secs : 0.0);
+	if (final)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+static void
+on_progress(void *arg, int64_t bytes)
+{
+	struct run *r = arg;
+
+	r->bytes += bytes;
+	draw(r, 0);
+}
+
+static void
+on_finding(void *arg, enum dg_finding_level level, const char *code, const char *where, const char *msg)
+{
+	struct run *r = arg;
+
+	if (level == DG_FINDING_ERROR)
+		r->errors++;
+	else if (level == DG_FINDING_WARN)
+		r->warnings++;
+	if (r->fc)
+		dg_fourcheck_package_finding(r->fc, level, code, where, msg);
+	if (r->o && r->o->findings.fn)
+		r->o->findings.fn(r->o->findings.arg, level, code, where, msg);
+}
+
+/* ---- export ------------------------------------------------------------ */
+
+static char *
+temp_beside(const char *final)
+{
+	char *copy = dg_strdup(final), *dir, *base, *tmp = NULL;
+
+	if (!copy)
+		return NULL;
+	base = strrchr(copy, '/');
+	if (base) {
+		*base++ = '\0';
+		dir = *copy ? copy : "/";
+	} else {
+		base = copy;
+		dir = ".";
+	}
+	tmp = dg_asprintf("%s/.%s.partial-%ld", dir, base, (long)getpid());
+	dg_free(copy);
+	return tmp;
+}
+
+static void
+remove_any(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode))
+		dg_rmtree(path);
+	else
+		unlink(path);
+}
+
+static void
+sync_parent(const char *path)
+{
+	char *copy = dg_strdup(path);
+	int fd;
+
+	if (!copy)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	dg_free(copy);
+}
+
+int
+dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_opts *o, struct dg_export_stats *st,
+              char *errbuf, size_t errcap)
+{
+	struct dg_err err = {0};
+	struct dg_registry *reg = NULL;
+	const struct dg_module *m;
+	const struct dg_plugin *p = NULL;
+	const struct dg_host *h = dg_engine_host();
+	struct dg_opts *opts = NULL;
+	struct dg_ctx *ctx = NULL;
+	struct dg_ctx_hooks hooks;
+	struct run r;
+	struct sel sel = {0};
+	struct stat sb;
+	void *state = NULL;
+	int inited = 0, begun = 0, rc = 4, status;
+	char *tmp = NULL, *report = NULL;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.start_us = r.last_us = dg_now_us();
+	r.tty = isatty(2);
+	dg_xml_init();
+	reg = dg_registry_new(o->plugin_path);
+	if (!reg) {
+		dg_err_set(&err, DG_FATAL, "out of memory");
+		goto fail;
+	}
+	if (!(m = format_module(reg, o->format, &err))) {
+		rc = 3;
+		goto fail;
+	}
+	p = m->desc;
+	if (!o->output || !*o->output) {
+		dg_err_set(&err, DG_FAILED, "no output path (-o)");
+		rc = 2;
+		goto fail;
+	}
+	if (lstat(o->output, &sb) == 0) {
+		dg_err_set(&err, DG_FAILED, "%s exists already: an export never overwrites", o->output);
+		rc = 2;
+		goto fail;
+	}
+	if (!(opts = plugin_opts(p, o->options, o->noptions, &err))) {
+		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, (const char *)err.msg);
+		rc = 2;
+		goto fail;
+	}
+	/* the selection */
+	if (o->nids) {
+		for (i = 0; i < o->nids; i++) {
+			char man[65];
+			if (dg_store_ref_get(s, o->ids[i], man) != 1) {
+				dg_err_set(&err, DG_FAILED, "sha256:%s: no such document in the store", o->ids[i]);
+				rc = 2;
+				goto fail;
+			}
+			if (sel_add(&sel, o->ids[i], man) < 0)
+				goto oom;
+		}
+	} else if (o->query) {
+		if (dg_catalog_search(c, o->query, 0, -1, sel_row, &sel, &err) < 0) {
+			rc = 2;
+			goto fail;
+		}
+	} else if (dg_catalog_each(c, sel_each, &sel) < 0) {
+		dg_err_set(&err, DG_FAILED, "cannot list the catalog");
+		goto fail;
+	}
+	r.total = (int64_t)sel.n;
+	r.fc = dg_fourcheck_new("YJ", m->name, o->output);
+	if (!r.fc)
+		goto oom;
+	if (o->danghao_pattern && dg_fourcheck_set_danghao_pattern(r.fc, o->danghao_pattern, &err) < 0) {
+		rc = 2;
+		goto fail;
+	}
+	/* the package, under a temporary name */
+	if (!(tmp = temp_beside(o->output)))
+		goto oom;
+	remove_any(tmp);
+	hooks.finding = on_finding;
+	hooks.progress = on_progress;
+	hooks.arg = &r;
+	if (!(ctx = dg_ctx_new(m, o->verbosity, &hooks)))
+		goto oom;
+	if (p->init && p->init(ctx, h, opts, &state) != DG_OK) {
+		dg_err_set(&err, DG_FAILED, "%s: cannot start: %s", m->name,
+		           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "init failed");
+		rc = 2;
+		goto fail;
+	}
+	inited = 1;
+	begun = 1;
+	if (p->export_begin(ctx, h, state, tmp) != DG_OK) {
+		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "cannot begin");
+		goto fail;
+	}
+	for (i = 0; i < sel.n; i++) {
+		struct dg_doc *d = dg_stored_doc_load(s, sel.man[i], &err);
+		if (!d)
+			goto fail;
+		dg_fourcheck_doc(r.fc, d);
+		dg_ctx_clear_error(ctx);
+		status = p->process(ctx, h, state, d);
+		dg_stored_doc_free(d);
+		if (status != DG_OK && status != DG_WARN && status != DG_DECLINED) {
+			dg_err_set(&err, DG_FAILED, "%s: sha256:%s: %s", m->name, sel.doc[i],
+			           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "export failed");
+			goto fail;
+		}
+		if (status == DG_WARN)
+			r.warnings++;
+		r.docs++;
+		draw(&r, 0);
+	}
+	dg_ctx_clear_error(ctx);
+	if (p->export_end(ctx, h, state) != DG_OK) {
+		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "cannot finish");
+		goto fail;
+	}
+	begun = 0;
+	if (lstat(tmp, &sb) < 0) {
+		dg_err_set(&err, DG_FAILED, "%s wrote no package", m->name);
+		goto fail;
+	}
+	if (lstat(o->output, &sb) == 0 || rename(tmp, o->output) < 0) {
+		dg_err_set(&err, DG_FAILED, "cannot rename the package to %s: %s", o->output,
+		           errno ? strerror(errno) : "exists");
+		goto fail;
+	}
+	sync_parent(o->output);
+	draw(&r, 1);
+	st->docs = r.docs;
+	st->bytes = r.bytes;
+	st->seconds = (double)(dg_now_us() - r.start_us) / 1e6;
+	/* the package as it is now: the format's own check */
+	r.errors = r.warnings = 0;
+	if (o->verify && DG_PLUGIN_HAS(p, verify) && p->verify) {
+		dg_ctx_clear_error(ctx);
+		status = p->verify(ctx, h, state, o->output);
+		if (status != DG_OK && status != DG_WARN && !r.errors)
+			on_finding(&r, DG_FINDING_ERROR, NULL, o->output,
+			           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "verification failed");
+		st->verified = 1;
+	}
+	dg_fourcheck_package_done(r.fc, st->verified, (int64_t)sel.n, r.docs);
+	st->errors = r.errors;
+	st->warnings = r.warnings;
+	report = o->report ? dg_strdup(o->report) : dg_asprintf("%s.check", o->output);
+	if (!report)
+		goto oom;
+	if (dg_fourcheck_write(r.fc, report, &err) < 0) {
+		rc = 1;
+		goto out;
+	}
+	snprintf(st->report, sizeof(st->report), "%s", report);
+	st->checks_failed = dg_fourcheck_failed(r.fc);
+	st->checks_warned = dg_fourcheck_warned(r.fc);
+	rc = (st->errors || st->checks_failed) ? 1 : 0;
+	goto out;
+oom:
+	dg_err_set(&err, DG_FATAL, "out of memory");
+fail:
+	draw(&r, 1);
+	if (tmp)
+		remove_any(tmp);
+out:
+	if (inited && p->fini)
+		p->fini(state);
+	(void)begun;
+	if (err.msg[0])
+		snprintf(errbuf, errcap, "%s", err.msg);
+	dg_ctx_free(ctx);
+	dg_opts_free(opts);
+	dg_fourcheck_free(r.fc);
+	dg_registry_free(reg);
+	dg_free(sel.doc);
+	dg_free(sel.man);
+	dg_free(tmp);
+	dg_free(report);
+	return rc;
+}
+
+/* ---- verify ------------------------------------------------------------ */
+
+int
+dg_verify_package(const char *plugin_path, const char *format, const char *path, const char *const *options,
+                  size_t noptions, int verbosity, const struct dg_finding_cb *cb, char *errbuf, size_t errcap)
+{
+	struct dg_err err = {0};
+	struct dg_registry *reg = dg_registry_new(plugin_path);
+	const struct dg_module *m;
+	const struct dg_host *h = dg_engine_host();
+	struct dg_opts *opts = NULL;
+	struct dg_ctx *ctx = NULL;
+	struct dg_ctx_hooks hooks;
+	struct run r;
+	void *state = NULL;
+	int rc = 3, status;
+
+	memset(&r, 0, sizeof(r));
+	dg_xml_init();
+	if (!reg) {
+		dg_err_set(&err, DG_FATAL, "out of memory");
+		goto out;
+	}
+	if (!(m = format_module(reg, format, &err)))
+		goto out;
+	if (!DG_PLUGIN_HAS(m->desc, verify) || !m->desc->verify) {
+		dg_err_set(&err, DG_FAILED, "format '%s' cannot verify packages", format);
+		goto out;
+	}
+	if (!(opts = plugin_opts(m->desc, options, noptions, &err)))
+		goto out;
+	{
+		struct dg_export_opts eo;
+		memset(&eo, 0, sizeof(eo));
+		if (cb)
+			eo.findings = *cb;
+		r.o = &eo;
+		hooks.finding = on_finding;
+		hooks.progress = NULL;
+		hooks.arg = &r;
+		if (!(ctx = dg_ctx_new(m, verbosity, &hooks))) {
+			dg_err_set(&err, DG_FATAL, "out of memory");
+			goto out;
+		}
+		if (m->desc->init && m->desc->init(ctx, h, opts, &state) != DG_OK) {
+			dg_err_set(&err, DG_FAILED, "%s: cannot start: %s", m->name,
+			           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "init failed");
+			goto out;
+		}
+		status = m->desc->verify(ctx, h, state, path);
+		if (status != DG_OK && status != DG_WARN && !r.errors)
+			on_finding(&r, DG_FINDING_ERROR, NULL, path,
+			           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "verification failed");
+		if (m->desc->fini)
+			m->desc->fini(state);
+		r.o = NULL;
+	}
+	rc = r.errors ? 1 : 0;
+out:
+	if (err.msg[0])
+		snprintf(errbuf, errcap, "%s", err.msg);
+	dg_ctx_free(ctx);
+	dg_opts_free(opts);
+	dg_registry_free(reg);
+	return rc;
+}
+
+static void
+quiet(void *ctx, const char *path, const struct dg_module *m, const char *error)
+{
+	(void)ctx;
+	(void)path;
+	(void)m;
+	(void)error;
+}
+
+char *
+dg_import_format(const char *plugin_path, const char *locator)
+{
+	struct dg_registry *reg = dg_registry_new(plugin_path);
+	const struct dg_module *best = NULL;
+	int best_bid = 0;
+	size_t i, n;
+	char *name = NULL;
+
+	if (!reg)
+		return NULL;
+	dg_registry_load_all(reg, quiet, NULL);
+	n = dg_registry_count(reg);
+	for (i = 0; i < n; i++) {
+		const struct dg_module *m = dg_registry_at(reg, i);
+		int b;
+		if (m->desc->kind != DG_KIND_EXPORT || !m->desc->scan || !m->desc->bid_locator)
+			continue;
+		b = m->desc->bid_locator(locator);
+		if (b > best_bid) {
+			best_bid = b;
+			best = m;
+		}
+	}
+	if (best)
+		name = dg_strdup(best->name);
+	dg_registry_free(reg);
+	return name;
+}
