@@ -567,7 +567,7 @@ ocfl_message(const struct dg_host *host, struct dg_doc *doc, struct dg_doc *prev
 	if (count > 1) {
 		size_t len = strlen(out);
 		if (len + 32 < cap)
-			snprintf(out + len, cap - len, " (%zu events)", count);
+			snprintf(out + len, cap - len, " (+%zu more event%s)", count - 1, count > 2 ? "s" : "");
 	}
 }
 

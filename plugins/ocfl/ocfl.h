@@ -6,13 +6,6 @@
 #ifndef DG_OCFL_H
 #define DG_OCFL_H
 
-/* plugin.h of ABI 1.3 as first committed uses these in struct dg_host
- * before it defines them: declare them first (harmless once it is
- * reordered). */
-struct dg_part_info;
-struct dg_event_info;
-struct dg_relation_info;
-enum dg_finding_level;
 #include <dangan/plugin.h>
 
 #include <stddef.h>
