@@ -64,7 +64,7 @@ static const struct dg_option ocfl_options[] = {
     {.name = "max-inventory",
      .type = DG_OPT_SIZE,
      .default_value = "64M",
-     .help = "verify: largest inventory.json (or ocfl_layout.json) read",
+     .help = "verify and import: largest inventory.json (or ocfl_layout.json, dangan.json) read",
      .min = 1024,
      .max = (int64_t)1 << 40},
     {.name = NULL},
@@ -866,7 +866,25 @@ static int
 ocfl_export_end(struct dg_ctx *ctx, const struct dg_host *host, void *state)
 {
 	struct ocfl_state *st = state;
+	int fd, rc;
 
+	/* everything on disk before the engine renames the package */
+	fd = open(st->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		host->error(ctx, "cannot open %s: %s", st->out, strerror(errno));
+		return DG_FAILED;
+	}
+#ifdef HAVE_SYNCFS
+	rc = syncfs(fd);
+#else
+	sync();
+	rc = 0;
+#endif
+	close(fd);
+	if (rc != 0) {
+		host->error(ctx, "cannot sync %s: %s", st->out, strerror(errno));
+		return DG_FAILED;
+	}
 	host->log(ctx, DG_LOG_INFO, "OCFL storage root: %ld objects, %ld versions, %ld content files", st->objects,
 	          st->versions, st->files);
 	return DG_OK;
@@ -882,6 +900,14 @@ ocfl_verify_cb(struct dg_ctx *ctx, const struct dg_host *host, void *state, cons
 		return DG_FATAL;
 	}
 	return ocfl_verify(ctx, host, st ? st->max_inv : 0, path);
+}
+
+static int
+ocfl_scan_cb(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *locator)
+{
+	struct ocfl_state *st = state;
+
+	return ocfl_scan(ctx, host, st ? st->max_inv : 0, locator);
 }
 
 static int
@@ -935,8 +961,8 @@ static const struct dg_plugin ocfl_plugin = {
     .fini = ocfl_fini,
     .bid = NULL,
     .process = ocfl_process,
-    .bid_locator = NULL,
-    .scan = NULL,
+    .bid_locator = ocfl_bid_locator,
+    .scan = ocfl_scan_cb,
     .export_begin = ocfl_export_begin,
     .export_end = ocfl_export_end,
     .verify = ocfl_verify_cb,

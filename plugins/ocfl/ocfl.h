@@ -61,10 +61,24 @@ void ocfl_digest_release(struct ocfl_digest *d);
 /* One digest of a buffer. */
 int ocfl_digest_mem(int alg, const void *buf, size_t len, char out[OCFL_HEX_MAX]);
 
+/* A subdirectory of dfd, never through a symbolic link; -1 (errno). */
+int ocfl_open_dir(int dfd, const char *name);
+/* Read a whole regular file of dfd (never through a symbolic link) of
+ * at most max bytes, NUL-terminated, into *buf (malloc'd).  0; 1 when
+ * it does not exist; -1 unreadable (errno), -2 too large, -3 not a
+ * regular file. */
+int ocfl_read_file(int dfd, const char *name, int64_t max, char **buf, size_t *len);
+
 /* Validate an OCFL storage root or object root and report every
  * finding through host->finding().  max_inventory bounds every JSON
  * file read.  Returns DG_OK (valid), DG_WARN (valid with warnings) or
  * DG_FAILED (invalid, or could not be checked). */
 int ocfl_verify(struct dg_ctx *ctx, const struct dg_host *host, int64_t max_inventory, const char *path);
+
+/* Import (`dangan import`): does the locator look like an OCFL storage
+ * root or object root (0..100)?  scan() emits the documents of every
+ * object it holds. */
+int ocfl_bid_locator(const char *locator);
+int ocfl_scan(struct dg_ctx *ctx, const struct dg_host *host, int64_t max_inventory, const char *locator);
 
 #endif

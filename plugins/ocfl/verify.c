@@ -261,16 +261,13 @@ ocfl_dir_get(const struct ocfl_dir *d, const char *name)
 }
 
 /* Open a subdirectory found in a listing (never through a link). */
-static int
+int
 ocfl_open_dir(int dfd, const char *name)
 {
 	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Read a whole regular file of at most max bytes.  0; 1 when it does
- * not exist; -1 unreadable (errno), -2 too large, -3 not a regular
- * file. */
-static int
+int
 ocfl_read_file(int dfd, const char *name, int64_t max, char **buf, size_t *len)
 {
 	struct stat st;
@@ -1311,6 +1308,7 @@ ocfl_check_file(struct ocfl_walk *w, int dfd, const char *name)
 	char *buf = NULL;
 	int fd = -1;
 	char sb[OCFL_SHOW_MAX + 8];
+	struct stat st;
 
 	w->files++;
 	if (e)
@@ -1337,6 +1335,10 @@ ocfl_check_file(struct ocfl_walk *w, int dfd, const char *name)
 	if (fd < 0) {
 		ERR(v, NULL, w->path, "cannot open: %s", strerror(errno));
 		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ERR(v, NULL, w->path, "no longer a regular file");
+		goto out;
 	}
 	buf = malloc(OCFL_BLOCK);
 	if (!buf || ocfl_digest_begin(&d, mask) < 0) {

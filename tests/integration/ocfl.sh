@@ -6,7 +6,9 @@
 # whose inventories pass the specification's JSON schema and whose
 # objects sit where extension 0004 puts their ids; a document with two
 # versions exported as v1 and v2 with its bytes stored once; originals
-# byte-identical to the store; tampering found with the spec's codes.
+# byte-identical to the store; tampering found with the spec's codes;
+# `dangan import` of the export giving back the same documents, of a
+# foreign object its head files, and of a tampered object nothing.
 . "${DG_SRCDIR:-.}/tests/lib.sh"
 command -v jq >/dev/null || skip_all "jq is not installed"
 OCFL="${DG_SHARED:-$DG_SRCDIR/tests/data/shared}/standards/ocfl"
@@ -223,5 +225,33 @@ expect "an inventory with a duplicate key: E033" E033
 tamper
 echo "this is not ocfl" >"$TO/0=ocfl_object_1.1"
 expect "an object declaration with other text: E007" E007
+
+# ---- (d) import ------------------------------------------------------------
+S2="$WORK/store2"
+check "import the exported storage root into a new store" dangan --store "$S2" -q import "$R"
+dangan ls --json | jq -r '.[].id' | sort >"$WORK/ids1"
+dangan --store "$S2" ls --json | jq -r '.[].id' | sort >"$WORK/ids2"
+cmp -s "$WORK/ids1" "$WORK/ids2"
+ok $? "the imported store has the same documents (ids) as the exported one"
+bad=0
+while read -r id; do
+	dangan cat "$id" >"$WORK/c1" && dangan --store "$S2" cat "$id" >"$WORK/c2" && cmp -s "$WORK/c1" "$WORK/c2" ||
+		bad=$((bad + 1))
+done <"$WORK/ids1"
+is "$bad" "0" "every imported original is byte-identical to the exported store's"
+is "$(dangan --store "$S2" ls --json | jq -r --arg id "$vid" '.[] | select(.id == $id) | .name')" "record.txt" \
+	"an imported original keeps its source name"
+S3="$WORK/store3"
+check "import a foreign OCFL object (spec-ex-full)" dangan --store "$S3" -q import --format ocfl "$OCFL/fixtures-1.1/good-objects/spec-ex-full"
+is "$(dangan --store "$S3" ls --json | jq -r '[.[].name] | sort | join(" ")')" "bar.xml empty2.txt image.tiff" \
+	"its head version's files become documents"
+tamper
+printf 'X' | dd of="$TO/v1/content/record.txt" bs=1 seek=0 count=1 conv=notrunc 2>/dev/null
+S4="$WORK/store4"
+dangan --store "$S4" -q import "$T" >"$WORK/out" 2>"$WORK/err"
+ok $((!$?)) "an import with a tampered object fails"
+dangan --store "$S4" cat "$vid" >/dev/null 2>&1
+ok $((!$?)) "the tampered original is not stored"
+is "$(dangan --store "$S4" ls --json | jq length)" "$(($(wc -l <"$WORK/ids1") - 1))" "the other objects are imported"
 
 done_testing
