@@ -13,8 +13,10 @@
  * object id -- is refused, never stored.  Inventories are checked
  * against their sidecars first.  Content paths are opened one element
  * at a time from the object's directory, never through a link, never
- * with "." or ".." elements.  Each document carries ocfl.object,
- * ocfl.version and ocfl.path, and source.name and source.path.
+ * with "." or ".." elements.  A dangan object's metadata comes back as
+ * its dangan.json has it; every document carries ocfl.package (where
+ * it was read), ocfl.object, ocfl.version and ocfl.path, and a
+ * source.name and source.path when it has none.
  */
 #include <config.h>
 
@@ -171,10 +173,37 @@ out:
 
 /* Stream one content file (content path cp, logical path lp) into a
  * new document named srcname and emit it. */
+/* The metadata a dangan.json stored: every key back, values in order. */
+static int
+ocfl_restore_meta(const struct dg_host *host, struct dg_doc *doc, json_t *metadata)
+{
+	const char *key;
+	json_t *vals, *v;
+	size_t i;
+
+	json_object_foreach(metadata, key, vals)
+	{
+		int first = 1;
+		if (key[0] == '@' || !json_is_array(vals))
+			continue;
+		json_array_foreach(vals, i, v)
+		{
+			if (!json_is_string(v))
+				continue;
+			if ((first ? host->meta_set(doc, key, json_string_value(v))
+			           : host->meta_add(doc, key, json_string_value(v))) != 0)
+				return -1;
+			first = 0;
+		}
+	}
+	return 0;
+}
+
 static void
 ocfl_import_file(struct ocfl_imp *im, int dfd, const char *id, const char *head, int alg, const char *digest,
-                 const char *lp, const char *cp, const char *srcname, int is_dangan)
+                 const char *lp, const char *cp, const char *srcname, json_t *metadata)
 {
+	int is_dangan = metadata != NULL;
 	const struct dg_host *host = im->host;
 	struct dg_doc *doc = NULL;
 	struct dg_writer *w = NULL;
@@ -242,9 +271,11 @@ ocfl_import_file(struct ocfl_imp *im, int dfd, const char *id, const char *head,
 	w = NULL;
 	if (snprintf(path, sizeof(path), "%s/%s", im->where, lp) >= (int)sizeof(path))
 		snprintf(path, sizeof(path), "%s", lp);
-	if (host->meta_set(doc, "source.name", srcname) != 0 || host->meta_set(doc, "source.path", path) != 0 ||
-	    host->meta_set(doc, "ocfl.object", id) != 0 || host->meta_set(doc, "ocfl.version", head) != 0 ||
-	    host->meta_set(doc, "ocfl.path", lp) != 0) {
+	if ((metadata && ocfl_restore_meta(host, doc, metadata) != 0) ||
+	    (!host->meta_get(doc, "source.name") && host->meta_set(doc, "source.name", srcname) != 0) ||
+	    (!host->meta_get(doc, "source.path") && host->meta_set(doc, "source.path", path) != 0) ||
+	    host->meta_set(doc, "ocfl.package", path) != 0 || host->meta_set(doc, "ocfl.object", id) != 0 ||
+	    host->meta_set(doc, "ocfl.version", head) != 0 || host->meta_set(doc, "ocfl.path", lp) != 0) {
 		host->log(im->ctx, DG_LOG_WARN, "%s: refused %s: cannot set its metadata", im->where, lp);
 		im->refused++;
 		goto out;
@@ -315,7 +346,8 @@ ocfl_import_object(struct ocfl_imp *im, int dfd)
 	if (meta) {
 		json_t *p;
 		size_t i;
-		const char *olp = NULL, *name;
+		const char *olp = NULL;
+		json_t *md;
 		json_array_foreach(json_object_get(meta, "parts"), i, p)
 		{
 			const char *role = json_string_value(json_object_get(p, "role"));
@@ -329,10 +361,15 @@ ocfl_import_object(struct ocfl_imp *im, int dfd)
 			im->refused++;
 			goto out;
 		}
-		name = json_string_value(
-		    json_array_get(json_object_get(json_object_get(meta, "metadata"), "source.name"), 0));
-		ocfl_import_file(im, dfd, id, head, alg, dig, olp, ocfl_content_of(manifest, dig),
-		                 name ? name : ocfl_base(olp), 1);
+		md = json_object_get(meta, "metadata");
+		if (!json_is_object(md))
+			md = json_object();
+		else
+			json_incref(md);
+		if (!md)
+			goto out;
+		ocfl_import_file(im, dfd, id, head, alg, dig, olp, ocfl_content_of(manifest, dig), ocfl_base(olp), md);
+		json_decref(md);
 		goto out;
 	}
 	/* any other object: each distinct file of the head state */
@@ -350,7 +387,7 @@ ocfl_import_object(struct ocfl_imp *im, int dfd)
 				im->refused++;
 				continue;
 			}
-			ocfl_import_file(im, dfd, id, head, alg, dig, lp, cp, ocfl_base(lp), 0);
+			ocfl_import_file(im, dfd, id, head, alg, dig, lp, cp, ocfl_base(lp), NULL);
 		}
 	}
 out:

@@ -241,6 +241,10 @@ done <"$WORK/ids1"
 is "$bad" "0" "every imported original is byte-identical to the exported store's"
 is "$(dangan --store "$S2" ls --json | jq -r --arg id "$vid" '.[] | select(.id == $id) | .name')" "record.txt" \
 	"an imported original keeps its source name"
+meta() { dangan --store "$1" show "$2" --json | jq -c --arg k "$3" '.document.metadata[$k]'; }
+is "$(meta "$S2" "$vid" source.path)" "$(meta "$STORE" "$vid" source.path)" \
+	"the imported document's metadata is restored (both source paths of its two versions)"
+is "$(meta "$S2" "$vid" ocfl.object)" "[\"$vid\"]" "it records the OCFL object it came from"
 S3="$WORK/store3"
 check "import a foreign OCFL object (spec-ex-full)" dangan --store "$S3" -q import --format ocfl "$OCFL/fixtures-1.1/good-objects/spec-ex-full"
 is "$(dangan --store "$S3" ls --json | jq -r '[.[].name] | sort | join(" ")')" "bar.xml empty2.txt image.tiff" \
