@@ -636,10 +636,12 @@ ocfl_inv_digests(struct ocfl_v *v, struct ocfl_inv *inv, json_t *block, int alg,
 		if (alg >= 0 && !ocfl_alg_valid_value(alg, dig))
 			ERR(v, is_manifest ? "E039" : "E057", wi, "%s digest %s is not a %s value", what,
 			    ocfl_show(dig, sb, sizeof(sb)), ocfl_alg_name(alg));
-		if (strlen(dig) < sizeof(low)) {
+		/* a digest with upper case is a duplicate when its lower-case
+		 * form is a key too, or another one's lower-case form is its */
+		if (strlen(dig) < sizeof(low) && strpbrk(dig, "ABCDEF")) {
 			snprintf(low, sizeof(low), "%s", dig);
 			ocfl_lower(low);
-			if (json_object_get(lower, low))
+			if (json_object_get(block, low) || json_object_get(lower, low))
 				ERR(v, c_dup, wi, "%s digest %s occurs more than once (ignoring case)", what,
 				    ocfl_show(dig, sb, sizeof(sb)));
 			else if (json_object_set_new_nocheck(lower, low, json_true()) != 0)
@@ -839,6 +841,7 @@ ocfl_inv_load(struct ocfl_v *v, int dfd, const char *dir, int is_root, int spec_
 	json_t *val, *used = NULL;
 	const char *key;
 	int rc, sidealg = -1, i;
+	char want[OCFL_HEX_MAX] = "";
 
 	memset(inv, 0, sizeof(*inv));
 	inv->alg = -1;
@@ -870,6 +873,20 @@ ocfl_inv_load(struct ocfl_v *v, int dfd, const char *dir, int is_root, int spec_
 		json_decref(inv->j);
 		inv->j = NULL;
 	}
+	/* the sidecar's algorithm: the digestAlgorithm, else whichever
+	 * sidecar is there; its digest now, so that the bytes can go */
+	sidealg = ocfl_alg_find(json_string_value(json_object_get(inv->j, "digestAlgorithm")));
+	for (i = 0; i < OCFL_ALG_N && (sidealg < 0 || !ocfl_alg_supported(sidealg)); i++) {
+		char nm[64];
+		struct stat st;
+		snprintf(nm, sizeof(nm), "inventory.json.%s", ocfl_alg_name(i));
+		if (ocfl_alg_supported(i) && fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			sidealg = i;
+	}
+	if (sidealg >= 0 && ocfl_alg_supported(sidealg) && ocfl_digest_mem(sidealg, buf, len, want) < 0)
+		want[0] = '\0';
+	free(buf);
+	buf = NULL;
 
 	if (inv->j) {
 		json_object_foreach(inv->j, key, val)
@@ -920,7 +937,6 @@ ocfl_inv_load(struct ocfl_v *v, int dfd, const char *dir, int is_root, int spec_
 			ERR(v, "E025", wi, "the digestAlgorithm is not a string");
 		} else {
 			inv->alg_name = json_string_value(val);
-			sidealg = ocfl_alg_find(inv->alg_name);
 			if (strcmp(inv->alg_name, "sha512") == 0) {
 				inv->alg = OCFL_SHA512;
 			} else if (strcmp(inv->alg_name, "sha256") == 0) {
@@ -1040,16 +1056,6 @@ ocfl_inv_load(struct ocfl_v *v, int dfd, const char *dir, int is_root, int spec_
 
 	/* the sidecar: inventory.json.<digestAlgorithm> */
 	if (sidealg < 0 || !ocfl_alg_supported(sidealg)) {
-		/* no usable algorithm: take whichever sidecar is there */
-		for (i = 0; i < OCFL_ALG_N && sidealg < 0; i++) {
-			char nm[64];
-			struct stat st;
-			snprintf(nm, sizeof(nm), "inventory.json.%s", ocfl_alg_name(i));
-			if (ocfl_alg_supported(i) && fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0)
-				sidealg = i;
-		}
-	}
-	if (sidealg < 0 || !ocfl_alg_supported(sidealg)) {
 		snprintf(ws, sizeof(ws), "%sinventory.json.%s", dir, inv->alg_name ? inv->alg_name : "sha512");
 		ERR(v, "E058", ws, "no inventory sidecar with a digest this validator can check");
 		goto out;
@@ -1072,12 +1078,11 @@ ocfl_inv_load(struct ocfl_v *v, int dfd, const char *dir, int is_root, int spec_
 		/* DIGEST, white space, "inventory.json", an optional newline */
 		size_t dl = strspn(side, "0123456789abcdefABCDEF"), sp = strspn(side + dl, " \t");
 		const char *rest = side + dl + sp;
-		char want[OCFL_HEX_MAX];
 		if (dl == 0 || sp == 0 ||
 		    (strcmp(rest, "inventory.json") != 0 && strcmp(rest, "inventory.json\n") != 0) ||
 		    strlen(side) != slen) {
 			ERR(v, "E061", ws, "the sidecar is not \"DIGEST inventory.json\"");
-		} else if (ocfl_digest_mem(sidealg, buf, len, want) == 0) {
+		} else if (want[0]) {
 			side[dl] = '\0';
 			if (strcasecmp(side, want) != 0)
 				ERR(v, "E060", ws, "the sidecar digest %s is not the %s of inventory.json (%s)",
@@ -1093,34 +1098,35 @@ out:
 /* ---------------------------------------------------------------- */
 /* objects */
 
-/* What the content files are checked against: content path ->
- * {"m": in the root manifest, "n": version inventories listing it,
- *  "s": seen on disk, "c": [[alg, digest, code, source], ...]} */
-static json_t *
-ocfl_ent(struct ocfl_v *v, json_t *ents, const char *cp, int create)
-{
-	json_t *e = json_object_get(ents, cp);
-
-	if (e || !create)
-		return e;
-	e = json_pack("{s:b,s:i,s:b,s:[]}", "m", 0, "n", 0, "s", 0, "c");
-	if (!e || json_object_set_new_nocheck(ents, cp, e) != 0) {
-		ocfl_nomem(v);
-		return NULL;
-	}
-	return e;
-}
+/* What the content files are checked against.  The root manifest
+ * (root->cp: content path -> digest) is the first claim on each file;
+ * other inventories' manifests and every fixity block add the claims
+ * that differ from it. */
+struct ocfl_claims {
+	struct ocfl_inv *root;
+	json_t *extra; /* content path -> [[alg, digest, code, source], ...] */
+	json_t *count; /* content path -> version inventories listing it */
+	json_t *seen;  /* content path -> true once found on disk */
+};
 
 static void
-ocfl_claim(struct ocfl_v *v, json_t *ents, const char *cp, int alg, const char *digest, const char *code,
+ocfl_claim(struct ocfl_v *v, struct ocfl_claims *cl, const char *cp, int alg, const char *digest, const char *code,
            const char *src)
 {
-	json_t *e = ocfl_ent(v, ents, cp, 1), *c, *arr;
+	json_t *arr, *c;
 	size_t i;
+	const char *rd = json_string_value(json_object_get(cl->root->cp, cp));
 
-	if (!e)
-		return;
-	arr = json_object_get(e, "c");
+	if (rd && alg == cl->root->alg && strcasecmp(rd, digest) == 0)
+		return; /* what the root manifest says */
+	arr = json_object_get(cl->extra, cp);
+	if (!arr) {
+		if (json_object_set_new_nocheck(cl->extra, cp, json_array()) != 0) {
+			ocfl_nomem(v);
+			return;
+		}
+		arr = json_object_get(cl->extra, cp);
+	}
 	json_array_foreach(arr, i, c)
 	{
 		if (json_integer_value(json_array_get(c, 0)) == alg &&
@@ -1132,33 +1138,30 @@ ocfl_claim(struct ocfl_v *v, json_t *ents, const char *cp, int alg, const char *
 		ocfl_nomem(v);
 }
 
-/* Claims of an inventory's manifest and fixity on the content files. */
+/* Claims of an inventory's manifest (but the root's) and fixity. */
 static void
-ocfl_claims_of(struct ocfl_v *v, json_t *ents, struct ocfl_inv *inv, const char *src, int is_root)
+ocfl_claims_of(struct ocfl_v *v, struct ocfl_claims *cl, struct ocfl_inv *inv, const char *src, int is_root)
 {
 	const char *dig, *alg;
 	json_t *paths, *p, *blk;
 	size_t i;
 
-	if (inv->manifest) {
+	if (inv->manifest && !is_root) {
 		json_object_foreach(inv->manifest, dig, paths)
 		{
 			json_array_foreach(paths, i, p)
 			{
 				const char *cp = json_string_value(p);
-				json_t *e;
+				json_t *n;
 				if (!cp || ocfl_path_check(cp))
 					continue;
 				if (inv->alg >= 0)
-					ocfl_claim(v, ents, cp, inv->alg, dig, "E092", src);
-				e = ocfl_ent(v, ents, cp, 1);
-				if (!e)
-					continue;
-				if (is_root)
-					json_object_set_new(e, "m", json_true());
-				else
-					json_object_set_new(
-					    e, "n", json_integer(json_integer_value(json_object_get(e, "n")) + 1));
+					ocfl_claim(v, cl, cp, inv->alg, dig, "E092", src);
+				n = json_object_get(cl->count, cp);
+				if (n)
+					json_integer_set(n, json_integer_value(n) + 1);
+				else if (json_object_set_new_nocheck(cl->count, cp, json_integer(1)) != 0)
+					ocfl_nomem(v);
 			}
 		}
 	}
@@ -1176,7 +1179,7 @@ ocfl_claims_of(struct ocfl_v *v, json_t *ents, struct ocfl_inv *inv, const char 
 				{
 					const char *cp = json_string_value(p);
 					if (cp && !ocfl_path_check(cp) && inv->cp && json_object_get(inv->cp, cp))
-						ocfl_claim(v, ents, cp, a, dig, "E093", src);
+						ocfl_claim(v, cl, cp, a, dig, "E093", src);
 				}
 			}
 		}
@@ -1288,7 +1291,7 @@ ocfl_compare_prior(struct ocfl_v *v, struct ocfl_inv *root, struct ocfl_inv *old
 
 struct ocfl_walk {
 	struct ocfl_v *v;
-	json_t *ents;
+	struct ocfl_claims *cl;
 	long need; /* version inventories that must list these files */
 	const char *vn;
 	char path[OCFL_WHERE_MAX]; /* content path being walked */
@@ -1300,7 +1303,10 @@ static void
 ocfl_check_file(struct ocfl_walk *w, int dfd, const char *name)
 {
 	struct ocfl_v *v = w->v;
-	json_t *e = json_object_get(w->ents, w->path), *c, *claims;
+	struct ocfl_inv *root = w->cl->root;
+	const char *rd = json_string_value(json_object_get(root->cp, w->path));
+	json_t *c, *claims = json_object_get(w->cl->extra, w->path);
+	long listed = (long)json_integer_value(json_object_get(w->cl->count, w->path));
 	unsigned mask = 0;
 	size_t i;
 	struct ocfl_digest d;
@@ -1311,18 +1317,19 @@ ocfl_check_file(struct ocfl_walk *w, int dfd, const char *name)
 	struct stat st;
 
 	w->files++;
-	if (e)
-		json_object_set_new(e, "s", json_true());
-	if (!e || !json_is_true(json_object_get(e, "m"))) {
+	if (json_object_set_new_nocheck(w->cl->seen, w->path, json_true()) != 0)
+		ocfl_nomem(v);
+	if (!rd) {
 		ERR(v, "E023", w->path, "a content file that is not in the manifest");
 		return;
 	}
-	if (json_integer_value(json_object_get(e, "n")) < w->need)
+	if (listed < w->need)
 		ERR(v, "E023", w->path,
 		    "a content file missing from the manifest of %ld of the %ld version inventories "
 		    "from %s on",
-		    w->need - (long)json_integer_value(json_object_get(e, "n")), w->need, w->vn);
-	claims = json_object_get(e, "c");
+		    w->need - listed, w->need, w->vn);
+	if (root->alg >= 0)
+		mask |= 1u << root->alg;
 	json_array_foreach(claims, i, c)
 	{
 		int a = (int)json_integer_value(json_array_get(c, 0));
@@ -1366,6 +1373,9 @@ ocfl_check_file(struct ocfl_walk *w, int dfd, const char *name)
 		ERR(v, NULL, w->path, "a digest could not be computed");
 		goto out;
 	}
+	if (root->alg >= 0 && strcasecmp(got[root->alg], rd) != 0)
+		ERR(v, "E092", w->path, "the %s digest is %s, inventory.json says %s", ocfl_alg_name(root->alg),
+		    got[root->alg], ocfl_show(rd, sb, sizeof(sb)));
 	json_array_foreach(claims, i, c)
 	{
 		int a = (int)json_integer_value(json_array_get(c, 0));
@@ -1408,10 +1418,9 @@ ocfl_walk_content(struct ocfl_walk *w, int dfd, int depth)
 		}
 		snprintf(w->path + base, sizeof(w->path) - base, "/%s", nm);
 		if (S_ISLNK(d.e[i].mode)) {
-			json_t *e = json_object_get(w->ents, w->path);
 			ERR(v, "E090", w->path, "a symbolic link (not followed)");
-			if (e)
-				json_object_set_new(e, "s", json_true());
+			if (json_object_set_new_nocheck(w->cl->seen, w->path, json_true()) != 0)
+				ocfl_nomem(v);
 			files++;
 		} else if (S_ISDIR(d.e[i].mode)) {
 			int sub = ocfl_open_dir(dfd, nm);
@@ -1508,6 +1517,92 @@ ocfl_object_namaste(struct ocfl_v *v, int dfd, const struct ocfl_dir *d)
 	return count == 1 ? spec : 0;
 }
 
+/* Version i of an object: its directory (E010, E015, E090, W002) and
+ * its inventory (W010; E037, E040, E019/E020, E064, E066, E103, W004,
+ * W011 against the root's), whose claims join cl.  The inventory is
+ * released before the next version's is read. */
+static void
+ocfl_check_version(struct ocfl_v *v, int dfd, const struct ocfl_dir *d, struct ocfl_inv *root, struct ocfl_claims *cl,
+                   size_t i, int *prev_spec, long *need, int *have_dir)
+{
+	const char *vn = root->vs[i].name;
+	struct ocfl_dir vd;
+	struct ocfl_inv vi;
+	int vfd;
+	size_t k;
+	char dir[64], w[OCFL_WHERE_MAX], sb[OCFL_SHOW_MAX + 8];
+
+	vfd = ocfl_open_dir(dfd, vn);
+	if (vfd < 0) {
+		const struct ocfl_ent *en = ocfl_dir_get(d, vn);
+		if (!en)
+			ERR(v, "E010", vn, "the version directory of %s is missing", vn);
+		else if (!S_ISLNK(en->mode))
+			ERR(v, "E001", vn, "version %s is not a directory", vn);
+		return;
+	}
+	*have_dir = 1;
+	snprintf(dir, sizeof(dir), "%s/", vn);
+	if (ocfl_dir_list(v, vfd, vn, &vd) < 0) {
+		close(vfd);
+		return;
+	}
+	for (k = 0; k < vd.n; k++) {
+		const char *nm = vd.e[k].name;
+		mode_t m = vd.e[k].mode;
+		snprintf(w, sizeof(w), "%s/%s", vn, nm);
+		if (S_ISLNK(m))
+			ERR(v, "E090", w, "a symbolic link in the object");
+		else if (strcmp(nm, "inventory.json") == 0)
+			;
+		else if (strncmp(nm, "inventory.json.", 15) == 0 && S_ISREG(m) && ocfl_alg_find(nm + 15) >= 0)
+			;
+		else if (strcmp(nm, root->cdir) == 0 && S_ISDIR(m))
+			;
+		else if (S_ISDIR(m))
+			WARN(v, "W002", w, "a directory other than the content directory in a version directory");
+		else
+			ERR(v, "E015", w, "a file other than the inventory and its sidecar in a version directory");
+	}
+	ocfl_dir_release(&vd);
+	if (ocfl_inv_load(v, vfd, dir, 0, 0, &vi) == 1) {
+		WARN(v, "W010", vn, "version %s has no inventory", vn);
+		close(vfd);
+		return;
+	}
+	close(vfd);
+	snprintf(w, sizeof(w), "%sinventory.json", dir);
+	if (!vi.j)
+		goto out;
+	if (vi.head && strcmp(vi.head, vn) != 0)
+		ERR(v, "E040", w, "the head of the inventory in %s is %s", vn, ocfl_show(vi.head, sb, sizeof(sb)));
+	if (vi.id && root->id && strcmp(vi.id, root->id) != 0)
+		ERR(v, "E037", w, "the id %s differs from the root inventory's %s", ocfl_show(vi.id, sb, sizeof(sb)),
+		    root->id);
+	if (strcmp(vi.cdir, root->cdir) != 0)
+		ERR(v, i == 0 ? "E019" : "E020", w, "the contentDirectory %s differs from the root inventory's %s",
+		    vi.cdir, root->cdir);
+	if (vi.spec) {
+		if (*prev_spec && vi.spec < *prev_spec)
+			ERR(v, "E103", w, "version %s is of OCFL 1.%d, an earlier version is of 1.%d", vn, vi.spec - 10,
+			    *prev_spec - 10);
+		*prev_spec = vi.spec;
+	}
+	if (vi.alg == OCFL_SHA256 && root->alg != OCFL_SHA256)
+		WARN(v, "W004", w, "the digestAlgorithm is sha256, sha512 is recommended");
+	if (i + 1 == root->nvs) {
+		if (strcmp(vi.sha512, root->sha512) != 0)
+			ERR(v, "E064", w, "the inventory of the last version differs from the root inventory");
+	} else {
+		ocfl_compare_prior(v, root, &vi, w);
+	}
+	if (vi.manifest)
+		(*need)++;
+	ocfl_claims_of(v, cl, &vi, w, 0);
+out:
+	ocfl_inv_release(&vi);
+}
+
 /* Check one object root; dfd is its directory.  On return *id_out is
  * the object's id (malloc'd) when the root inventory gives one, and
  * *spec_out the declared specification version. */
@@ -1516,12 +1611,10 @@ ocfl_check_object(struct ocfl_v *v, int dfd, char **id_out, int *spec_out)
 {
 	struct ocfl_dir d = {0};
 	struct ocfl_inv root;
-	struct ocfl_inv *vinv = NULL;
-	json_t *ents = NULL;
+	struct ocfl_claims cl = {0};
 	long *need = NULL;
 	int spec, has_inv, prev_spec = 0;
 	size_t i, k;
-	char w[OCFL_WHERE_MAX], sb[OCFL_SHOW_MAX + 8];
 	int *have_dir = NULL;
 
 	memset(&root, 0, sizeof(root));
@@ -1579,94 +1672,20 @@ ocfl_check_object(struct ocfl_v *v, int dfd, char **id_out, int *spec_out)
 	if (!root.j || !root.nvs)
 		goto out;
 
-	/* the version directories and their inventories */
-	vinv = calloc(root.nvs, sizeof(*vinv));
+	/* the version directories and their inventories, one at a time */
 	need = calloc(root.nvs + 1, sizeof(*need));
 	have_dir = calloc(root.nvs, sizeof(*have_dir));
-	ents = json_object();
-	if (!vinv || !need || !have_dir || !ents) {
+	cl.root = &root;
+	cl.extra = json_object();
+	cl.count = json_object();
+	cl.seen = json_object();
+	if (!need || !have_dir || !cl.extra || !cl.count || !cl.seen) {
 		ocfl_nomem(v);
 		goto out;
 	}
-	ocfl_claims_of(v, ents, &root, "inventory.json", 1);
-	for (i = 0; i < root.nvs; i++) {
-		const char *vn = root.vs[i].name;
-		struct ocfl_dir vd;
-		int vfd;
-		char dir[64];
-
-		vinv[i].alg = -1;
-		vfd = ocfl_open_dir(dfd, vn);
-		if (vfd < 0) {
-			const struct ocfl_ent *en = ocfl_dir_get(&d, vn);
-			if (!en)
-				ERR(v, "E010", vn, "the version directory of %s is missing", vn);
-			else if (!S_ISLNK(en->mode))
-				ERR(v, "E001", vn, "version %s is not a directory", vn);
-			continue;
-		}
-		have_dir[i] = 1;
-		snprintf(dir, sizeof(dir), "%s/", vn);
-		if (ocfl_dir_list(v, vfd, vn, &vd) < 0) {
-			close(vfd);
-			continue;
-		}
-		for (k = 0; k < vd.n; k++) {
-			const char *nm = vd.e[k].name;
-			mode_t m = vd.e[k].mode;
-			snprintf(w, sizeof(w), "%s/%s", vn, nm);
-			if (S_ISLNK(m))
-				ERR(v, "E090", w, "a symbolic link in the object");
-			else if (strcmp(nm, "inventory.json") == 0)
-				;
-			else if (strncmp(nm, "inventory.json.", 15) == 0 && S_ISREG(m) && ocfl_alg_find(nm + 15) >= 0)
-				;
-			else if (strcmp(nm, root.cdir) == 0 && S_ISDIR(m))
-				;
-			else if (S_ISDIR(m))
-				WARN(v, "W002", w,
-				     "a directory other than the content directory in a version directory");
-			else
-				ERR(v, "E015", w,
-				    "a file other than the inventory and its sidecar in a version directory");
-		}
-		ocfl_dir_release(&vd);
-		if (ocfl_inv_load(v, vfd, dir, 0, 0, &vinv[i]) == 1) {
-			WARN(v, "W010", vn, "version %s has no inventory", vn);
-			close(vfd);
-			continue;
-		}
-		close(vfd);
-		snprintf(w, sizeof(w), "%sinventory.json", dir);
-		if (!vinv[i].j)
-			continue;
-		if (vinv[i].head && strcmp(vinv[i].head, vn) != 0)
-			ERR(v, "E040", w, "the head of the inventory in %s is %s", vn,
-			    ocfl_show(vinv[i].head, sb, sizeof(sb)));
-		if (vinv[i].id && root.id && strcmp(vinv[i].id, root.id) != 0)
-			ERR(v, "E037", w, "the id %s differs from the root inventory's %s",
-			    ocfl_show(vinv[i].id, sb, sizeof(sb)), root.id);
-		if (strcmp(vinv[i].cdir, root.cdir) != 0)
-			ERR(v, i == 0 ? "E019" : "E020", w,
-			    "the contentDirectory %s differs from the root inventory's %s", vinv[i].cdir, root.cdir);
-		if (vinv[i].spec) {
-			if (prev_spec && vinv[i].spec < prev_spec)
-				ERR(v, "E103", w, "version %s is of OCFL 1.%d, an earlier version is of 1.%d", vn,
-				    vinv[i].spec - 10, prev_spec - 10);
-			prev_spec = vinv[i].spec;
-		}
-		if (vinv[i].alg == OCFL_SHA256 && root.alg != OCFL_SHA256)
-			WARN(v, "W004", w, "the digestAlgorithm is sha256, sha512 is recommended");
-		if (i + 1 == root.nvs) {
-			if (strcmp(vinv[i].sha512, root.sha512) != 0)
-				ERR(v, "E064", w, "the inventory of the last version differs from the root inventory");
-		} else {
-			ocfl_compare_prior(v, &root, &vinv[i], w);
-		}
-		if (vinv[i].manifest)
-			need[i]++;
-		ocfl_claims_of(v, ents, &vinv[i], w, 0);
-	}
+	ocfl_claims_of(v, &cl, &root, "inventory.json", 1);
+	for (i = 0; i < root.nvs; i++)
+		ocfl_check_version(v, dfd, &d, &root, &cl, i, &prev_spec, &need[i], &have_dir[i]);
 	if (prev_spec && root.spec && root.spec < prev_spec)
 		ERR(v, "E103", "inventory.json", "the object is of OCFL 1.%d, a version is of 1.%d", root.spec - 10,
 		    prev_spec - 10);
@@ -1674,7 +1693,7 @@ ocfl_check_object(struct ocfl_v *v, int dfd, char **id_out, int *spec_out)
 	for (i = root.nvs; i-- > 1;)
 		need[i - 1] += need[i];
 
-	/* the content (E016, E023, E024, E092, E093, W003) */
+	/* the content (E023, E024, E092, E093, W003) */
 	for (i = 0; i < root.nvs; i++) {
 		struct ocfl_walk wk;
 		int vfd, cfd;
@@ -1691,7 +1710,7 @@ ocfl_check_object(struct ocfl_v *v, int dfd, char **id_out, int *spec_out)
 			continue;
 		memset(&wk, 0, sizeof(wk));
 		wk.v = v;
-		wk.ents = ents;
+		wk.cl = &cl;
 		wk.need = need[i];
 		wk.vn = root.vs[i].name;
 		snprintf(wk.path, sizeof(wk.path), "%s/%s", root.vs[i].name, root.cdir);
@@ -1701,38 +1720,38 @@ ocfl_check_object(struct ocfl_v *v, int dfd, char **id_out, int *spec_out)
 		if (files == 0)
 			WARN(v, "W003", wk.path, "a content directory without files");
 	}
+	/* what the inventories list that is not there */
 	{
 		const char *cp;
-		json_t *e;
-		json_object_foreach(ents, cp, e)
+		json_t *e, *c;
+		json_object_foreach(root.cp, cp, e)
 		{
-			json_t *c;
-			if (json_is_true(json_object_get(e, "s")))
-				continue;
-			if (json_array_size(json_object_get(e, "c")) == 0 && json_is_true(json_object_get(e, "m")))
+			if (!json_object_get(cl.seen, cp))
 				ERR(v, "E092", cp, "the content file in the manifest of inventory.json does not exist");
-			json_array_foreach(json_object_get(e, "c"), k, c)
+		}
+		json_object_foreach(cl.extra, cp, e)
+		{
+			if (json_object_get(cl.seen, cp))
+				continue;
+			json_array_foreach(e, k, c)
 			{
 				const char *code = json_string_value(json_array_get(c, 2));
 				const char *src = json_string_value(json_array_get(c, 3));
-				if (strcmp(code, "E092") == 0)
-					ERR(v, "E092", cp, "the content file in the manifest of %s does not exist",
-					    src);
-				else
+				if (strcmp(code, "E093") == 0)
 					ERR(v, "E093", cp, "the content file in the %s fixity of %s does not exist",
 					    ocfl_alg_name((int)json_integer_value(json_array_get(c, 0))), src);
+				else if (!json_object_get(root.cp, cp))
+					ERR(v, "E092", cp, "the content file in the manifest of %s does not exist",
+					    src);
 			}
 		}
 	}
 out:
-	if (vinv) {
-		for (i = 0; i < root.nvs; i++)
-			ocfl_inv_release(&vinv[i]);
-		free(vinv);
-	}
 	free(need);
 	free(have_dir);
-	json_decref(ents);
+	json_decref(cl.extra);
+	json_decref(cl.count);
+	json_decref(cl.seen);
 	ocfl_inv_release(&root);
 	ocfl_dir_release(&d);
 }
