@@ -23,7 +23,8 @@
  * sha256 (the store's own ids), for every content file.  A file's bytes
  * are stored once per object: content paths are in the version that
  * first had those bytes, later versions refer to them.  Each content
- * file is read once, its sha512 computed while it is copied, in chunks.
+ * file is read once, in chunks, its sha512 computed while it is copied
+ * and its sha256 checked against the store's id.
  */
 #include <config.h>
 
@@ -37,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -231,10 +233,12 @@ ocfl_write_inventory(const char *dir, json_t *inv)
 	return ocfl_write_text(path, line);
 }
 
-/* Copy a stored part into the package, computing its sha512 on the way. */
+/* Copy a stored part into the package, computing its sha512 on the
+ * way, and its sha256: bytes that are not the store's id any more (a
+ * rotten object) are never exported as if intact. */
 static int
 ocfl_copy(struct dg_ctx *ctx, const struct dg_host *host, const char *src, const char *dst, int64_t size,
-          char sha512[OCFL_HEX_MAX])
+          const char *sha256, char sha512[OCFL_HEX_MAX])
 {
 	struct ocfl_digest d;
 	char hex[OCFL_ALG_N][OCFL_HEX_MAX];
@@ -253,7 +257,7 @@ ocfl_copy(struct dg_ctx *ctx, const struct dg_host *host, const char *src, const
 		goto out;
 	}
 	buf = malloc(OCFL_BLOCK);
-	if (!buf || ocfl_digest_begin(&d, 1u << OCFL_SHA512) < 0) {
+	if (!buf || ocfl_digest_begin(&d, (1u << OCFL_SHA512) | (1u << OCFL_SHA256)) < 0) {
 		host->error(ctx, "out of memory");
 		goto out;
 	}
@@ -282,7 +286,11 @@ ocfl_copy(struct dg_ctx *ctx, const struct dg_host *host, const char *src, const
 	}
 	started = 0;
 	if (ocfl_digest_end(&d, hex) < 0) {
-		host->error(ctx, "cannot compute the sha512 of %s", src);
+		host->error(ctx, "cannot compute the digests of %s", src);
+		goto out;
+	}
+	if (strcasecmp(hex[OCFL_SHA256], sha256) != 0) {
+		host->error(ctx, "sha256:%s: the store object read back as sha256:%s", sha256, hex[OCFL_SHA256]);
 		goto out;
 	}
 	memcpy(sha512, hex[OCFL_SHA512], OCFL_HEX_MAX);
@@ -662,7 +670,7 @@ ocfl_version(struct ocfl_obj *o, struct dg_doc *doc, struct dg_doc *prev, long n
 			host->error(ctx, "cannot create the directories of %s: %s", path, strerror(errno));
 			goto out;
 		}
-		if (ocfl_copy(ctx, host, p.path, path, p.size, hex[OCFL_SHA512]) < 0)
+		if (ocfl_copy(ctx, host, p.path, path, p.size, sha256, hex[OCFL_SHA512]) < 0)
 			goto out;
 		o->st->files++;
 		if (ocfl_content_add(o, vn, lp, hex[OCFL_SHA512], sha256) != 0 ||

@@ -226,6 +226,17 @@ tamper
 echo "this is not ocfl" >"$TO/0=ocfl_object_1.1"
 expect "an object declaration with other text: E007" E007
 
+# a store object that changed under the store: never exported as if intact
+cp -r "$STORE" "$WORK/rot"
+obj=$(find "$WORK/rot/objects" -type f -name "$(echo "${vid#sha256:}" | cut -c3-)" | head -1)
+chmod u+w "$obj" && printf 'Z' | dd of="$obj" bs=1 seek=3 conv=notrunc 2>/dev/null
+dangan --store "$WORK/rot" -q export --format ocfl -o "$WORK/rotten" >"$WORK/out" 2>"$WORK/err"
+ok $((!$?)) "an export from a store with a rotten object fails"
+grep -q "read back as" "$WORK/err"
+ok $? "... naming the object that does not match its id"
+test ! -e "$WORK/rotten"
+ok $? "... and leaves nothing"
+
 # ---- (d) import ------------------------------------------------------------
 S2="$WORK/store2"
 check "import the exported storage root into a new store" dangan --store "$S2" -q import "$R"
