@@ -341,8 +341,13 @@ ocfl_import_object(struct ocfl_imp *im, int dfd)
 	}
 	/* an object of ours: its dangan.json names the original */
 	mdig = ocfl_digest_of(state, "dangan.json");
-	if (mdig && ocfl_content_of(manifest, mdig))
+	if (mdig && ocfl_content_of(manifest, mdig) && strncmp(id, "sha256:", 7) == 0)
 		meta = ocfl_read_checked_json(im, dfd, ocfl_content_of(manifest, mdig), alg, mdig);
+	if (meta && (!json_is_string(json_object_get(meta, "id")) ||
+	             strcmp(json_string_value(json_object_get(meta, "id")), id) != 0)) {
+		json_decref(meta); /* somebody else's dangan.json */
+		meta = NULL;
+	}
 	if (meta) {
 		json_t *p;
 		size_t i;
