@@ -3,6 +3,7 @@
 # run).  Seeds: the committed fixtures under tests/data.
 EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuzz-archive.c
 EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/fuzz-imap.c tests/fuzz/engine-harness.h
+EXTRA_DIST += tests/fuzz/fuzz-bagit.c
 EXTRA_DIST += tests/fuzz/fuzz-ocfl.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
@@ -24,6 +25,12 @@ tests_fuzz_fuzz_imap_SOURCES = tests/fuzz/fuzz-imap.c
 tests_fuzz_fuzz_imap_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 tests_fuzz_fuzz_imap_LDADD = $(CURL_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 tests_fuzz_fuzz_imap_LDFLAGS = $(FUZZ_FLAGS)
+# the BagIt verifier, linked in (no engine needed)
+noinst_PROGRAMS += tests/fuzz/fuzz-bagit
+tests_fuzz_fuzz_bagit_SOURCES = tests/fuzz/fuzz-bagit.c $(BAGIT_SOURCES)
+tests_fuzz_fuzz_bagit_CFLAGS = $(AM_CFLAGS) $(ARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) $(XML_CFLAGS) $(ICU_CFLAGS)
+tests_fuzz_fuzz_bagit_LDADD = $(ARCHIVE_LIBS) $(CRYPTO_LIBS) $(XML_LIBS) $(ICU_LIBS)
+tests_fuzz_fuzz_bagit_LDFLAGS = $(FUZZ_FLAGS)
 noinst_PROGRAMS += tests/fuzz/fuzz-ocfl
 tests_fuzz_fuzz_ocfl_SOURCES = tests/fuzz/fuzz-ocfl.c
 tests_fuzz_fuzz_ocfl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)

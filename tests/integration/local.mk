@@ -12,6 +12,7 @@ INTEGRATION_TESTS = \
 	tests/integration/email.sh \
 	tests/integration/imap.sh \
 	tests/integration/carrier.sh \
+	tests/integration/bagit.sh \
 	tests/integration/ocfl.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
