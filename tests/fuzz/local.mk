@@ -7,6 +7,7 @@ EXTRA_DIST += tests/fuzz/fuzz-bagit.c
 EXTRA_DIST += tests/fuzz/fuzz-eark.c
 EXTRA_DIST += tests/fuzz/fuzz-model.c
 EXTRA_DIST += tests/fuzz/fuzz-eep.c
+EXTRA_DIST += tests/fuzz/fuzz-ocfl.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -50,4 +51,9 @@ tests_fuzz_fuzz_eep_SOURCES = tests/fuzz/fuzz-eep.c plugins/eep/eep.c plugins/ee
 tests_fuzz_fuzz_eep_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(CRYPTO_CFLAGS)
 tests_fuzz_fuzz_eep_LDADD = $(XML_LIBS) $(CRYPTO_LIBS)
 tests_fuzz_fuzz_eep_LDFLAGS = $(FUZZ_FLAGS)
+noinst_PROGRAMS += tests/fuzz/fuzz-ocfl
+tests_fuzz_fuzz_ocfl_SOURCES = tests/fuzz/fuzz-ocfl.c
+tests_fuzz_fuzz_ocfl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
+tests_fuzz_fuzz_ocfl_LDADD = $(JANSSON_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_ocfl_LDFLAGS = $(FUZZ_FLAGS)
 endif

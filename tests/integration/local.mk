@@ -15,6 +15,7 @@ INTEGRATION_TESTS = \
 	tests/integration/bagit.sh \
 	tests/integration/eark.sh \
 	tests/integration/learned.sh \
-	tests/integration/eep.sh
+	tests/integration/eep.sh \
+	tests/integration/ocfl.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
