@@ -1,6 +1,7 @@
 # tests/unit: one TAP binary per core area (sources tests/unit/NAME.c;
 # they link libdangan through the default LDADD of tests/local.mk).
 UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
-	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline
+	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
+	tests/unit/test-simhash
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
