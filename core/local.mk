@@ -7,6 +7,8 @@ core_libdangan_la_SOURCES = \
 	core/lib/record.c core/lib/record.h \
 	core/lib/store.c core/lib/store.h \
 	core/lib/catalog.c core/lib/catalog.h \
+	core/lib/simhash.c core/lib/simhash.h \
+	core/lib/dossier.c core/lib/dossier.h \
 	core/lib/loader.c core/lib/loader.h \
 	core/lib/pipeline.c core/lib/pipeline.h \
 	core/lib/quarantine.c core/lib/quarantine.h \

@@ -20,6 +20,7 @@
 #include "dangan/dangan.h"
 #include "catalog.h"
 #include "edit.h"
+#include "dossier.h"
 #include "pipeline.h"
 #include "engine.h"
 #include "export.h"
@@ -99,6 +100,11 @@ static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-
                                  "                               installed plugins and their options\n"
                                  "  config check [FILE]          check a configuration against the schema and plugins\n"
                                  "  stats [--json]               counts and sizes\n"
+                                 "  dossier ls [--json] | show 户号 [--json]\n"
+                                 "                               customer dossiers (一户一档): documents filed by\n"
+                                 "                               their 户号, ordered by formation date\n"
+                                 "  dossier check [户号...] [--business B] [--catalogue DIR] [--json]\n"
+                                 "                               what the filing scope says each dossier lacks\n"
                                  "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [--json]\n"
                                  "                               write a package: eep, carrier, bagit, ocfl, eark\n"
                                  "                               (all documents when nothing is selected), check\n"
@@ -704,6 +710,45 @@ show_containers(struct dg_buf *b, struct dg_catalog *c, const char *hex)
 		dg_buf_adds(b, "]");
 }
 
+static int
+near_row(void *ctx, const char *id, const char *relation, const char *label)
+{
+	struct thread_ctx *t = ctx;
+
+	if (g.json) {
+		dg_buf_addf(t->b, "%s{\"id\":\"sha256:%s\",\"relation\":", t->n ? "," : "", id);
+		dg_buf_json_str(t->b, relation);
+		dg_buf_adds(t->b, ",\"label\":");
+		dg_buf_json_str(t->b, label);
+		dg_buf_adds(t->b, "}");
+	} else {
+		dg_buf_addf(t->b, "  %-18s sha256:%.16s  %s\n", relation, id, label ? label : "");
+	}
+	t->n++;
+	return 0;
+}
+
+/* Documents whose text is nearly this one's (re-scans of the same
+ * paper), both ways: the later one's manifest names the earlier. */
+static void
+show_near(struct dg_buf *b, struct dg_catalog *c, const char *hex)
+{
+	struct thread_ctx t = {b, hex, 0};
+	size_t mark = b->len;
+
+	dg_buf_adds(b, g.json ? ",\"near_duplicates\":[" : "near-duplicates (nearly the same text):\n");
+	if (dg_catalog_near_links(c, hex, near_row, &t) < 0 || t.n == 0) {
+		b->len = mark;
+		if (b->data)
+			b->data[mark] = '\0';
+		if (g.json)
+			dg_buf_adds(b, ",\"near_duplicates\":[]");
+		return;
+	}
+	if (g.json)
+		dg_buf_adds(b, "]");
+}
+
 /* The mail thread of a message (messages linked by Message-ID,
  * In-Reply-To and References), in date order. */
 static void
@@ -775,6 +820,7 @@ cmd_show(int argc, char **argv)
 	if (g.json)
 		dg_buf_adds(&b, version > 1 ? "]" : "");
 	show_containers(&b, c, hex);
+	show_near(&b, c, hex);
 	show_thread(&b, c, hex);
 	if (g.json)
 		dg_buf_adds(&b, "}\n");
@@ -1242,6 +1288,443 @@ cmd_review(int argc, char **argv)
 	dg_buf_release(&rc.b);
 	close_read(s, c);
 	return r < 0 ? EX_STORE : EX_OK;
+}
+
+/* ---- dossiers ----------------------------------------------------------- */
+
+static void
+stale_hint(struct dg_catalog *c)
+{
+	if (dg_catalog_stale(c))
+		errmsg("this catalog was made by an older version: dossiers and near-duplicates of the documents "
+		       "already stored appear after 'dangan reindex'");
+}
+
+static int
+dossier_ls_row(void *ctx, const struct dg_dossier_row *r)
+{
+	struct rowctx *rc = ctx;
+	char first[32], upd[32];
+
+	if (g.json) {
+		iso_us(r->first_us, first, sizeof(first));
+		iso_us(r->updated_us, upd, sizeof(upd));
+		dg_buf_adds(&rc->b, rc->n ? ",\n {\"account\":" : "[\n {\"account\":");
+		dg_buf_json_str(&rc->b, r->account);
+		dg_buf_adds(&rc->b, ",\"name\":");
+		dg_buf_json_str(&rc->b, r->name);
+		dg_buf_addf(&rc->b, ",\"documents\":%lld,\"last_date\":", (long long)r->ndocs);
+		dg_buf_json_str(&rc->b, r->last_date);
+		dg_buf_addf(&rc->b, ",\"first_seen\":\"%s\",\"updated\":\"%s\"}", first, upd);
+	} else {
+		dg_buf_addf(&rc->b, "%-16s %4lld document%s  last %s  %s\n", r->account, (long long)r->ndocs,
+		            r->ndocs == 1 ? " " : "s", r->last_date ? r->last_date : "-", r->name ? r->name : "-");
+	}
+	rc->n++;
+	if (rc->b.len > 65536)
+		out_buf(&rc->b);
+	return 0;
+}
+
+struct dossier_show {
+	struct dg_buf b;
+	int n;
+	const struct dg_dossier_row *row;
+	int found;
+	int inferred;
+};
+
+static int
+dossier_field_row(void *ctx, const char *key, const char *value, const char *doc)
+{
+	struct dossier_show *d = ctx;
+
+	(void)doc;
+	if (g.json) {
+		if (d->n++)
+			dg_buf_adds(&d->b, ",");
+		dg_buf_json_str(&d->b, key);
+		dg_buf_adds(&d->b, ":");
+		dg_buf_json_str(&d->b, value);
+	} else {
+		/* CJK labels are two columns wide each */
+		dg_buf_addf(&d->b, "%s%*s%s\n", key, (int)(12 - 2 * (int)(strlen(key) / 3)), "", value);
+	}
+	return 0;
+}
+
+static int
+dossier_doc_row(void *ctx, const struct dg_dossier_doc *doc)
+{
+	struct dossier_show *d = ctx;
+	int ingested = strcmp(doc->formed_from, "ingested") == 0;
+
+	if (g.json) {
+		dg_buf_addf(&d->b, "%s{\"id\":\"sha256:%s\",\"formed\":", d->n ? "," : "", doc->id);
+		dg_buf_json_str(&d->b, doc->formed);
+		dg_buf_adds(&d->b, ",\"formed_from\":");
+		dg_buf_json_str(&d->b, doc->formed_from);
+		dg_buf_adds(&d->b, ",\"doctype\":");
+		dg_buf_json_str(&d->b, doc->doctype);
+		dg_buf_adds(&d->b, ",\"title\":");
+		dg_buf_json_str(&d->b, doc->title);
+		dg_buf_adds(&d->b, ",\"business\":");
+		dg_buf_json_str(&d->b, doc->business);
+		dg_buf_adds(&d->b, ",\"near_duplicate_of\":[");
+		for (const char *p = doc->near_of; p && *p;) {
+			size_t len = strcspn(p, " ");
+			dg_buf_addf(&d->b, "%s\"sha256:%.*s\"", p == doc->near_of ? "" : ",", (int)len, p);
+			p += len;
+			p += *p == ' ';
+		}
+		dg_buf_adds(&d->b, "]}");
+	} else {
+		dg_buf_addf(&d->b, "  %s%s %-10s %.12s  %s", doc->formed, ingested ? "~" : " ",
+		            doc->doctype ? doc->doctype : "-", doc->id, doc->title ? doc->title : "");
+		if (doc->near_of)
+			dg_buf_addf(&d->b, "  (near-duplicate of %.12s%s)", doc->near_of,
+			            strchr(doc->near_of, ' ') ? " and others" : "");
+		dg_buf_adds(&d->b, "\n");
+		d->inferred |= ingested;
+	}
+	d->n++;
+	return 0;
+}
+
+static int
+dossier_head(void *ctx, const struct dg_dossier_row *r)
+{
+	struct dossier_show *d = ctx;
+	char first[32], upd[32];
+
+	iso_us(r->first_us, first, sizeof(first));
+	iso_us(r->updated_us, upd, sizeof(upd));
+	d->found = 1;
+	if (g.json) {
+		dg_buf_adds(&d->b, "{\"account\":");
+		dg_buf_json_str(&d->b, r->account);
+		dg_buf_adds(&d->b, ",\"name\":");
+		dg_buf_json_str(&d->b, r->name);
+		dg_buf_addf(&d->b,
+		            ",\"first_seen\":\"%s\",\"updated\":\"%s\",\"documents_count\":%lld,\"last_date\":", first,
+		            upd, (long long)r->ndocs);
+		dg_buf_json_str(&d->b, r->last_date);
+	} else {
+		dg_buf_addf(&d->b, "dossier     %s\n", r->account);
+		dg_buf_addf(&d->b, "first seen  %s\nupdated     %s\n", first, upd);
+	}
+	return 0;
+}
+
+static int
+dossier_show(struct dg_catalog *c, const char *account)
+{
+	struct dossier_show d = {0};
+	int r = EX_STORE;
+
+	dg_buf_init(&d.b, 0);
+	if (dg_catalog_dossiers(c, account, dossier_head, &d) < 0)
+		goto out;
+	if (!d.found) {
+		errmsg("no dossier for 户号 %s", account);
+		r = EX_PROBLEMS;
+		goto out;
+	}
+	if (g.json)
+		dg_buf_adds(&d.b, ",\"fields\":{");
+	if (dg_catalog_dossier_fields(c, account, dossier_field_row, &d) < 0)
+		goto out;
+	d.n = 0;
+	if (g.json)
+		dg_buf_adds(&d.b, "},\"documents\":[");
+	else
+		dg_buf_adds(&d.b, "documents, by formation date:\n");
+	if (dg_catalog_dossier_docs(c, account, dossier_doc_row, &d) < 0)
+		goto out;
+	if (g.json)
+		dg_buf_adds(&d.b, "]}\n");
+	else if (d.inferred)
+		dg_buf_adds(&d.b, "(~ no date in the document: the day it came)\n");
+	out_buf(&d.b);
+	r = EX_OK;
+out:
+	dg_buf_release(&d.b);
+	return r;
+}
+
+/* ---- dossier check: the filing scope ---- */
+
+#define CHECK_MAX_VALUES 256
+
+struct values {
+	char *v[CHECK_MAX_VALUES];
+	size_t n;
+};
+
+static int
+values_add(void *ctx, const char *value)
+{
+	struct values *vs = ctx;
+
+	if (vs->n < CHECK_MAX_VALUES && (vs->v[vs->n] = dg_strdup(value)))
+		vs->n++;
+	return 0;
+}
+
+static void
+values_release(struct values *vs)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		dg_free(vs->v[i]);
+	vs->n = 0;
+}
+
+static int
+values_has(const struct values *vs, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (strcmp(vs->v[i], v) == 0)
+			return 1;
+	return 0;
+}
+
+struct check {
+	const struct dg_scope *scope;
+	const char *business; /* --business */
+	const char *catalogue;
+	struct dg_catalog *c;
+	struct dg_buf b;
+	int n;
+	int64_t checked, incomplete;
+};
+
+static int
+check_one(void *ctx, const struct dg_dossier_row *r)
+{
+	struct check *ck = ctx;
+	struct values biz = {{0}, 0}, present = {{0}, 0};
+	size_t i, k;
+	int complete = 1, nb = 0;
+
+	if (ck->business)
+		values_add(&biz, ck->business);
+	else if (dg_catalog_dossier_values(ck->c, r->account, DG_DOSSIER_BUSINESS_KEY, values_add, &biz) < 0 ||
+	         biz.n == 0)
+		values_add(&biz, DG_DOSSIER_DEFAULT_BUSINESS);
+	dg_catalog_dossier_values(ck->c, r->account, "doctype", values_add, &present);
+	if (g.json) {
+		dg_buf_adds(&ck->b, ck->n ? ",\n {\"account\":" : "[\n {\"account\":");
+		dg_buf_json_str(&ck->b, r->account);
+		dg_buf_adds(&ck->b, ",\"name\":");
+		dg_buf_json_str(&ck->b, r->name);
+		dg_buf_adds(&ck->b, ",\"present\":[");
+		for (i = 0; i < present.n; i++) {
+			if (i)
+				dg_buf_adds(&ck->b, ",");
+			dg_buf_json_str(&ck->b, present.v[i]);
+		}
+		dg_buf_adds(&ck->b, "],\"business\":[");
+	} else {
+		dg_buf_addf(&ck->b, "%s  %s\n", r->account, r->name ? r->name : "-");
+	}
+	for (i = 0; i < biz.n; i++) {
+		const struct dg_scope_business *sb = dg_scope_find(ck->scope, biz.v[i]);
+		struct values missing = {{0}, 0};
+		for (k = 0; sb && k < sb->ntypes; k++)
+			if (!values_has(&present, sb->types[k]))
+				values_add(&missing, sb->types[k]);
+		if (!sb || missing.n)
+			complete = 0;
+		if (g.json) {
+			dg_buf_adds(&ck->b, nb++ ? ",{\"type\":" : "{\"type\":");
+			dg_buf_json_str(&ck->b, biz.v[i]);
+			dg_buf_addf(&ck->b, ",\"scope\":%s,\"required\":[", sb ? "true" : "false");
+			for (k = 0; sb && k < sb->ntypes; k++) {
+				if (k)
+					dg_buf_adds(&ck->b, ",");
+				dg_buf_json_str(&ck->b, sb->types[k]);
+			}
+			dg_buf_adds(&ck->b, "],\"missing\":[");
+			for (k = 0; k < missing.n; k++) {
+				dg_buf_adds(&ck->b, k ? ",{\"type\":" : "{\"type\":");
+				dg_buf_json_str(&ck->b, missing.v[k]);
+				dg_buf_adds(&ck->b, ",\"name\":");
+				dg_buf_json_str(&ck->b, dg_scope_type_name(ck->scope, missing.v[k]));
+				dg_buf_adds(&ck->b, "}");
+			}
+			dg_buf_adds(&ck->b, "]}");
+		} else if (!sb) {
+			dg_buf_addf(&ck->b, "  %s: no filing scope for this business type in %s\n", biz.v[i],
+			            ck->catalogue);
+		} else if (missing.n) {
+			dg_buf_addf(&ck->b, "  %s: missing", biz.v[i]);
+			for (k = 0; k < missing.n; k++) {
+				const char *name = dg_scope_type_name(ck->scope, missing.v[k]);
+				dg_buf_addf(&ck->b, "%s %s%s%s", k ? "," : "", missing.v[k], name ? " " : "",
+				            name ? name : "");
+			}
+			dg_buf_adds(&ck->b, "\n");
+		} else {
+			dg_buf_addf(&ck->b, "  %s: complete (%zu required type%s present)\n", biz.v[i], sb->ntypes,
+			            sb->ntypes == 1 ? "" : "s");
+		}
+		values_release(&missing);
+	}
+	if (g.json)
+		dg_buf_addf(&ck->b, "],\"complete\":%s}", complete ? "true" : "false");
+	ck->n++;
+	ck->checked++;
+	if (!complete)
+		ck->incomplete++;
+	values_release(&biz);
+	values_release(&present);
+	if (ck->b.len > 65536)
+		out_buf(&ck->b);
+	return 0;
+}
+
+static char *
+default_catalogue(void)
+{
+	return dg_path_join(dg_datadir(), "doctypes/power-supply");
+}
+
+static int
+dossier_check(struct dg_catalog *c, int argc, char **argv, const char *business, const char *catalogue)
+{
+	struct dg_scope scope;
+	struct check ck = {0};
+	struct dg_err err = {0};
+	char *schema = dg_path_join(dg_datadir(), "doctype.rng");
+	char *defcat = NULL;
+	int r = EX_STORE, i, unknown = 0;
+
+	dg_scope_init(&scope);
+	dg_buf_init(&ck.b, 0);
+	if (!catalogue)
+		catalogue = defcat = default_catalogue();
+	if (!schema || !catalogue) {
+		errmsg("out of memory");
+		goto out;
+	}
+	if (dg_scope_load(&scope, catalogue, schema, &err) < 0) {
+		errmsg("%s", err.msg);
+		goto out;
+	}
+	if (scope.nbiz == 0) {
+		errmsg("the catalogue %s defines no filing scope (<scope business=\"...\">)", catalogue);
+		goto out;
+	}
+	if (business && !dg_scope_find(&scope, business)) {
+		struct dg_buf known;
+		size_t k;
+		dg_buf_init(&known, 1 << 16);
+		for (k = 0; k < scope.nbiz; k++)
+			dg_buf_addf(&known, "%s%s", k ? ", " : "", scope.biz[k].business);
+		errmsg("no filing scope for business type '%s' in %s (it has: %s)", business, catalogue,
+		       known.data ? known.data : "");
+		dg_buf_release(&known);
+		r = EX_USAGE;
+		goto out;
+	}
+	ck.scope = &scope;
+	ck.business = business;
+	ck.catalogue = catalogue;
+	ck.c = c;
+	if (argc == 0) {
+		if (dg_catalog_dossiers(c, NULL, check_one, &ck) < 0)
+			goto out;
+	}
+	for (i = 0; i < argc; i++) {
+		int n = dg_catalog_dossiers(c, argv[i], check_one, &ck);
+		if (n < 0)
+			goto out;
+		if (n == 0) {
+			errmsg("no dossier for 户号 %s", argv[i]);
+			unknown++;
+		}
+	}
+	if (g.json)
+		dg_buf_adds(&ck.b, ck.n ? "\n]\n" : "[]\n");
+	else
+		dg_buf_addf(&ck.b, "%lld dossier%s checked, %lld incomplete\n", (long long)ck.checked,
+		            ck.checked == 1 ? "" : "s", (long long)ck.incomplete);
+	out_buf(&ck.b);
+	r = ck.incomplete || unknown ? EX_PROBLEMS : EX_OK;
+out:
+	dg_scope_release(&scope);
+	dg_buf_release(&ck.b);
+	dg_free(schema);
+	dg_free(defcat);
+	return r;
+}
+
+static int
+cmd_dossier(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, 'J'},
+	                                   {"business", required_argument, NULL, 'b'},
+	                                   {"catalogue", required_argument, NULL, 'C'},
+	                                   {NULL, 0, NULL, 0}};
+	struct dg_store *s;
+	struct dg_catalog *c;
+	const char *sub, *business = NULL, *catalogue = NULL;
+	int ch, r;
+
+	if (argc < 2)
+		die_usage("usage: dangan dossier ls | show 户号 | check [户号...]");
+	sub = argv[1];
+	optind = 0; /* re-initialise getopt: options may follow the arguments */
+	while ((ch = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
+		if (ch == 'J')
+			g.json = 1;
+		else if (ch == 'b')
+			business = optarg;
+		else if (ch == 'C')
+			catalogue = optarg;
+		else
+			exit(EX_USAGE);
+	}
+	if ((business || catalogue) && strcmp(sub, "check") != 0)
+		die_usage("--business and --catalogue are options of 'dossier check'");
+	/* argv + 1 + optind: the arguments after the subcommand */
+	if (strcmp(sub, "ls") == 0) {
+		struct rowctx rc = {0};
+		if (optind < argc - 1)
+			die_usage("dossier ls takes no arguments");
+		if ((r = open_read(&s, &c)) != EX_OK)
+			return r;
+		stale_hint(c);
+		dg_buf_init(&rc.b, 0);
+		r = dg_catalog_dossiers(c, NULL, dossier_ls_row, &rc) < 0 ? EX_STORE : EX_OK;
+		if (g.json)
+			dg_buf_adds(&rc.b, rc.n ? "\n]\n" : "[]\n");
+		else if (!rc.n)
+			dg_buf_adds(&rc.b, "no dossiers (no document has a 户号)\n");
+		out_buf(&rc.b);
+		dg_buf_release(&rc.b);
+	} else if (strcmp(sub, "show") == 0) {
+		if (optind != argc - 2)
+			die_usage("dossier show needs one 户号");
+		if ((r = open_read(&s, &c)) != EX_OK)
+			return r;
+		stale_hint(c);
+		r = dossier_show(c, argv[1 + optind]);
+	} else if (strcmp(sub, "check") == 0) {
+		if ((r = open_read(&s, &c)) != EX_OK)
+			return r;
+		stale_hint(c);
+		r = dossier_check(c, argc - 1 - optind, argv + 1 + optind, business, catalogue);
+	} else {
+		die_usage("dossier: unknown subcommand '%s' (ls, show, check)", sub);
+		return EX_USAGE;
+	}
+	close_read(s, c);
+	return r;
 }
 
 /* ---- plugins, config --------------------------------------------------- */
@@ -2150,6 +2633,7 @@ static const struct command commands[] = {
     {"config", cmd_config},
     {"stats", cmd_stats},
     {"review", cmd_review},
+    {"dossier", cmd_dossier},
     {"export", cmd_export},
     {"import", cmd_import},
     {"verify-package", cmd_verify_package},

@@ -7,13 +7,24 @@
 #include <sqlite3.h>
 
 #include "catalog.h"
+#include "dossier.h"
+#include "simhash.h"
 #include "store.h"
 
-#define TEXT_INDEX_LIMIT ((size_t)32 << 20) /* bytes of text indexed per document */
+#define TEXT_INDEX_LIMIT DG_CATALOG_TEXT_LIMIT
+/* The catalog's layout: older catalogs lack tables that only a reindex
+ * fills (2: dossiers and text fingerprints). */
+#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION_SET "PRAGMA user_version=2"
+#define NEAR_CANDIDATES 10000 /* fingerprints compared per lookup, at most */
+#define DOSSIERS_PER_DOC 16   /* distinct 户号 values filed per document */
 
 struct dg_catalog {
 	sqlite3 *db;
 	sqlite3_stmt *put_doc, *del_meta, *put_meta, *del_fts, *put_fts, *del_rels, *put_rel, *get_rowid;
+	sqlite3_stmt *del_sim, *put_sim, *doc_accounts, *del_filed, *put_filed, *del_dfields, *put_dfield, *del_dossier,
+	    *put_dossier;
+	int stale;
 };
 
 static const char *schema =
@@ -29,7 +40,24 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS rels(doc TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, label TEXT);"
     "CREATE INDEX IF NOT EXISTS rels_doc ON rels(doc);"
     "CREATE INDEX IF NOT EXISTS rels_target ON rels(target);"
-    "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(doc UNINDEXED, name, body, tokenize='trigram');";
+    "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(doc UNINDEXED, name, body, tokenize='trigram');"
+    /* text fingerprints (simhash.h), with the four 16-bit bands indexed:
+     * two fingerprints at most 3 bits apart share a band */
+    "CREATE TABLE IF NOT EXISTS simhash(doc TEXT PRIMARY KEY, hash INTEGER NOT NULL,"
+    " b0 INTEGER NOT NULL, b1 INTEGER NOT NULL, b2 INTEGER NOT NULL, b3 INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS simhash_b0 ON simhash(b0);"
+    "CREATE INDEX IF NOT EXISTS simhash_b1 ON simhash(b1);"
+    "CREATE INDEX IF NOT EXISTS simhash_b2 ON simhash(b2);"
+    "CREATE INDEX IF NOT EXISTS simhash_b3 ON simhash(b3);"
+    /* dossiers (dossier.h): the documents filed under each 户号 with
+     * their formation date, the customer fields, and a summary row */
+    "CREATE TABLE IF NOT EXISTS dossier_docs(account TEXT NOT NULL, doc TEXT NOT NULL, formed TEXT NOT NULL,"
+    " formed_from TEXT NOT NULL, doctype TEXT, title TEXT, PRIMARY KEY(account, doc));"
+    "CREATE INDEX IF NOT EXISTS dossier_docs_doc ON dossier_docs(doc);"
+    "CREATE TABLE IF NOT EXISTS dossier_fields(account TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " doc TEXT NOT NULL, PRIMARY KEY(account, key));"
+    "CREATE TABLE IF NOT EXISTS dossiers(account TEXT PRIMARY KEY, name TEXT, first_seen INTEGER,"
+    " updated INTEGER, docs INTEGER, last_date TEXT);";
 
 static int
 prep(struct dg_catalog *c, sqlite3_stmt **st, const char *sql)
@@ -73,11 +101,52 @@ dg_catalog_open(struct dg_catalog **out, const char *path, struct dg_err *err)
 	     * rowid is a lookup, by the unindexed doc column a full scan */
 	    prep(c, &c->del_fts, "DELETE FROM fts WHERE rowid = (SELECT rowid FROM docs WHERE id=?1)") < 0 ||
 	    prep(c, &c->put_fts, "INSERT INTO fts(rowid,doc,name,body) VALUES(?4,?1,?2,?3)") < 0 ||
-	    prep(c, &c->get_rowid, "SELECT rowid FROM docs WHERE id=?1") < 0 ||
+	    prep(c, &c->get_rowid, "SELECT rowid, created FROM docs WHERE id=?1") < 0 ||
 	    prep(c, &c->del_rels, "DELETE FROM rels WHERE doc=?1") < 0 ||
-	    prep(c, &c->put_rel, "INSERT INTO rels(doc,kind,target,label) VALUES(?1,?2,?3,?4)") < 0) {
+	    prep(c, &c->put_rel, "INSERT INTO rels(doc,kind,target,label) VALUES(?1,?2,?3,?4)") < 0 ||
+	    prep(c, &c->del_sim, "DELETE FROM simhash WHERE doc=?1") < 0 ||
+	    prep(c, &c->put_sim, "INSERT OR REPLACE INTO simhash(doc,hash,b0,b1,b2,b3) VALUES(?1,?2,?3,?4,?5,?6)") <
+	        0 ||
+	    prep(c, &c->doc_accounts, "SELECT account FROM dossier_docs WHERE doc=?1") < 0 ||
+	    prep(c, &c->del_filed, "DELETE FROM dossier_docs WHERE doc=?1") < 0 ||
+	    prep(c, &c->put_filed,
+	         "INSERT OR IGNORE INTO dossier_docs(account,doc,formed,formed_from,doctype,title)"
+	         " VALUES(?1,?2,?3,?4,?5,?6)") < 0 ||
+	    prep(c, &c->del_dfields, "DELETE FROM dossier_fields WHERE account=?1") < 0 ||
+	    /* a customer field: from the newest document (by formation
+	     * date, then by when it came) that has it */
+	    prep(c, &c->put_dfield,
+	         "INSERT INTO dossier_fields(account,key,value,doc)"
+	         " SELECT dd.account, m.key, m.value, dd.doc FROM dossier_docs dd JOIN docs d ON d.id=dd.doc"
+	         " JOIN meta m ON m.doc=dd.doc AND m.key=?2 WHERE dd.account=?1 AND m.value<>''"
+	         " ORDER BY dd.formed DESC, d.created DESC, dd.doc DESC, m.rowid LIMIT 1") < 0 ||
+	    prep(c, &c->del_dossier, "DELETE FROM dossiers WHERE account=?1") < 0 ||
+	    prep(c, &c->put_dossier,
+	         "INSERT INTO dossiers(account,name,first_seen,updated,docs,last_date)"
+	         " SELECT ?1, (SELECT value FROM dossier_fields WHERE account=?1 AND key=?2),"
+	         " min(d.created), max(d.updated), count(*), max(dd.formed)"
+	         " FROM dossier_docs dd JOIN docs d ON d.id=dd.doc WHERE dd.account=?1 HAVING count(*)>0") < 0) {
 		dg_err_set(err, DG_FATAL, "catalog %s: %s", path, sqlite3_errmsg(c->db));
 		goto fail;
+	}
+	{
+		/* a catalog with documents but an older layout lacks what
+		 * only a reindex fills in; a new one is current */
+		sqlite3_stmt *st = NULL;
+		int version = 0, any = 0;
+		if (prep(c, &st, "PRAGMA user_version") == 0 && sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (prep(c, &st, "SELECT 1 FROM docs LIMIT 1") == 0 && sqlite3_step(st) == SQLITE_ROW)
+			any = 1;
+		sqlite3_finalize(st);
+		if (version < SCHEMA_VERSION) {
+			if (any)
+				c->stale = 1;
+			else
+				sqlite3_exec(c->db, SCHEMA_VERSION_SET, NULL, NULL, NULL);
+		}
 	}
 	*out = c;
 	return 0;
@@ -99,6 +168,15 @@ dg_catalog_free(struct dg_catalog *c)
 	sqlite3_finalize(c->del_rels);
 	sqlite3_finalize(c->put_rel);
 	sqlite3_finalize(c->get_rowid);
+	sqlite3_finalize(c->del_sim);
+	sqlite3_finalize(c->put_sim);
+	sqlite3_finalize(c->doc_accounts);
+	sqlite3_finalize(c->del_filed);
+	sqlite3_finalize(c->put_filed);
+	sqlite3_finalize(c->del_dfields);
+	sqlite3_finalize(c->put_dfield);
+	sqlite3_finalize(c->del_dossier);
+	sqlite3_finalize(c->put_dossier);
 	sqlite3_close(c->db);
 	dg_free(c);
 }
@@ -143,15 +221,185 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 static int
 delete_doc(struct dg_catalog *c, const char *hex)
 {
-	sqlite3_stmt *sts[] = {c->del_meta, c->del_fts, c->del_rels};
+	sqlite3_stmt *sts[] = {c->del_meta, c->del_fts, c->del_rels, c->del_sim};
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
 		sqlite3_bind_text(sts[i], 1, hex, -1, SQLITE_TRANSIENT);
 		if (step_done(sts[i]) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- fingerprints and dossiers, kept as the documents are indexed ---- */
+
+static int
+put_simhash(struct dg_catalog *c, const char *doc_hex, const char *text, size_t len)
+{
+	uint64_t h;
+	int i;
+
+	/* the old row went with delete_doc() */
+	if (!text || dg_simhash(text, len, &h) != 0)
+		return 0;
+	bind_text(c->put_sim, 1, doc_hex);
+	sqlite3_bind_int64(c->put_sim, 2, (sqlite3_int64)h);
+	for (i = 0; i < DG_SIMHASH_BANDS; i++)
+		sqlite3_bind_int(c->put_sim, 3 + i, (int)dg_simhash_band(h, i));
+	return step_done(c->put_sim);
+}
+
+/* Recompute a dossier's customer fields and summary from its documents
+ * (the row goes when none is left). */
+static int
+dossier_refresh(struct dg_catalog *c, const char *account)
+{
+	size_t i;
+
+	bind_text(c->del_dfields, 1, account);
+	if (step_done(c->del_dfields) < 0)
+		return -1;
+	bind_text(c->del_dossier, 1, account);
+	if (step_done(c->del_dossier) < 0)
+		return -1;
+	for (i = 0; dg_dossier_fields[i]; i++) {
+		bind_text(c->put_dfield, 1, account);
+		bind_text(c->put_dfield, 2, dg_dossier_fields[i]);
+		if (step_done(c->put_dfield) < 0)
+			return -1;
+	}
+	bind_text(c->put_dossier, 1, account);
+	bind_text(c->put_dossier, 2, dg_dossier_fields[0]);
+	return step_done(c->put_dossier);
+}
+
+/* A 户号 as filed: trimmed; empty, over-long or control-character
+ * values are not filed.  Returns a new string or NULL. */
+static char *
+account_of(const char *v)
+{
+	size_t a = 0, b = strlen(v), i;
+
+	while (a < b && (v[a] == ' ' || v[a] == '\t' || v[a] == '\n' || v[a] == '\r'))
+		a++;
+	while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t' || v[b - 1] == '\n' || v[b - 1] == '\r'))
+		b--;
+	if (b == a || b - a > DG_DOSSIER_KEY_MAX)
+		return NULL;
+	for (i = a; i < b; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return NULL;
+	return dg_strndup(v + a, b - a);
+}
+
+static int
+add_account(char **list, size_t *n, char *acct)
+{
+	size_t i;
+
+	if (!acct)
+		return 0;
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], acct) == 0) {
+			dg_free(acct);
+			return 0;
+		}
+	if (*n == 2 * DOSSIERS_PER_DOC) {
+		dg_free(acct);
+		return 0;
+	}
+	list[(*n)++] = acct;
+	return 0;
+}
+
+/* File the document under each of its 户号 values (after its docs and
+ * meta rows are written), and refresh every dossier it was or is in.
+ * A document keeps one entry per dossier whatever its version: its
+ * formation date comes from its metadata or, failing that, from when it
+ * first came (the earliest version), so a new version keeps its place. */
+static int
+dossier_file(struct dg_catalog *c, const struct dg_record *r)
+{
+	char *accts[2 * DOSSIERS_PER_DOC];
+	size_t nacct = 0, i, nval = dg_record_meta_count(r, DG_DOSSIER_KEY);
+	char formed[11];
+	const char *from, *title;
+	int rc = -1, st;
+
+	bind_text(c->doc_accounts, 1, r->doc_hex);
+	while ((st = sqlite3_step(c->doc_accounts)) == SQLITE_ROW)
+		add_account(accts, &nacct, dg_strdup((const char *)sqlite3_column_text(c->doc_accounts, 0)));
+	sqlite3_reset(c->doc_accounts);
+	sqlite3_clear_bindings(c->doc_accounts);
+	if (st != SQLITE_DONE)
+		goto out;
+	bind_text(c->del_filed, 1, r->doc_hex);
+	if (step_done(c->del_filed) < 0)
+		goto out;
+	if (nval) {
+		from = dg_dossier_formed(r, formed);
+		if (!from) {
+			/* when the document first came (the docs row keeps the
+			 * earliest), as a UTC date */
+			char iso[32];
+			bind_text(c->get_rowid, 1, r->doc_hex);
+			if (sqlite3_step(c->get_rowid) != SQLITE_ROW) {
+				sqlite3_reset(c->get_rowid);
+				goto out;
+			}
+			dg_iso8601(sqlite3_column_int64(c->get_rowid, 1) / 1000000, iso, sizeof(iso));
+			sqlite3_reset(c->get_rowid);
+			sqlite3_clear_bindings(c->get_rowid);
+			snprintf(formed, sizeof(formed), "%.10s", iso);
+			from = "ingested";
+		}
+		title = dg_record_meta(r, "dc.title");
+		if (!title)
+			title = dg_record_meta(r, "doctype.name");
+		if (!title)
+			title = dg_record_meta(r, "source.name");
+		if (!title)
+			title = dg_record_meta(r, "archive.path");
+		for (i = 0; i < nval && i < DOSSIERS_PER_DOC; i++) {
+			char *acct = account_of(dg_record_meta_n(r, DG_DOSSIER_KEY, i));
+			if (!acct)
+				continue;
+			bind_text(c->put_filed, 1, acct);
+			bind_text(c->put_filed, 2, r->doc_hex);
+			bind_text(c->put_filed, 3, formed);
+			bind_text(c->put_filed, 4, from);
+			bind_text(c->put_filed, 5, dg_record_meta(r, "doctype"));
+			bind_text(c->put_filed, 6, title);
+			if (step_done(c->put_filed) < 0) {
+				dg_free(acct);
+				goto out;
+			}
+			add_account(accts, &nacct, acct);
+		}
+	}
+	for (i = 0; i < nacct; i++)
+		if (dossier_refresh(c, accts[i]) < 0)
+			goto out;
+	rc = 0;
+out:
+	for (i = 0; i < nacct; i++)
+		dg_free(accts[i]);
+	return rc;
+}
+
+/* Take a document out of its dossiers (it left the store). */
+static int
+dossier_unfile(struct dg_catalog *c, const char *doc_hex)
+{
+	struct dg_record empty;
+	int rc;
+
+	dg_record_init(&empty);
+	memcpy(empty.doc_hex, doc_hex, sizeof(empty.doc_hex));
+	rc = dossier_file(c, &empty);
+	dg_record_release(&empty);
+	return rc;
 }
 
 int
@@ -206,7 +454,11 @@ dg_catalog_put(struct dg_catalog *c, const char *manifest_hex, const struct dg_r
 	if (textlen > TEXT_INDEX_LIMIT)
 		textlen = TEXT_INDEX_LIMIT;
 	sqlite3_bind_text(c->put_fts, 3, text ? text : "", text ? (int)textlen : 0, SQLITE_TRANSIENT);
-	return step_done(c->put_fts);
+	if (step_done(c->put_fts) < 0)
+		return -1;
+	if (put_simhash(c, r->doc_hex, text, textlen) < 0)
+		return -1;
+	return dossier_file(c, r);
 }
 
 int
@@ -218,7 +470,9 @@ dg_catalog_remove(struct dg_catalog *c, const char *doc_hex)
 	if (delete_doc(c, doc_hex) < 0 || prep(c, &st, "DELETE FROM docs WHERE id=?1") < 0)
 		goto out;
 	bind_text(st, 1, doc_hex);
-	rc = step_done(st);
+	if (step_done(st) < 0)
+		goto out;
+	rc = dossier_unfile(c, doc_hex);
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -227,8 +481,11 @@ out:
 int
 dg_catalog_clear(struct dg_catalog *c)
 {
-	return sqlite3_exec(c->db, "DELETE FROM docs; DELETE FROM meta; DELETE FROM rels; DELETE FROM fts;", NULL, NULL,
-	                    NULL) == SQLITE_OK
+	return sqlite3_exec(c->db,
+	                    "DELETE FROM docs; DELETE FROM meta; DELETE FROM rels; DELETE FROM fts;"
+	                    " DELETE FROM simhash; DELETE FROM dossier_docs; DELETE FROM dossier_fields;"
+	                    " DELETE FROM dossiers;",
+	                    NULL, NULL, NULL) == SQLITE_OK
 	           ? 0
 	           : -1;
 }
@@ -343,10 +600,11 @@ dg_catalog_rebuild(struct dg_catalog *c, struct dg_store *s, struct dg_err *err)
 		dg_catalog_rollback(c);
 		return -1;
 	}
-	if (dg_catalog_commit(c) < 0) {
+	if (sqlite3_exec(c->db, SCHEMA_VERSION_SET, NULL, NULL, NULL) != SQLITE_OK || dg_catalog_commit(c) < 0) {
 		dg_err_set(err, DG_FATAL, "catalog: %s", sqlite3_errmsg(c->db));
 		return -1;
 	}
+	c->stale = 0;
 	return rc.n;
 }
 
@@ -694,4 +952,214 @@ dg_catalog_containers(struct dg_catalog *c, const char *doc_hex,
 			break;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- near-duplicates ---------------------------------------------------- */
+
+int
+dg_catalog_stale(const struct dg_catalog *c)
+{
+	return c->stale;
+}
+
+int
+dg_catalog_simhash(struct dg_catalog *c, const char *doc_hex, uint64_t *h)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(c, &st, "SELECT hash FROM simhash WHERE doc=?1") < 0)
+		return -1;
+	bind_text(st, 1, doc_hex);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*h = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = 1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+dg_catalog_near(struct dg_catalog *c, uint64_t h, const char *except,
+                int (*cb)(void *ctx, const char *doc, uint64_t hash, int distance), void *ctx)
+{
+	/* a fingerprint within DG_SIMHASH_NEAR bits shares at least one of
+	 * the four bands: look each up in its index, then verify */
+	sqlite3_stmt *st = NULL;
+	int rc, i, n = 0;
+
+	if (prep(c, &st,
+	         "SELECT doc, hash FROM simhash WHERE b0=?1 UNION SELECT doc, hash FROM simhash WHERE b1=?2"
+	         " UNION SELECT doc, hash FROM simhash WHERE b2=?3 UNION SELECT doc, hash FROM simhash WHERE b3=?4"
+	         " LIMIT ?5") < 0)
+		return -1;
+	for (i = 0; i < DG_SIMHASH_BANDS; i++)
+		sqlite3_bind_int(st, 1 + i, (int)dg_simhash_band(h, i));
+	sqlite3_bind_int(st, 5, NEAR_CANDIDATES);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *doc = (const char *)sqlite3_column_text(st, 0);
+		uint64_t other = (uint64_t)sqlite3_column_int64(st, 1);
+		int d = dg_simhash_distance(h, other);
+		if (d > DG_SIMHASH_NEAR || (except && strcmp(doc, except) == 0))
+			continue;
+		n++;
+		if (cb && cb(ctx, doc, other, d) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+dg_catalog_near_links(struct dg_catalog *c, const char *doc_hex,
+                      int (*cb)(void *ctx, const char *other, const char *relation, const char *label), void *ctx)
+{
+	/* recorded in the later document's manifest as near-duplicate-of;
+	 * the earlier one's has-near-duplicate is the same relation read
+	 * backwards */
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(c, &st,
+	         "SELECT target, '" DG_REL_NEAR_DUPLICATE_OF
+	         "', label FROM rels WHERE doc=?1 AND kind='" DG_REL_NEAR_DUPLICATE_OF
+	         "' UNION ALL SELECT doc, '" DG_REL_HAS_NEAR_DUPLICATE
+	         "', label FROM rels WHERE target=?1 AND kind='" DG_REL_NEAR_DUPLICATE_OF "' ORDER BY 2 DESC, 1") < 0)
+		return -1;
+	bind_text(st, 1, doc_hex);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- dossiers --------------------------------------------------------- */
+
+int
+dg_catalog_dossiers(struct dg_catalog *c, const char *account, int (*cb)(void *ctx, const struct dg_dossier_row *row),
+                    void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	if (prep(c, &st,
+	         "SELECT account, name, first_seen, updated, docs, last_date FROM dossiers"
+	         " WHERE ?1 IS NULL OR account=?1 ORDER BY account") < 0)
+		return -1;
+	bind_text(st, 1, account);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dg_dossier_row row;
+		row.account = (const char *)sqlite3_column_text(st, 0);
+		row.name = (const char *)sqlite3_column_text(st, 1);
+		row.first_us = sqlite3_column_int64(st, 2);
+		row.updated_us = sqlite3_column_int64(st, 3);
+		row.ndocs = sqlite3_column_int64(st, 4);
+		row.last_date = (const char *)sqlite3_column_text(st, 5);
+		n++;
+		if (cb && cb(ctx, &row) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+dg_catalog_dossier_fields(struct dg_catalog *c, const char *account,
+                          int (*cb)(void *ctx, const char *key, const char *value, const char *doc), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0;
+
+	/* in the order of dg_dossier_fields */
+	if (prep(c, &st, "SELECT value, doc FROM dossier_fields WHERE account=?1 AND key=?2") < 0)
+		return -1;
+	for (i = 0; dg_dossier_fields[i] && rc == 0; i++) {
+		int s;
+		bind_text(st, 1, account);
+		bind_text(st, 2, dg_dossier_fields[i]);
+		s = sqlite3_step(st);
+		if (s == SQLITE_ROW) {
+			if (cb(ctx, dg_dossier_fields[i], (const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 1)) != 0)
+				rc = 1;
+		} else if (s != SQLITE_DONE) {
+			rc = -1;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+dg_catalog_dossier_docs(struct dg_catalog *c, const char *account,
+                        int (*cb)(void *ctx, const struct dg_dossier_doc *doc), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	if (prep(c, &st,
+	         "SELECT dd.doc, dd.formed, dd.formed_from, dd.doctype, dd.title, d.created,"
+	         " (SELECT group_concat(value, '; ') FROM meta m WHERE m.doc=dd.doc AND m.key='" DG_DOSSIER_BUSINESS_KEY
+	         "'),"
+	         " (SELECT group_concat(target, ' ') FROM rels r WHERE r.doc=dd.doc AND "
+	         "r.kind='" DG_REL_NEAR_DUPLICATE_OF "')"
+	         " FROM dossier_docs dd JOIN docs d ON d.id=dd.doc WHERE dd.account=?1"
+	         " ORDER BY dd.formed, d.created, dd.doc") < 0)
+		return -1;
+	bind_text(st, 1, account);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dg_dossier_doc doc;
+		doc.id = (const char *)sqlite3_column_text(st, 0);
+		doc.formed = (const char *)sqlite3_column_text(st, 1);
+		doc.formed_from = (const char *)sqlite3_column_text(st, 2);
+		doc.doctype = (const char *)sqlite3_column_text(st, 3);
+		doc.title = (const char *)sqlite3_column_text(st, 4);
+		doc.first_us = sqlite3_column_int64(st, 5);
+		doc.business = (const char *)sqlite3_column_text(st, 6);
+		doc.near_of = (const char *)sqlite3_column_text(st, 7);
+		n++;
+		if (cb && cb(ctx, &doc) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+dg_catalog_dossier_values(struct dg_catalog *c, const char *account, const char *key,
+                          int (*cb)(void *ctx, const char *value), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	if (prep(c, &st,
+	         "SELECT m.value FROM dossier_docs dd JOIN meta m ON m.doc=dd.doc AND m.key=?2"
+	         " WHERE dd.account=?1 AND m.value<>'' GROUP BY m.value ORDER BY m.value") < 0)
+		return -1;
+	bind_text(st, 1, account);
+	bind_text(st, 2, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if (cb && cb(ctx, (const char *)sqlite3_column_text(st, 0)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
 }

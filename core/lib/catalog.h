@@ -16,6 +16,17 @@
 struct dg_catalog;
 struct dg_store;
 
+/* Bytes of a text part indexed (a larger text is not indexed, and so
+ * gets no fingerprint either). */
+#define DG_CATALOG_TEXT_LIMIT ((size_t)32 << 20)
+
+/* Relations between near-duplicates (simhash.h).  The later document's
+ * manifest records near-duplicate-of, at commit; the earlier document is
+ * never rewritten for it: its has-near-duplicate is that relation read
+ * backwards (dg_catalog_near_links). */
+#define DG_REL_NEAR_DUPLICATE_OF "near-duplicate-of"
+#define DG_REL_HAS_NEAR_DUPLICATE "has-near-duplicate"
+
 struct dg_catalog_row {
 	const char *id; /* hex */
 	const char *manifest;
@@ -77,5 +88,60 @@ int dg_catalog_stats(struct dg_catalog *c, int64_t *docs, int64_t *bytes);
 int dg_catalog_each(struct dg_catalog *c, int (*cb)(void *ctx, const char *doc, const char *manifest), void *ctx);
 /* Media type counts: cb(ctx, type, count). */
 int dg_catalog_types(struct dg_catalog *c, int (*cb)(void *ctx, const char *type, int64_t n), void *ctx);
+
+/* The catalog was made by an older version and has documents: the tables
+ * added since (dossiers, fingerprints) are filled by a reindex only. */
+int dg_catalog_stale(const struct dg_catalog *c);
+
+/* ---- near-duplicates ----
+ * Every document whose text part gives a fingerprint (simhash.h) has it
+ * in the catalog, computed from the text when the document is indexed. */
+/* 1 with *h set, 0 when the document has none, -1 on error. */
+int dg_catalog_simhash(struct dg_catalog *c, const char *doc_hex, uint64_t *h);
+/* The documents whose fingerprint is within DG_SIMHASH_NEAR bits of h
+ * (except the document except, may be NULL): cb gets each with its
+ * fingerprint and distance, non-zero stops.  Returns how many, or -1. */
+int dg_catalog_near(struct dg_catalog *c, uint64_t h, const char *except,
+                    int (*cb)(void *ctx, const char *doc, uint64_t hash, int distance), void *ctx);
+/* A document's near-duplicate links, both ways: relation is
+ * DG_REL_NEAR_DUPLICATE_OF (this document's manifest names the other) or
+ * DG_REL_HAS_NEAR_DUPLICATE (the other's names this one). */
+int dg_catalog_near_links(struct dg_catalog *c, const char *doc_hex,
+                          int (*cb)(void *ctx, const char *other, const char *relation, const char *label), void *ctx);
+
+/* ---- dossiers (dossier.h) ----
+ * A document with 户号 values is filed under each; the dossier keeps
+ * the customer fields of its newest document that has them. */
+struct dg_dossier_row {
+	const char *account; /* 户号 */
+	const char *name;    /* 户名, may be NULL */
+	int64_t first_us;    /* when its first document came */
+	int64_t updated_us;  /* its newest document version */
+	int64_t ndocs;
+	const char *last_date; /* the latest formation date */
+};
+struct dg_dossier_doc {
+	const char *id;
+	const char *formed;      /* YYYY-MM-DD */
+	const char *formed_from; /* the metadata key, or "ingested" */
+	const char *doctype;     /* may be NULL */
+	const char *title;       /* may be NULL */
+	const char *business;    /* 业务类型 values joined, may be NULL */
+	const char *near_of;     /* ids it is a near-duplicate of, space-separated, may be NULL */
+	int64_t first_us;
+};
+/* Dossiers in 户号 order (only that one when account is not NULL);
+ * returns how many, or -1. */
+int dg_catalog_dossiers(struct dg_catalog *c, const char *account,
+                        int (*cb)(void *ctx, const struct dg_dossier_row *row), void *ctx);
+/* Its customer fields, in the order of dg_dossier_fields. */
+int dg_catalog_dossier_fields(struct dg_catalog *c, const char *account,
+                              int (*cb)(void *ctx, const char *key, const char *value, const char *doc), void *ctx);
+/* Its documents by formation date (then arrival); returns how many. */
+int dg_catalog_dossier_docs(struct dg_catalog *c, const char *account,
+                            int (*cb)(void *ctx, const struct dg_dossier_doc *doc), void *ctx);
+/* The distinct values of a metadata key among its documents, sorted. */
+int dg_catalog_dossier_values(struct dg_catalog *c, const char *account, const char *key,
+                              int (*cb)(void *ctx, const char *value), void *ctx);
 
 #endif

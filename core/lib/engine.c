@@ -35,6 +35,7 @@
 #include "loader.h"
 #include "quarantine.h"
 #include "record.h"
+#include "simhash.h"
 #include "store.h"
 #include "util.h"
 #include "xmlsafe.h"
@@ -46,6 +47,8 @@
 #define BATCH_WAIT_MS 20
 #define RETRIES 3
 #define NOTE_LIMIT (64u << 10)
+#define NEAR_LINKS_MAX 16 /* near-duplicates linked per document, the closest */
+#define NEAR_SEEN_MAX 256 /* candidates weighed per document */
 
 struct pending {
 	char *tmp;
@@ -86,6 +89,8 @@ struct dg_doc {
 	void (*done)(void *arg, int status, const char *id);
 	void *done_arg;
 	struct stored *stored; /* a committed version read back (export) */
+	uint64_t simhash;      /* text fingerprint, when has_simhash */
+	int has_simhash;
 };
 
 /* What a stored document view adds: "sha256:" ids kept for the plugin,
@@ -1348,6 +1353,40 @@ set_no_bytes_id(struct dg_doc *d)
 	dg_hex(md, 32, d->rec.doc_hex);
 }
 
+/* The text fingerprint of a processed document (simhash.h), from the
+ * first bytes of its text part, as the catalog will compute it. */
+static void
+doc_fingerprint(struct dg_doc *d)
+{
+	struct dg_part *tp = dg_record_part(&d->rec, DG_ROLE_TEXT);
+	size_t want, len = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	d->has_simhash = 0;
+	if (!tp || !tp->path || tp->size <= 0 || (uint64_t)tp->size > DG_CATALOG_TEXT_LIMIT)
+		return;
+	want = (uint64_t)tp->size < DG_SIMHASH_MAX_BYTES ? (size_t)tp->size : DG_SIMHASH_MAX_BYTES;
+	fd = open(tp->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	buf = dg_malloc(want);
+	while (buf && len < want && (n = read(fd, buf + len, want - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			len = 0;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (buf && len && dg_simhash(buf, len, &d->simhash) == 0)
+		d->has_simhash = 1;
+	dg_free(buf);
+}
+
 static int
 process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 {
@@ -1435,6 +1474,8 @@ done:
 		log_msg(e, DG_LOG_WARN, NULL, "%s: quarantined: %s", doc_label(d), d->fail_reason);
 	} else {
 		status = d->rec.status && strcmp(d->rec.status, "warn") == 0 ? DG_WARN : DG_OK;
+		if (!d->duplicate)
+			doc_fingerprint(d);
 	}
 	if (d->tempdir) {
 		dg_rmtree(d->tempdir);
@@ -1613,6 +1654,103 @@ out:
 	return rc;
 }
 
+struct near {
+	char hex[65];
+	int distance;
+};
+
+struct near_seen {
+	struct near v[NEAR_SEEN_MAX];
+	size_t n;
+	const char *self;
+};
+
+static int
+near_seen_add(void *ctx, const char *doc, uint64_t hash, int distance)
+{
+	struct near_seen *ns = ctx;
+	size_t i;
+
+	(void)hash;
+	if (strcmp(doc, ns->self) == 0)
+		return 0;
+	for (i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i].hex, doc) == 0)
+			return 0;
+	if (ns->n == NEAR_SEEN_MAX)
+		return 1;
+	snprintf(ns->v[ns->n].hex, sizeof(ns->v[ns->n].hex), "%s", doc);
+	ns->v[ns->n++].distance = distance;
+	return 0;
+}
+
+static int
+near_cmp(const void *a, const void *b)
+{
+	const struct near *x = a, *y = b;
+
+	if (x->distance != y->distance)
+		return x->distance - y->distance;
+	return strcmp(x->hex, y->hex);
+}
+
+/* A document about to be committed whose text is nearly that of a
+ * stored one (or of one earlier in this batch) -- a re-scan of the same
+ * paper, say -- is still stored (its bytes are an original of their
+ * own), but not silently: its manifest gets a near-duplicate-of relation
+ * to each (the closest NEAR_LINKS_MAX) and an event, and the run a
+ * warning.  The stored documents are not rewritten: the catalog reads
+ * the relation backwards as their has-near-duplicate. */
+static void
+link_near_duplicates(struct batch *b, size_t i)
+{
+	struct dg_engine *e = b->e;
+	struct dg_doc *d = b->docs[i];
+	struct near_seen *ns;
+	struct dg_buf msg;
+	size_t k;
+
+	if (!d->has_simhash)
+		return;
+	ns = dg_calloc(1, sizeof(*ns));
+	if (!ns)
+		return;
+	ns->self = d->rec.doc_hex;
+	if (dg_catalog_near(e->cat, d->simhash, d->rec.doc_hex, near_seen_add, ns) < 0)
+		log_msg(e, DG_LOG_WARN, NULL, "%s: cannot look up near-duplicates in the catalog", doc_label(d));
+	for (k = 0; k < i; k++) {
+		struct dg_doc *o = b->docs[k];
+		int dist;
+		if (o->failed || !o->has_simhash || !b->manifest[k][0])
+			continue;
+		dist = dg_simhash_distance(d->simhash, o->simhash);
+		if (dist <= DG_SIMHASH_NEAR)
+			near_seen_add(ns, o->rec.doc_hex, o->simhash, dist);
+	}
+	if (ns->n == 0) {
+		dg_free(ns);
+		return;
+	}
+	qsort(ns->v, ns->n, sizeof(ns->v[0]), near_cmp);
+	if (ns->n > NEAR_LINKS_MAX)
+		ns->n = NEAR_LINKS_MAX;
+	dg_buf_init(&msg, NOTE_LIMIT);
+	dg_buf_adds(&msg, "stored as a document of its own, but its text is nearly that of");
+	for (k = 0; k < ns->n; k++) {
+		char label[64];
+		snprintf(label, sizeof(label), "simhash distance %d", ns->v[k].distance);
+		dg_record_rel_add(&d->rec, DG_REL_NEAR_DUPLICATE_OF, ns->v[k].hex, label);
+		dg_buf_addf(&msg, "%s sha256:%s (%s)", k ? "," : "", ns->v[k].hex, label);
+	}
+	add_event(d, "near-duplicate", NULL, NULL, "warn", msg.data, dg_now_us(), 0);
+	dg_free(d->rec.status);
+	d->rec.status = dg_strdup("warn");
+	log_msg(e, DG_LOG_WARN, NULL, "%s: near-duplicate of sha256:%.16s%s (simhash distance %d): stored and linked",
+	        doc_label(d), ns->v[0].hex, ns->n > 1 ? " and others" : "", ns->v[0].distance);
+	dg_buf_release(&msg);
+	dg_free(ns);
+}
+
 static int
 batch_prepare(struct batch *b, struct dg_err *err)
 {
@@ -1676,6 +1814,7 @@ batch_prepare(struct batch *b, struct dg_err *err)
 			if (have_parent)
 				memcpy(d->rec.parent_hex, parent, 65);
 			b->outcome[i] = have_parent ? "version" : "new";
+			link_near_duplicates(b, i);
 			for (k = 0; k < d->npend; k++) {
 				if (dg_publish_add_object(&b->pub, d->pend[k].tmp, d->pend[k].hex) < 0)
 					goto oom;

@@ -23,3 +23,8 @@ tests_abi_dg_abi_misnamed_la_LDFLAGS = $(ABI_LDFLAGS)
 tests_abi_dg_abi_fail_la_SOURCES = tests/abi/abi-plugin.c
 tests_abi_dg_abi_fail_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_FAIL -DABI_NAME='"abi-fail"'
 tests_abi_dg_abi_fail_la_LDFLAGS = $(ABI_LDFLAGS)
+# abi-fields: copies KEY: VALUE lines of the text into metadata (the
+# dossier tests file documents with it as classification would)
+check_LTLIBRARIES += tests/abi/dg-abi-fields.la
+tests_abi_dg_abi_fields_la_SOURCES = tests/abi/fields-plugin.c
+tests_abi_dg_abi_fields_la_LDFLAGS = $(ABI_LDFLAGS)

@@ -2,7 +2,8 @@
 # they link libdangan through the default LDADD of tests/local.mk).
 UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
 	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
-	tests/unit/test-model
+	tests/unit/test-model \
+	tests/unit/test-simhash tests/unit/test-dossier
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # the learned classifier's model and its file reader (plugins/learned)
