@@ -300,7 +300,7 @@ for p in file archive text; do
 	ok $? "plugins ls lists $p"
 done
 dangan plugins ls --json >"$WORK/pl.json"
-is "$(jq -r '.[].name' "$WORK/pl.json" | sort | tr '\n' ' ')" "archive email file imap mailbox ocr prep scan text " "plugins ls --json"
+is "$(jq -r '.[].name' "$WORK/pl.json" | sort | tr '\n' ' ')" "archive carrier classify email file imap mailbox ocr prep scan text " "plugins ls --json"
 check "plugins show archive" dangan plugins show archive
 grep -q 'max-entries' "$WORK/out"
 ok $? "plugins show lists the options"
