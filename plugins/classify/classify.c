@@ -426,7 +426,7 @@ extract_fields(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_d
 	}
 	for (i = 0; i < t->nfields; i++) {
 		const struct dg_field *f = &t->fields[i];
-		if (dg_rules_extract(f, x, md, mc, r) != 0) {
+		if (dg_rules_extract(t, f, x, md, mc, r) != 0) {
 			host->error(ctx, "classify: out of memory");
 			goto out;
 		}
@@ -540,7 +540,7 @@ classify_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, st
 		}
 	}
 	if (more)
-		note_add(&nt, "; only the first %zu bytes of the text were read (max-text)", len);
+		note_add(&nt, "; only the first %zu bytes of the text were read (max-text %zu)", len, st->max_text);
 	if (limited)
 		note_add(&nt, "; a cue pattern ran into the match limits and counted as not matching");
 	if (x.replaced)

@@ -31,8 +31,9 @@ static const char *const value_patterns[] = {
                       "|\\d{4}\\s*[-/.]\\s*\\d{1,2}\\s*[-/.]\\s*\\d{1,2}"
                       "|[〇零○O0-9一二三四五六七八九]{4}\\s*年\\s*[〇零一二三四五六七八九十廿卅0-9]{1,3}\\s*月"
                       "\\s*[〇零一二三四五六七八九十廿卅0-9]{1,3}\\s*[日号])",
-    [DG_FIELD_AMOUNT] = "(?:(?:¥|\\$|(?i:RMB)|人民币)\\s*¥?\\s*)?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d{1,2})?"
-                        "(?:\\s*万?元|\\s*万(?=元))?",
+    [DG_FIELD_AMOUNT] = "(?:(?:¥|\\$|(?i:RMB)|人民币)\\s*(?:\\([^():\\n]{1,8}\\)\\s*)?¥?\\s*)?(?:\\d{1,3}(?:,\\d{3})+|"
+                        "\\d+)(?:\\.\\d{1,2})?"
+                        "(?:\\s*万?元|\\s*万)?",
     [DG_FIELD_KVA] = "(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:\\s*(?:(?i:[km]v\\.?a)|千伏·?安|兆伏安))?",
     [DG_FIELD_NUMBER] = "[-+]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?",
 };
@@ -492,6 +493,7 @@ field_release(struct dg_field *f)
 	size_t i;
 
 	free(f->name);
+	pcre2_code_free(f->vre);
 	for (i = 0; i < f->nex; i++) {
 		pcre2_code_free(f->ex[i].re);
 		free(f->ex[i].source);
@@ -523,6 +525,9 @@ doctype_release(struct dg_doctype *t)
 	for (i = 0; i < t->nfields; i++)
 		field_release(&t->fields[i]);
 	free(t->fields);
+	for (i = 0; i < t->ncuts; i++)
+		pcre2_code_free(t->cuts[i]);
+	free(t->cuts);
 }
 
 static size_t
@@ -699,12 +704,14 @@ load_field(struct loader *L, struct dg_doctype *t, struct dg_field *f, xmlNodePt
 			goto out;
 		}
 		/* on its own first, so that an error points at it */
-		{
-			pcre2_code *re = compile(L, xmlGetLineNo(valnode), "value pattern", value, vpat, 0);
-			if (!re)
-				goto out;
-			pcre2_code_free(re);
-		}
+		f->vre = compile(L, xmlGetLineNo(valnode), "value pattern", value, vpat, 0);
+		if (!f->vre)
+			goto out;
+	} else if (value_patterns[f->type]) {
+		f->vre =
+		    compile(L, fline, "built-in value pattern", value_patterns[f->type], value_patterns[f->type], 0);
+		if (!f->vre)
+			goto out;
 	}
 	f->ex = calloc(nlabels + nregex + 1, sizeof(*f->ex));
 	f->val = calloc(nval + 1, sizeof(*f->val));
@@ -734,13 +741,14 @@ load_field(struct loader *L, struct dg_doctype *t, struct dg_field *f, xmlNodePt
 				free(src);
 				src = wrapped;
 			}
-			/* check the label alone first, for a clear message */
-			{
-				pcre2_code *re = compile(L, line, "label", x->source, src, 0);
-				if (!re)
-					goto out;
-				pcre2_code_free(re);
-			}
+			/* the label alone: checked first, for a clear message, and
+			 * kept to cut a value that runs into the next label */
+			if (grow((void **)&t->cuts, &t->capcuts, t->ncuts, sizeof(*t->cuts)) < 0)
+				goto oom;
+			t->cuts[t->ncuts] = compile(L, line, "label", x->source, src, 0);
+			if (!t->cuts[t->ncuts])
+				goto out;
+			t->ncuts++;
 			/* the label, separators, at most a short aside in brackets
 			 * ("户号(10位):"), at most 20 characters of filler (no
 			 * letter, digit, Chinese character, colon or line break),

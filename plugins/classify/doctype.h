@@ -77,7 +77,8 @@ struct dg_field {
 	char *name; /* the metadata key */
 	enum dg_field_type type;
 	int required;
-	int first; /* on-ambiguity="first": two values -> the first is written */
+	int first;       /* on-ambiguity="first": two values -> the first is written */
+	pcre2_code *vre; /* the value pattern alone (<value> or the type's), or NULL */
 	struct dg_extractor *ex;
 	size_t nex;
 	struct dg_validator *val;
@@ -95,6 +96,11 @@ struct dg_doctype {
 	size_t ncues;
 	struct dg_field *fields;
 	size_t nfields;
+	/* every field's labels alone: a value found after a label is cut
+	 * where one of them begins (the compact text glues the next
+	 * "户号:" onto a name) */
+	pcre2_code **cuts;
+	size_t ncuts, capcuts;
 };
 
 struct dg_scope {

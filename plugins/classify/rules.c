@@ -171,14 +171,37 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* A value found after a label ends where a label of the type begins
+ * (two characters in at least; the label may go on past the value):
+ * returns the new end, or b. */
+static size_t
+cut_at_label(const struct dg_doctype *t, const char *s, size_t len, size_t a, size_t b, pcre2_match_data *md,
+             pcre2_match_context *mc)
+{
+	size_t p = a, chars = 0, i;
+
+	while (p < b) {
+		if (chars >= 2)
+			for (i = 0; i < t->ncuts; i++)
+				if (pcre2_match(t->cuts[i], (PCRE2_SPTR)s, len, p, PCRE2_ANCHORED | PCRE2_NO_UTF_CHECK,
+				                md, mc) >= 0)
+					return p;
+		p++;
+		while (p < b && ((unsigned char)s[p] & 0xc0) == 0x80)
+			p++;
+		chars++;
+	}
+	return b;
+}
+
 /* Every value of one extractor in one text. */
 static void
-scan(const struct dg_field *f, const struct dg_extractor *e, const char *s, size_t len, pcre2_match_data *md,
-     pcre2_match_context *mc, struct cands *cs, int *limited)
+scan(const struct dg_doctype *t, const struct dg_field *f, const struct dg_extractor *e, const char *s, size_t len,
+     pcre2_match_data *md, pcre2_match_context *mc, struct cands *cs, int *limited)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 	char norm[DG_RULES_VALUE_MAX];
-	size_t off = 0, a, b;
+	size_t off = 0, a, b, cut;
 	int iter, r;
 
 	for (iter = 0; iter < RULES_MAX_ITER && off <= len; iter++) {
@@ -200,6 +223,14 @@ scan(const struct dg_field *f, const struct dg_extractor *e, const char *s, size
 		}
 		if (a == PCRE2_UNSET || b == PCRE2_UNSET || b <= a || b - a >= DG_RULES_VALUE_MAX)
 			continue;
+		if (e->label && f->vre) {
+			cut = cut_at_label(t, s, len, a, b, md, mc);
+			/* what is left must still be a whole value */
+			if (cut < b && pcre2_match(f->vre, (PCRE2_SPTR)s, cut, a,
+			                           PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_NO_UTF_CHECK, md, mc) < 0)
+				continue;
+			b = cut;
+		}
 		/* not the middle of a longer number */
 		if ((a > 0 && is_digit(s[a - 1]) && is_digit(s[a])) ||
 		    (b < len && is_digit(s[b]) && is_digit(s[b - 1])))
@@ -266,8 +297,8 @@ check(const struct dg_field *f, const char *v, pcre2_match_data *md, pcre2_match
 }
 
 int
-dg_rules_extract(const struct dg_field *f, const struct dg_normtext *x, pcre2_match_data *md, pcre2_match_context *mc,
-                 struct dg_field_result *r)
+dg_rules_extract(const struct dg_doctype *t, const struct dg_field *f, const struct dg_normtext *x,
+                 pcre2_match_data *md, pcre2_match_context *mc, struct dg_field_result *r)
 {
 	struct cands *lines = NULL, *compact = NULL;
 	char why[512];
@@ -280,8 +311,8 @@ dg_rules_extract(const struct dg_field *f, const struct dg_normtext *x, pcre2_ma
 	if (!lines || !compact)
 		goto out;
 	for (i = 0; i < f->nex; i++) {
-		scan(f, &f->ex[i], x->lines, x->lines_len, md, mc, lines, &r->limited);
-		scan(f, &f->ex[i], x->compact, x->compact_len, md, mc, compact, &r->limited);
+		scan(t, f, &f->ex[i], x->lines, x->lines_len, md, mc, lines, &r->limited);
+		scan(t, f, &f->ex[i], x->compact, x->compact_len, md, mc, compact, &r->limited);
 	}
 	qsort(lines->c, lines->n, sizeof(lines->c[0]), cand_cmp);
 	qsort(compact->c, compact->n, sizeof(compact->c[0]), cand_cmp);

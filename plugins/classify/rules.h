@@ -64,9 +64,11 @@ struct dg_field_result {
  * with its line breaks and on the compact text.  A value found in the
  * compact text only counts when it is not the same as, or the beginning
  * or an extension of, one found in the text with line breaks (the
- * compact text glues the next line onto a value). */
-int dg_rules_extract(const struct dg_field *f, const struct dg_normtext *x, pcre2_match_data *md,
-                     pcre2_match_context *mc, struct dg_field_result *r);
+ * compact text glues the next line onto a value).  A value found after
+ * a label is cut where a label of any field of the type begins, and
+ * kept when the rest is still a whole value. */
+int dg_rules_extract(const struct dg_doctype *t, const struct dg_field *f, const struct dg_normtext *x,
+                     pcre2_match_data *md, pcre2_match_context *mc, struct dg_field_result *r);
 
 /* Normalise a matched value as the field's type says (textnorm.h);
  * 0 or -1. */

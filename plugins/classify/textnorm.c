@@ -444,8 +444,14 @@ dg_norm_amount(const char *s, size_t n, char *out, size_t cap)
 	else if (has_prefix(s, n, i, "人民币"))
 		i += strlen("人民币");
 	i = skip_spaces(s, n, i);
+	if (i < n && s[i] == '(') { /* 人民币(小写) */
+		const char *close = memchr(s + i, ')', n - i);
+		if (!close)
+			return -1;
+		i = skip_spaces(s, n, (size_t)(close - s) + 1);
+	}
 	if (has_prefix(s, n, i, "\xc2\xa5"))
-		i += 2;
+		i = skip_spaces(s, n, i + 2);
 	j = scan_decimal(s, n, i, &iv, &fv, 2);
 	if (j == 0)
 		return -1;
