@@ -23,3 +23,8 @@ tests_abi_dg_abi_misnamed_la_LDFLAGS = $(ABI_LDFLAGS)
 tests_abi_dg_abi_fail_la_SOURCES = tests/abi/abi-plugin.c
 tests_abi_dg_abi_fail_la_CPPFLAGS = $(AM_CPPFLAGS) -DABI_FAIL -DABI_NAME='"abi-fail"'
 tests_abi_dg_abi_fail_la_LDFLAGS = $(ABI_LDFLAGS)
+# setmeta: a stage that sets one metadata value from its options
+# (tests/integration/classify.sh: stands for a learned classifier)
+check_LTLIBRARIES += tests/abi/dg-setmeta.la
+tests_abi_dg_setmeta_la_SOURCES = tests/abi/setmeta-plugin.c
+tests_abi_dg_setmeta_la_LDFLAGS = $(ABI_LDFLAGS)

@@ -3,6 +3,7 @@
 # run).  Seeds: the committed fixtures under tests/data.
 EXTRA_DIST += tests/fuzz/fuzz-config.c tests/fuzz/fuzz-manifest.c tests/fuzz/fuzz-archive.c
 EXTRA_DIST += tests/fuzz/fuzz-scan.c tests/fuzz/fuzz-email.c tests/fuzz/fuzz-imap.c tests/fuzz/engine-harness.h
+EXTRA_DIST += tests/fuzz/fuzz-doctype.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -23,4 +24,10 @@ tests_fuzz_fuzz_imap_SOURCES = tests/fuzz/fuzz-imap.c
 tests_fuzz_fuzz_imap_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 tests_fuzz_fuzz_imap_LDADD = $(CURL_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 tests_fuzz_fuzz_imap_LDFLAGS = $(FUZZ_FLAGS)
+# the document-type definition loader (plugins/classify, compiled in)
+noinst_PROGRAMS += tests/fuzz/fuzz-doctype
+tests_fuzz_fuzz_doctype_SOURCES = tests/fuzz/fuzz-doctype.c $(CLASSIFY_CORE_SOURCES)
+tests_fuzz_fuzz_doctype_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(PCRE2_CFLAGS)
+tests_fuzz_fuzz_doctype_LDADD = $(XML_LIBS) $(PCRE2_LIBS) -lm
+tests_fuzz_fuzz_doctype_LDFLAGS = $(FUZZ_FLAGS)
 endif

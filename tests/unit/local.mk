@@ -1,6 +1,11 @@
 # tests/unit: one TAP binary per core area (sources tests/unit/NAME.c;
 # they link libdangan through the default LDADD of tests/local.mk).
 UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
-	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline
+	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
+	tests/unit/test-classify
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
+# the classify plugin's engine-free parts, compiled in
+tests_unit_test_classify_SOURCES = tests/unit/test-classify.c $(CLASSIFY_CORE_SOURCES)
+tests_unit_test_classify_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(PCRE2_CFLAGS)
+tests_unit_test_classify_LDADD = $(XML_LIBS) $(PCRE2_LIBS) -lm
