@@ -1,5 +1,5 @@
 /* fuzz-doctype.c -- libFuzzer harness: any bytes as a document-type
- * definition file (config/doctypes/*.xml), loaded as the classify stage
+ * definition file (an XML file of a catalogue), loaded as the classify stage
  * loads its catalogue: parsed (no network, no DOCTYPE), validated
  * against config/doctype.rng, every pattern compiled with PCRE2.  When
  * the file loads, its types score a fixed text and every field is
