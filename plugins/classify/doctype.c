@@ -93,8 +93,13 @@ rng_collect(void *user, xmlErrorPtr e)
 	l = strlen(m);
 	while (l && m[l - 1] == '\n')
 		l--;
-	n = snprintf(st->buf + st->len, st->cap - st->len, "%s%s:%d: %.*s", st->len ? "\n" : "",
-	             e->file ? e->file : st->name, e->line, (int)l, m);
+	if (e->line > 0)
+		n = snprintf(st->buf + st->len, st->cap - st->len, "%s%s:%d: %.*s", st->len ? "; " : "",
+		             e->file ? e->file : st->name, e->line, (int)l, m);
+	else if (st->len)
+		n = snprintf(st->buf + st->len, st->cap - st->len, "; %.*s", (int)l, m);
+	else
+		n = snprintf(st->buf, st->cap, "%s: %.*s", e->file ? e->file : st->name, (int)l, m);
 	if (n > 0)
 		st->len = (size_t)n >= st->cap - st->len ? st->cap - 1 : st->len + (size_t)n;
 }
@@ -238,7 +243,7 @@ validate(xmlDocPtr doc, const char *name, const struct dg_doctype_schema *s, cha
 	if (!st.len)
 		errf(err, cap, "%s: does not match the document-type schema", name);
 	else if (st.count > 5 && st.len + 32 < cap)
-		snprintf(err + st.len, cap - st.len, "\n(%d more errors)", st.count - 5);
+		snprintf(err + st.len, cap - st.len, " (%d more errors)", st.count - 5);
 	return -1;
 }
 

@@ -139,6 +139,9 @@ nbuf_reserve(struct nbuf *b, size_t more)
 	p = realloc(b->p, cap);
 	if (!p)
 		return -1;
+	/* PCRE2's JIT may read a few bytes past the subject (never past the
+	 * allocation): let them be defined */
+	memset(p + b->cap, 0, cap - b->cap);
 	b->p = p;
 	b->cap = cap;
 	return 0;
