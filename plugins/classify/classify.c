@@ -78,7 +78,7 @@ static const struct dg_option classify_options[] = {
      .help = "a decision whose confidence (0..1) is under this goes to review with its candidates"},
     {.name = "min-score",
      .type = DG_OPT_STRING,
-     .default_value = "4",
+     .default_value = "2",
      .help = "the score of OTHER (no type of the catalogue): a type must score more to be chosen"},
     {.name = "temperature",
      .type = DG_OPT_STRING,
@@ -523,9 +523,13 @@ classify_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, st
 			order[j] = order[j - 1];
 			order[j - 1] = tmp;
 		}
+	/* every score that is not 0 (bench/classify-calibration.sh reads them) */
 	note_add(&nt, "rules, catalogue %s (%zu types): ", cat->name, n);
-	for (i = 0; i < n && i < 5; i++)
-		note_add(&nt, "%s%s %g", i ? ", " : "", cat->types[order[i]].code, scores[order[i]]);
+	for (i = 0, j = 0; i < n; i++)
+		if (scores[order[i]] != 0)
+			note_add(&nt, "%s%s %g", j++ ? ", " : "", cat->types[order[i]].code, scores[order[i]]);
+	if (j < n)
+		note_add(&nt, "%s%zu at 0", j ? ", " : "", n - j);
 	note_add(&nt, "; OTHER floor %g, temperature %g", st->floor, st->temperature);
 	if (n > 0 && scores[order[0]] > 0) {
 		const struct dg_doctype *b = &cat->types[order[0]];
