@@ -23,12 +23,20 @@ struct dg_doctype_schema {
 	xmlRelaxNGPtr rng;
 };
 
+/* English month names and abbreviations */
+#define DG_MONTHS                                                                                                      \
+	"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"         \
+	"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![A-Za-z])"
+
 /* The value patterns of the built-in field types (on normalised text:
  * ASCII digits, ':' for '：'). */
 static const char *const value_patterns[] = {
     [DG_FIELD_TEXT] = NULL,
     [DG_FIELD_DATE] = "(?:\\d{4}\\s*年\\s*\\d{1,2}\\s*月\\s*\\d{1,2}\\s*[日号]"
                       "|\\d{4}\\s*[-/.]\\s*\\d{1,2}\\s*[-/.]\\s*\\d{1,2}"
+                      "|\\d{1,2}\\s*[-/.]\\s*\\d{1,2}\\s*[-/.]\\s*\\d{4}"
+                      "|\\d{1,2}(?i:st|nd|rd|th)?[ .,-]*" DG_MONTHS "[ .,-]*\\d{4}"
+                      "|" DG_MONTHS "[ .]*\\d{1,2}(?i:st|nd|rd|th)?[ ,]*\\d{4}"
                       "|[〇零○O0-9一二三四五六七八九]{4}\\s*年\\s*[〇零一二三四五六七八九十廿卅0-9]{1,3}\\s*月"
                       "\\s*[〇零一二三四五六七八九十廿卅0-9]{1,3}\\s*[日号])",
     [DG_FIELD_AMOUNT] = "(?:(?:¥|\\$|(?i:RMB)|人民币)\\s*(?:\\([^():\\n]{1,8}\\)\\s*)?¥?\\s*)?(?:\\d{1,3}(?:,\\d{3})+|"
@@ -650,7 +658,7 @@ load_field(struct loader *L, struct dg_doctype *t, struct dg_field *f, xmlNodePt
 {
 	long fline = xmlGetLineNo(n);
 	xmlNodePtr c, valnode = NULL;
-	char *type = NULL, *amb = NULL, *value = NULL, *vpat = NULL, *pat = NULL, *src = NULL;
+	char *type = NULL, *amb = NULL, *order = NULL, *value = NULL, *vpat = NULL, *pat = NULL, *src = NULL;
 	size_t i, nlabels, nregex, nval;
 	struct sbuf b = {0};
 	int rc = -1;
@@ -658,6 +666,7 @@ load_field(struct loader *L, struct dg_doctype *t, struct dg_field *f, xmlNodePt
 	f->name = attr(n, "name");
 	type = attr(n, "type");
 	amb = attr(n, "on-ambiguity");
+	order = attr(n, "date-order");
 	if (!f->name)
 		goto oom;
 	if (reserved_field(f->name)) {
@@ -678,6 +687,16 @@ load_field(struct loader *L, struct dg_doctype *t, struct dg_field *f, xmlNodePt
 				f->type = (enum dg_field_type)i;
 	}
 	f->required = attr_bool(n, "required");
+	if (order) {
+		if (f->type != DG_FIELD_DATE) {
+			errf(L->err, L->cap, "%s:%ld: field %s: date-order applies to date fields", L->name, fline,
+			     f->name);
+			goto out;
+		}
+		f->date_order = strcmp(order, "dmy") == 0   ? DG_DATE_DMY
+		                : strcmp(order, "mdy") == 0 ? DG_DATE_MDY
+		                                            : DG_DATE_YMD;
+	}
 	f->first = amb && strcmp(amb, "first") == 0;
 	nlabels = count_el(n, "label");
 	nregex = count_el(n, "regex");
@@ -817,6 +836,7 @@ oom:
 out:
 	free(type);
 	free(amb);
+	free(order);
 	free(value);
 	free(vpat);
 	free(pat);

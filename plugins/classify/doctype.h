@@ -79,6 +79,7 @@ struct dg_field {
 	int required;
 	int first;       /* on-ambiguity="first": two values -> the first is written */
 	pcre2_code *vre; /* the value pattern alone (<value> or the type's), or NULL */
+	int date_order;  /* enum dg_date_order (textnorm.h) */
 	struct dg_extractor *ex;
 	size_t nex;
 	struct dg_validator *val;

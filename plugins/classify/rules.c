@@ -122,10 +122,10 @@ dg_rules_combine(double *probs, const double *other, size_t n, double wr, double
 }
 
 int
-dg_rules_normalise(enum dg_field_type type, const char *s, size_t n, char *out, size_t cap)
+dg_rules_normalise(const struct dg_field *f, const char *s, size_t n, char *out, size_t cap)
 {
-	switch (type) {
-	case DG_FIELD_DATE: return dg_norm_date(s, n, out, cap);
+	switch (f->type) {
+	case DG_FIELD_DATE: return dg_norm_date_order(s, n, (enum dg_date_order)f->date_order, out, cap);
 	case DG_FIELD_AMOUNT: return dg_norm_amount(s, n, out, cap);
 	case DG_FIELD_KVA: return dg_norm_kva(s, n, out, cap);
 	case DG_FIELD_NUMBER: return dg_norm_number(s, n, out, cap);
@@ -235,7 +235,7 @@ scan(const struct dg_doctype *t, const struct dg_field *f, const struct dg_extra
 		if ((a > 0 && is_digit(s[a - 1]) && is_digit(s[a])) ||
 		    (b < len && is_digit(s[b]) && is_digit(s[b - 1])))
 			continue;
-		if (dg_rules_normalise(f->type, s + a, b - a, norm, sizeof(norm)) != 0)
+		if (dg_rules_normalise(f, s + a, b - a, norm, sizeof(norm)) != 0)
 			continue;
 		cands_add(cs, norm, a);
 	}

@@ -70,8 +70,8 @@ struct dg_field_result {
 int dg_rules_extract(const struct dg_doctype *t, const struct dg_field *f, const struct dg_normtext *x,
                      pcre2_match_data *md, pcre2_match_context *mc, struct dg_field_result *r);
 
-/* Normalise a matched value as the field's type says (textnorm.h);
- * 0 or -1. */
-int dg_rules_normalise(enum dg_field_type type, const char *s, size_t n, char *out, size_t cap);
+/* Normalise a matched value as the field's type (and date order) says
+ * (textnorm.h); 0 or -1. */
+int dg_rules_normalise(const struct dg_field *f, const char *s, size_t n, char *out, size_t cap);
 
 #endif

@@ -308,11 +308,113 @@ leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+static int
+valid_date(int y, int m, int d, char *out, size_t cap)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1)
+		return -1;
+	if (d > mdays[m - 1] + (m == 2 && leap(y)))
+		return -1;
+	if (snprintf(out, cap, "%04d-%02d-%02d", y, m, d) >= (int)cap)
+		return -1;
+	return 0;
+}
+
+/* An English month name or its abbreviation (3 letters at least), 0
+ * when it is not one. */
+static int
+month_name(const char *s, size_t n)
+{
+	static const char *const names[] = {"january", "february", "march",     "april",   "may",      "june",
+	                                    "july",    "august",   "september", "october", "november", "december"};
+	char low[16];
+	size_t i;
+	int m;
+
+	if (n < 3 || n >= sizeof(low))
+		return 0;
+	for (i = 0; i < n; i++)
+		low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	low[n] = '\0';
+	if (strcmp(low, "sept") == 0)
+		return 9;
+	for (m = 0; m < 12; m++)
+		if (strncmp(names[m], low, n) == 0)
+			return m + 1;
+	return 0;
+}
+
+/* Dates of ASCII words: "5 March 2024", "Mar 5th, 2024", "05/03/2024"
+ * (in the order given). */
+static int
+latin_date(const char *s, size_t n, enum dg_date_order order, char *out, size_t cap)
+{
+	int nums[3], ndig[3], nn = 0, month = 0, y, m, d;
+	size_t i = 0, j;
+
+	while (i < n) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			int v = 0, k = 0;
+			for (j = i; j < n && s[j] >= '0' && s[j] <= '9'; j++, k++)
+				if (k < 6)
+					v = v * 10 + (s[j] - '0');
+			if (nn >= 3 || k > 4)
+				return -1;
+			nums[nn] = v;
+			ndig[nn++] = k;
+			/* 5th, 1st, 2nd, 3rd */
+			if (j + 1 < n &&
+			    ((s[j] | 0x20) == 's' || (s[j] | 0x20) == 'n' || (s[j] | 0x20) == 'r' ||
+			     (s[j] | 0x20) == 't') &&
+			    ((s[j + 1] | 0x20) == 't' || (s[j + 1] | 0x20) == 'd' || (s[j + 1] | 0x20) == 'h'))
+				j += 2;
+			i = j;
+		} else if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')) {
+			for (j = i; j < n && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')); j++)
+				;
+			if (month || !(month = month_name(s + i, j - i)))
+				return -1;
+			i = j;
+		} else if (s[i] == ' ' || s[i] == ',' || s[i] == '.' || s[i] == '-' || s[i] == '/' || s[i] == '\n') {
+			i++;
+		} else {
+			return -1;
+		}
+	}
+	if (month) {
+		if (nn != 2)
+			return -1;
+		if (ndig[0] == 4 && ndig[1] <= 2) {
+			y = nums[0];
+			d = nums[1];
+		} else if (ndig[1] == 4 && ndig[0] <= 2) {
+			y = nums[1];
+			d = nums[0];
+		} else {
+			return -1;
+		}
+		return valid_date(y, month, d, out, cap);
+	}
+	if (nn != 3 || ndig[2] != 4 || ndig[0] > 2 || ndig[1] > 2 || order == DG_DATE_YMD)
+		return -1;
+	y = nums[2];
+	m = order == DG_DATE_DMY ? nums[1] : nums[0];
+	d = order == DG_DATE_DMY ? nums[0] : nums[1];
+	return valid_date(y, m, d, out, cap);
+}
+
 int
 dg_norm_date(const char *s, size_t n, char *out, size_t cap)
 {
+	return dg_norm_date_order(s, n, DG_DATE_YMD, out, cap);
+}
+
+static int
+year_first_date(const char *s, size_t n, char *out, size_t cap)
+{
 	const unsigned char *u = (const unsigned char *)s;
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	uint32_t comp[3][8], cp;
 	size_t clen[3] = {0, 0, 0}, i = 0, k;
 	int ncomp = 0, y = 0, m, d, dg;
@@ -348,13 +450,15 @@ dg_norm_date(const char *s, size_t n, char *out, size_t cap)
 	}
 	m = small_number(comp[1], clen[1]);
 	d = small_number(comp[2], clen[2]);
-	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1)
-		return -1;
-	if (d > mdays[m - 1] + (m == 2 && leap(y)))
-		return -1;
-	if (snprintf(out, cap, "%04d-%02d-%02d", y, m, d) >= (int)cap)
-		return -1;
-	return 0;
+	return valid_date(y, m, d, out, cap);
+}
+
+int
+dg_norm_date_order(const char *s, size_t n, enum dg_date_order order, char *out, size_t cap)
+{
+	if (year_first_date(s, n, out, cap) == 0)
+		return 0;
+	return latin_date(s, n, order, out, cap);
 }
 
 /* Skip spaces; returns the new index. */

@@ -57,13 +57,18 @@ size_t dg_utf8_encode(uint32_t cp, char *out);
  *
  *   date    2024年3月5日, 2024-03-05, 2024/3/5, 2024.3.5,
  *           二〇二四年三月五日 (〇 零 ○ O 0 for zero; 十 in month and
- *           day: 十二月二十五日) -> 2024-03-05; a day that does not
- *           exist (2023-02-29) or a year outside 1900..2199 is refused
+ *           day: 十二月二十五日), 5 March 2024, Mar 5th, 2024 ->
+ *           2024-03-05; with the year last and the month a number
+ *           (05/03/2024) only in the order given (dg_norm_date_order);
+ *           a day that does not exist (2023-02-29) or a year outside
+ *           1900..2199 is refused
  *   amount  ¥1,234.50, 1234.5元, RMB 1234, 12.5万元 -> 1234.50
  *   kva     315kVA, 315 千伏安, 1.25MVA (-> 1250), 315 -> 315
  *   number  -1,234.500 -> -1234.5; 007 -> 7
  *   text    spaces at both ends dropped, inner runs made one space */
 int dg_norm_date(const char *s, size_t n, char *out, size_t cap);
+enum dg_date_order { DG_DATE_YMD = 0, DG_DATE_DMY, DG_DATE_MDY };
+int dg_norm_date_order(const char *s, size_t n, enum dg_date_order order, char *out, size_t cap);
 int dg_norm_amount(const char *s, size_t n, char *out, size_t cap);
 int dg_norm_kva(const char *s, size_t n, char *out, size_t cap);
 int dg_norm_number(const char *s, size_t n, char *out, size_t cap);

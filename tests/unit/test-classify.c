@@ -85,6 +85,24 @@ test_values(void)
 	norm_is(dg_norm_date, "二〇二四年三十二月五日", NULL, "date");
 	norm_is(dg_norm_date, "2024年3月", NULL, "date (no day)");
 
+	norm_is(dg_norm_date, "5 March 2024", "2024-03-05", "date");
+	norm_is(dg_norm_date, "Mar 5th, 2024", "2024-03-05", "date");
+	norm_is(dg_norm_date, "25DEC2018", "2018-12-25", "date (compact text)");
+	norm_is(dg_norm_date, "2018 Dec 25", "2018-12-25", "date");
+	norm_is(dg_norm_date, "05/03/2024", NULL, "date (year last, month a number: ambiguous by default)");
+	norm_is(dg_norm_date, "Smarch 5 2024", NULL, "date (not a month)");
+	{
+		char out[32];
+		ok(dg_norm_date_order("05/03/2024", 10, DG_DATE_DMY, out, sizeof(out)) == 0 &&
+		       strcmp(out, "2024-03-05") == 0,
+		   "date-order dmy: 05/03/2024 -> 2024-03-05");
+		ok(dg_norm_date_order("05/03/2024", 10, DG_DATE_MDY, out, sizeof(out)) == 0 &&
+		       strcmp(out, "2024-05-03") == 0,
+		   "date-order mdy: 05/03/2024 -> 2024-05-03");
+		ok(dg_norm_date_order("25-12-2018", 10, DG_DATE_MDY, out, sizeof(out)) != 0,
+		   "date-order mdy: 25-12-2018 refused");
+	}
+
 	norm_is(dg_norm_amount, "¥1,234.50", "1234.50", "amount");
 	norm_is(dg_norm_amount, "1234.5元", "1234.50", "amount");
 	norm_is(dg_norm_amount, "RMB 88", "88.00", "amount");
@@ -166,6 +184,7 @@ static const char def[] =
     "<validate min=\"2000-01-01\"/></field>\n"
     "    <field name=\"容量\" type=\"kva\"><label>合同容量</label><validate max=\"1000\"/></field>\n"
     "    <field name=\"金额\" type=\"amount\"><label>金额</label></field>\n"
+    "    <field name=\"date\" type=\"date\" date-order=\"dmy\"><label ignore-case=\"true\">date</label></field>\n"
     "  </doctype>\n"
     "  <doctype code=\"NOTICE\"><name lang=\"zh\">通知单</name>\n"
     "    <cues><title weight=\"6\">通知单</title></cues></doctype>\n"
@@ -273,6 +292,10 @@ test_rules(void)
 	ok(r.n == 0 && strstr(r.problem, "1999-03-05 is before 2000-01-01"), "a date before its minimum");
 	extract(&R, "合同容量：1.25MVA", "容量", &r);
 	ok(r.n == 0 && strstr(r.problem, "1250 is above the maximum 1000"), "kVA above its maximum");
+	extract(&R, "DATE: 25/12/2018 TIME: 10:00", "date", &r);
+	ok(r.n == 1 && strcmp(r.vals[0], "2018-12-25") == 0, "a date-order dmy field (%s)", r.n ? r.vals[0] : "none");
+	extract(&R, "Date 5 Mar 2024", "date", &r);
+	ok(r.n == 1 && strcmp(r.vals[0], "2024-03-05") == 0, "an English month name (%s)", r.n ? r.vals[0] : "none");
 	extract(&R, "金额：人民币（小写）¥1,234.50元", "金额", &r);
 	ok(r.n == 1 && strcmp(r.vals[0], "1234.50") == 0, "an amount after an aside (%s)", r.n ? r.vals[0] : "none");
 
@@ -319,6 +342,9 @@ test_errors(void)
 	    {"<doctypes xmlns=\"urn:dangan:doctype:1\">\n<doctype code=\"A\"><name lang=\"zh\">a</name>\n"
 	     "<cues><keyword>\xe3\x80\x80 </keyword></cues></doctype></doctypes>",
 	     "e.xml:3: type A: the keyword cue is empty"},
+	    {"<doctypes xmlns=\"urn:dangan:doctype:1\">\n<doctype code=\"A\"><name lang=\"zh\">a</name>\n"
+	     "<field name=\"n\" type=\"number\" date-order=\"dmy\"><label>n</label></field></doctype></doctypes>",
+	     "e.xml:3: field n: date-order applies to date fields"},
 	};
 	size_t i;
 
