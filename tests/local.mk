@@ -4,7 +4,7 @@
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
 # every plugin of the build tree, as the tests find them
-BUILD_PLUGIN_PATH = $(abs_top_builddir)/plugins/file/.libs:$(abs_top_builddir)/plugins/archive/.libs:$(abs_top_builddir)/plugins/text/.libs:$(abs_top_builddir)/plugins/scan/.libs:$(abs_top_builddir)/plugins/prep/.libs:$(abs_top_builddir)/plugins/ocr/.libs:$(abs_top_builddir)/plugins/email/.libs:$(abs_top_builddir)/plugins/imap/.libs:$(abs_top_builddir)/plugins/carrier/.libs:$(abs_top_builddir)/plugins/bagit/.libs:$(abs_top_builddir)/plugins/eark/.libs:$(abs_top_builddir)/plugins/learned/.libs:$(abs_top_builddir)/plugins/eep/.libs:$(abs_top_builddir)/plugins/ocfl/.libs
+BUILD_PLUGIN_PATH = $(abs_top_builddir)/plugins/file/.libs:$(abs_top_builddir)/plugins/archive/.libs:$(abs_top_builddir)/plugins/text/.libs:$(abs_top_builddir)/plugins/scan/.libs:$(abs_top_builddir)/plugins/prep/.libs:$(abs_top_builddir)/plugins/ocr/.libs:$(abs_top_builddir)/plugins/email/.libs:$(abs_top_builddir)/plugins/imap/.libs:$(abs_top_builddir)/plugins/carrier/.libs:$(abs_top_builddir)/plugins/bagit/.libs:$(abs_top_builddir)/plugins/eark/.libs:$(abs_top_builddir)/plugins/learned/.libs:$(abs_top_builddir)/plugins/eep/.libs:$(abs_top_builddir)/plugins/ocfl/.libs:$(abs_top_builddir)/plugins/classify/.libs
 SH_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = \
 	DANGAN='$(abs_top_builddir)/dangan'; export DANGAN; \

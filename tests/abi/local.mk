@@ -28,3 +28,8 @@ tests_abi_dg_abi_fail_la_LDFLAGS = $(ABI_LDFLAGS)
 check_LTLIBRARIES += tests/abi/dg-abi-fields.la
 tests_abi_dg_abi_fields_la_SOURCES = tests/abi/fields-plugin.c
 tests_abi_dg_abi_fields_la_LDFLAGS = $(ABI_LDFLAGS)
+# setmeta: a stage that sets one metadata value from its options
+# (tests/integration/classify.sh: stands for a learned classifier)
+check_LTLIBRARIES += tests/abi/dg-setmeta.la
+tests_abi_dg_setmeta_la_SOURCES = tests/abi/setmeta-plugin.c
+tests_abi_dg_setmeta_la_LDFLAGS = $(ABI_LDFLAGS)

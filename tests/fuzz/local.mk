@@ -8,6 +8,7 @@ EXTRA_DIST += tests/fuzz/fuzz-eark.c
 EXTRA_DIST += tests/fuzz/fuzz-model.c
 EXTRA_DIST += tests/fuzz/fuzz-eep.c
 EXTRA_DIST += tests/fuzz/fuzz-ocfl.c
+EXTRA_DIST += tests/fuzz/fuzz-doctype.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -56,4 +57,10 @@ tests_fuzz_fuzz_ocfl_SOURCES = tests/fuzz/fuzz-ocfl.c
 tests_fuzz_fuzz_ocfl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
 tests_fuzz_fuzz_ocfl_LDADD = $(JANSSON_LIBS) $(CRYPTO_LIBS)
 tests_fuzz_fuzz_ocfl_LDFLAGS = $(FUZZ_FLAGS)
+# the document-type definition loader (plugins/classify, compiled in)
+noinst_PROGRAMS += tests/fuzz/fuzz-doctype
+tests_fuzz_fuzz_doctype_SOURCES = tests/fuzz/fuzz-doctype.c $(CLASSIFY_CORE_SOURCES)
+tests_fuzz_fuzz_doctype_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(PCRE2_CFLAGS)
+tests_fuzz_fuzz_doctype_LDADD = $(XML_LIBS) $(PCRE2_LIBS) -lm
+tests_fuzz_fuzz_doctype_LDFLAGS = $(FUZZ_FLAGS)
 endif

@@ -300,7 +300,7 @@ for p in file archive text; do
 	ok $? "plugins ls lists $p"
 done
 dangan plugins ls --json >"$WORK/pl.json"
-is "$(jq -r '.[].name' "$WORK/pl.json" | sort | tr '\n' ' ')" "archive bagit carrier eark eep email file imap learned mailbox ocfl ocr prep scan text " "plugins ls --json"
+is "$(jq -r '.[].name' "$WORK/pl.json" | sort | tr '\n' ' ')" "archive bagit carrier classify eark eep email file imap learned mailbox ocfl ocr prep scan text " "plugins ls --json"
 check "plugins show archive" dangan plugins show archive
 grep -q 'max-entries' "$WORK/out"
 ok $? "plugins show lists the options"

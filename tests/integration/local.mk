@@ -17,6 +17,7 @@ INTEGRATION_TESTS = \
 	tests/integration/eark.sh \
 	tests/integration/learned.sh \
 	tests/integration/eep.sh \
-	tests/integration/ocfl.sh
+	tests/integration/ocfl.sh \
+	tests/integration/classify.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)

@@ -9,3 +9,8 @@ TESTS += $(UNIT_TESTS)
 # the learned classifier's model and its file reader (plugins/learned)
 tests_unit_test_model_SOURCES = tests/unit/test-model.c plugins/learned/model.c plugins/learned/model.h
 tests_unit_test_model_LDADD = $(LDADD) -lm
+	tests/unit/test-classify
+# the classify plugin's engine-free parts, compiled in
+tests_unit_test_classify_SOURCES = tests/unit/test-classify.c $(CLASSIFY_CORE_SOURCES)
+tests_unit_test_classify_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(PCRE2_CFLAGS)
+tests_unit_test_classify_LDADD = $(XML_LIBS) $(PCRE2_LIBS) -lm
