@@ -3,13 +3,13 @@
 UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
 	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
 	tests/unit/test-model \
-	tests/unit/test-simhash tests/unit/test-dossier
+	tests/unit/test-simhash tests/unit/test-dossier \
+	tests/unit/test-classify
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # the learned classifier's model and its file reader (plugins/learned)
 tests_unit_test_model_SOURCES = tests/unit/test-model.c plugins/learned/model.c plugins/learned/model.h
 tests_unit_test_model_LDADD = $(LDADD) -lm
-	tests/unit/test-classify
 # the classify plugin's engine-free parts, compiled in
 tests_unit_test_classify_SOURCES = tests/unit/test-classify.c $(CLASSIFY_CORE_SOURCES)
 tests_unit_test_classify_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(PCRE2_CFLAGS)
