@@ -1877,7 +1877,7 @@ struct findings {
 	struct dg_buf b; /* JSON array items */
 	int64_t n, errors, warnings;
 	int print; /* print as text on stdout */
-	int quiet_pass;
+	int quiet_pass, quiet_info;
 };
 
 static void
@@ -1889,7 +1889,7 @@ finding_out(void *arg, enum dg_finding_level level, const char *code, const char
 		f->errors++;
 	if (level == DG_FINDING_WARN)
 		f->warnings++;
-	if (level == DG_FINDING_PASS && f->quiet_pass)
+	if ((level == DG_FINDING_PASS && f->quiet_pass) || (level == DG_FINDING_INFO && f->quiet_info))
 		return;
 	if (g.json) {
 		if (f->n < 100000) {
@@ -1997,6 +1997,7 @@ cmd_export(int argc, char **argv)
 	dg_buf_init(&f.b, 0);
 	f.print = 1;
 	f.quiet_pass = 1;
+	f.quiet_info = g.verbosity < 2;
 	o.findings.fn = finding_out;
 	o.findings.arg = &f;
 	rc = dg_export_run(s, cat, &o, &st, err, sizeof(err));

@@ -48,9 +48,10 @@
  *                                  one at a time, on one thread
  *   export_end(ctx, state)         finish the package (checksums, ...)
  *   fini(state)
- * The engine renames out to the final name only after export_end()
- * succeeds, and removes it otherwise: a failed export leaves nothing
- * under the final name.  Stored documents are read through the host's
+ * The engine syncs the package to disk (one syncfs) and renames out to
+ * the final name only after export_end() succeeds, and removes it
+ * otherwise: a failed export leaves nothing under the final name, and
+ * plugins need not fsync each file they write.  Stored documents are read through the host's
  * meta_*, part_* and the ABI 1.3 doc_* / *_n functions; they are read
  * only.  verify(ctx, state, path), optional, checks a package of the
  * format (any producer's) and reports every finding with
@@ -116,6 +117,11 @@ enum dg_kind {
 
 /* Plugin flags. */
 #define DG_PLUGIN_SHARED 0x1u /* one instance may serve all threads */
+/* An export plugin whose process() hashes every part it copies and
+ * fails the document when the bytes do not match the part's id: the
+ * engine then takes the original's fixity as checked and does not read
+ * it a second time for the four-property report (ABI 1.3). */
+#define DG_PLUGIN_CHECKS_FIXITY 0x2u
 
 /* Declarative options: the engine parses, checks, defaults and
  * documents them; the plugin only reads typed values. */

@@ -2262,8 +2262,11 @@ pick_source(struct dg_engine *e, const char *locator)
 		int b;
 		if (e->o.import ? !module_imports(m) : (m->desc->kind != DG_KIND_SOURCE || !m->desc->bid_locator))
 			continue;
-		if (e->o.import && e->o.import_format)
-			return strcmp(m->name, e->o.import_format) == 0 ? m : best;
+		if (e->o.import && e->o.import_format) {
+			if (strcmp(m->name, e->o.import_format) == 0)
+				return m;
+			continue;
+		}
 		b = m->desc->bid_locator(locator);
 		if (b > best_bid) {
 			best_bid = b;

@@ -340,8 +340,22 @@ static const char *const crypt_types[] = {"application/pgp-encrypted", "applicat
                                           "application/x-pkcs7-mime",  "application/x-pkcs12",
                                           "application/encrypted",     NULL};
 
+static void check_doc(struct dg_fourcheck *fc, struct dg_doc *doc, int original_proved);
+
 void
 dg_fourcheck_doc(struct dg_fourcheck *fc, struct dg_doc *doc)
+{
+	check_doc(fc, doc, 0);
+}
+
+void
+dg_fourcheck_doc_copied(struct dg_fourcheck *fc, struct dg_doc *doc)
+{
+	check_doc(fc, doc, 1);
+}
+
+static void
+check_doc(struct dg_fourcheck *fc, struct dg_doc *doc, int original_proved)
 {
 	const struct dg_host *h = dg_engine_host();
 	const char *id = h->doc_id(doc) ? h->doc_id(doc) : h->doc_version(doc);
@@ -360,6 +374,10 @@ dg_fourcheck_doc(struct dg_fourcheck *fc, struct dg_doc *doc)
 		if (strcmp(pi.role, DG_ROLE_ORIGINAL) == 0) {
 			has_original = 1;
 			fc->it[I_READABLE].checked++;
+			if (original_proved) { /* hashed against its id while it was copied */
+				fc->bytes += pi.size;
+				continue;
+			}
 		}
 		if (file_sha256(pi.path, hex, &size) < 0) {
 			problem(fc, I_FIXITY, 1, id, pi.role, "cannot read %s: %s", pi.path, strerror(errno));

@@ -32,6 +32,10 @@ void dg_fourcheck_free(struct dg_fourcheck *fc);
  * process history, content present and readable, format fit for
  * long-term preservation, executable content. */
 void dg_fourcheck_doc(struct dg_fourcheck *fc, struct dg_doc *doc);
+/* The same, with the original's fixity already proved by whoever copied
+ * it (an export plugin with DG_PLUGIN_CHECKS_FIXITY): counted as
+ * checked, not read again. */
+void dg_fourcheck_doc_copied(struct dg_fourcheck *fc, struct dg_doc *doc);
 /* Record one finding of the package check (the format plugin's
  * verify()): errors fail 信息包一致性 (n = 14), warnings are noted. */
 void dg_fourcheck_package_finding(struct dg_fourcheck *fc, enum dg_finding_level level, const char *code,

@@ -1390,7 +1390,7 @@ bg_verify_cb(struct dg_ctx *ctx, const struct dg_host *host, void *state, const 
 static const struct dg_plugin bg_plugin = {
     DG_PLUGIN_HEADER,         .name = "bagit",
     .version = BG_VERSION,    .summary = "BagIt 1.0 (RFC 8493) export as a directory, zip or tar, and bag verification",
-    .kind = DG_KIND_EXPORT,   .flags = 0,
+    .kind = DG_KIND_EXPORT,   .flags = DG_PLUGIN_CHECKS_FIXITY,
     .options = bg_options,    .init = bg_init,
     .fini = bg_fini,          .process = bg_process,
     .export_begin = bg_begin, .export_end = bg_end,

@@ -963,7 +963,7 @@ static const struct dg_plugin ocfl_plugin = {
     .summary = "export an OCFL 1.1 storage root (one object per document, its versions as OCFL versions); "
                "validate OCFL storage roots and objects",
     .kind = DG_KIND_EXPORT,
-    .flags = 0,
+    .flags = DG_PLUGIN_CHECKS_FIXITY,
     .options = ocfl_options,
     .init = ocfl_init,
     .fini = ocfl_fini,

@@ -93,7 +93,7 @@ main(void)
 	def = dg_path_join(dg_datadir(), "dangan.xml");
 	ok(dg_config_load(&cfg, def, reg, &err) == 0, "the shipped default config is valid (%s)", err.msg);
 	pl = cfg ? dg_config_pipeline(cfg, NULL) : NULL;
-	ok(pl && strcmp(pl->name, "default") == 0 && pl->nstages == 7, "default pipeline with its stages");
+	ok(pl && strcmp(pl->name, "default") == 0 && pl->nstages == 8, "default pipeline with its stages");
 	ok(cfg && dg_config_pipeline(cfg, "store-only") != NULL, "named pipeline found");
 	dg_config_free(cfg);
 	dg_free(def);
