@@ -57,7 +57,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", b / 1048576 / s; else print "inf" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "BELOW TARGET" }'; }
-rss_mb() { awk '{ printf "%.1f", $1 / 1024 }' "$1"; }
+rss_mb() { tail -n 1 "$1" | awk '{ printf "%.1f", $1 / 1024 }'; }
 
 say "dangan export benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 say "  dangan:  $("$DANGAN" --version 2>/dev/null)"
