@@ -78,6 +78,7 @@
 #include <libxml/xmlwriter.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,36 +482,84 @@ write_b64(struct pkg *x, const unsigned char *in, size_t n, int *col)
 	return xmlTextWriterWriteRawLen(x->w, (const xmlChar *)x->b64, (int)o);
 }
 
-/* SM3 and SHA-256 of a file. */
-static int
-hash_file(struct pkg *x, const char *path, char sm3[65], char sha[65], int64_t *size)
-{
-	struct eep_digest d;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	int rc = -1;
+/* One digest of a file, read in blocks into buf. */
+struct md_job {
+	const char *path;
+	const EVP_MD *md;
+	unsigned char *buf;
+	char hex[65];
+	int64_t size;
+	int err; /* errno, or -1 when the digest failed */
+};
 
-	if (fd < 0) {
-		fmt(x->err, sizeof(x->err), "%s: cannot open: %s", path, strerror(errno));
+static void *
+md_run(void *arg)
+{
+	struct md_job *j = arg;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	j->err = 0;
+	j->size = 0;
+	if (fd < 0 || c == NULL || EVP_DigestInit_ex(c, j->md, NULL) != 1) {
+		j->err = fd < 0 ? errno : -1;
+		goto out;
+	}
+	while ((n = read_full(fd, j->buf, EEP_CHUNK)) > 0) {
+		if (EVP_DigestUpdate(c, j->buf, (size_t)n) != 1)
+			break;
+		j->size += n;
+	}
+	if (n != 0 || EVP_DigestFinal_ex(c, md, &len) != 1 || len != 32) {
+		j->err = n < 0 ? errno : -1;
+		goto out;
+	}
+	for (i = 0; i < len; i++)
+		snprintf(j->hex + 2 * i, 3, "%02x", md[i]);
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(c);
+	return NULL;
+}
+
+/* SM3 and SHA-256 of a file.  A large file is hashed by two threads at
+ * once, one digest each (OpenSSL's SM3 is slow: alone it takes as long
+ * as everything else of the export); a small one in this thread. */
+#define HASH_THREADED ((int64_t)1 << 20)
+
+static int
+hash_file(struct pkg *x, const char *path, int64_t expect, char sm3[65], char sha[65], int64_t *size)
+{
+	struct md_job a = {path, EVP_sm3(), NULL, "", 0, 0}, b = {path, EVP_sha256(), x->buf, "", 0, 0};
+	pthread_t t;
+	int threaded = 0;
+
+	if (expect >= HASH_THREADED && (a.buf = malloc(EEP_CHUNK)) != NULL)
+		threaded = pthread_create(&t, NULL, md_run, &a) == 0;
+	if (!threaded) {
+		free(a.buf);
+		a.buf = x->buf;
+		md_run(&a);
+	}
+	md_run(&b);
+	if (threaded) {
+		pthread_join(t, NULL);
+		free(a.buf);
+	}
+	if (a.err || b.err || a.size != b.size) {
+		int e = a.err ? a.err : b.err;
+		fmt(x->err, sizeof(x->err), "%s: cannot read: %s", path,
+		    e > 0 ? strerror(e) : (e < 0 ? "digest failed" : "changed while read"));
 		return -1;
 	}
-	if (eep_digest_init(&d) < 0) {
-		fmt(x->err, sizeof(x->err), "out of memory");
-		goto out;
-	}
-	while ((n = read_full(fd, x->buf, EEP_CHUNK)) > 0)
-		if (eep_digest_update(&d, x->buf, (size_t)n) < 0)
-			break;
-	*size = d.size;
-	if (n != 0 || eep_digest_final(&d, sm3, sha) < 0) {
-		eep_digest_release(&d);
-		fmt(x->err, sizeof(x->err), "%s: cannot read: %s", path, n < 0 ? strerror(errno) : "digest failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	memcpy(sm3, a.hex, 65);
+	memcpy(sha, b.hex, 65);
+	*size = b.size;
+	return 0;
 }
 
 /* 扫描色彩模式 of a scan.colour-mode value, NULL if unknown. */
@@ -554,7 +603,7 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		fmt(x->err, sizeof(x->err), "part %s has no readable object", part->role);
 		return -1;
 	}
-	if (hash_file(x, part->path, sm3, sha, &size) < 0)
+	if (hash_file(x, part->path, part->size, sm3, sha, &size) < 0)
 		return -1;
 	if (part->id != NULL && strncmp(part->id, "sha256:", 7) == 0 && strcmp(part->id + 7, sha) != 0) {
 		fmt(x->err, sizeof(x->err), "part %s: the stored object %s does not hash to its id %s", part->role,
