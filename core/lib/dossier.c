@@ -558,7 +558,8 @@ dg_scope_load(struct dg_scope *s, const char *dir, const char *schema, struct dg
 		dg_err_set(err, DG_FAILED, "the catalogue %s has no definition files (*.xml)", dir);
 		goto out;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++)
 		if (load_file(&l, names[i], schema) < 0)
 			goto out;

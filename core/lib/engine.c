@@ -1731,7 +1731,8 @@ link_near_duplicates(struct batch *b, size_t i)
 		dg_free(ns);
 		return;
 	}
-	qsort(ns->v, ns->n, sizeof(ns->v[0]), near_cmp);
+	if (ns->n > 1)
+		qsort(ns->v, ns->n, sizeof(ns->v[0]), near_cmp);
 	if (ns->n > NEAR_LINKS_MAX)
 		ns->n = NEAR_LINKS_MAX;
 	dg_buf_init(&msg, NOTE_LIMIT);

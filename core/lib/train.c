@@ -414,7 +414,8 @@ dg_train_run(struct dg_store *s, struct dg_catalog *c, const struct dg_train_opt
 	for (i = 0; i < sel.nlabels; i++)
 		if (!(r->labels[i] = dg_strdup(sel.labels[i])))
 			goto oom;
-	qsort(r->labels, r->nlabels, sizeof(*r->labels), cmp_str);
+	if (r->nlabels > 1)
+		qsort(r->labels, r->nlabels, sizeof(*r->labels), cmp_str);
 	for (i = 0; i < sel.nlabels; i++)
 		for (k = 0; k < r->nlabels; k++)
 			if (strcmp(sel.labels[i], r->labels[k]) == 0)

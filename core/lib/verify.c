@@ -73,6 +73,8 @@ find(struct vstate *v, const char *hex)
 
 	memset(&key, 0, sizeof(key));
 	memcpy(key.hex, hex, 65);
+	if (!v->n) /* bsearch wants a non-null array even for none */
+		return NULL;
 	return bsearch(&key, v->objs, v->n, sizeof(*v->objs), cmp_obj);
 }
 
@@ -207,7 +209,8 @@ dg_verify(struct dg_store *s, struct dg_catalog *c,
 	v.ctx = ctx;
 	if (dg_store_each_object(s, collect_obj, &v) != 0 || v.oom)
 		goto fail;
-	qsort(v.objs, v.n, sizeof(*v.objs), cmp_obj);
+	if (v.n > 1)
+		qsort(v.objs, v.n, sizeof(*v.objs), cmp_obj);
 	for (i = 0; i < v.n; i++) {
 		char got[65];
 		int r = dg_store_check_object(s, v.objs[i].hex, got, &v.objs[i].size);

@@ -299,7 +299,8 @@ bv_sorted(struct bv *v)
 	for (i = 0; i < v->tabn; i++)
 		for (f = v->tab[i]; f != NULL; f = f->next)
 			all[n++] = f;
-	qsort(all, n, sizeof(*all), bv_cmp);
+	if (n > 1)
+		qsort(all, n, sizeof(*all), bv_cmp);
 	all[n] = NULL;
 	return all;
 }

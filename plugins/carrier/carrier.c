@@ -636,7 +636,7 @@ walk_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 		walk.host->finding(walk.ctx, DG_FINDING_ERROR, "CARRIER-LINK", rel, "a symbolic link in the carrier");
 		return 0;
 	}
-	if (!bsearch(&key, walk.sums->v, walk.sums->n, sizeof(char *), cmpstr)) {
+	if (!walk.sums->n || !bsearch(&key, walk.sums->v, walk.sums->n, sizeof(char *), cmpstr)) {
 		walk.host->finding(walk.ctx, DG_FINDING_ERROR, "CARRIER-EXTRA", rel,
 		                   "a file that no checksum lists (载体中多余文件)");
 		walk.extra++;
@@ -717,7 +717,8 @@ carrier_verify(struct dg_ctx *ctx, const struct dg_host *host, void *state, cons
 	if (in)
 		fclose(in);
 	free(line);
-	qsort(sums.v, sums.n, sizeof(char *), cmpstr);
+	if (sums.n > 1)
+		qsort(sums.v, sums.n, sizeof(char *), cmpstr);
 	for (i = 1; i < sums.n; i++)
 		if (strcmp(sums.v[i - 1], sums.v[i]) == 0) {
 			host->finding(ctx, DG_FINDING_ERROR, "CARRIER-SUMS", sums.v[i], "listed twice");
@@ -766,7 +767,7 @@ carrier_verify(struct dg_ctx *ctx, const struct dg_host *host, void *state, cons
 			errors++;
 		} else {
 			char *key = (char *)name;
-			if (!rel_ok(key) || !bsearch(&key, sums.v, sums.n, sizeof(char *), cmpstr)) {
+			if (!rel_ok(key) || !sums.n || !bsearch(&key, sums.v, sums.n, sizeof(char *), cmpstr)) {
 				host->finding(ctx, DG_FINDING_ERROR, "CARRIER-NAME", (const char *)name,
 				              "电子档案名称 names no file of the carrier");
 				errors++;
@@ -775,7 +776,8 @@ carrier_verify(struct dg_ctx *ctx, const struct dg_host *host, void *state, cons
 		xmlFree(dh);
 		xmlFree(name);
 	}
-	qsort(danghao.v, danghao.n, sizeof(char *), cmpstr);
+	if (danghao.n > 1)
+		qsort(danghao.v, danghao.n, sizeof(char *), cmpstr);
 	for (i = 1; i < danghao.n; i++)
 		if (strcmp(danghao.v[i - 1], danghao.v[i]) == 0) {
 			host->finding(ctx, DG_FINDING_ERROR, "CARRIER-DANGHAO", danghao.v[i], "档号 used twice");

@@ -314,8 +314,10 @@ dg_rules_extract(const struct dg_doctype *t, const struct dg_field *f, const str
 		scan(t, f, &f->ex[i], x->lines, x->lines_len, md, mc, lines, &r->limited);
 		scan(t, f, &f->ex[i], x->compact, x->compact_len, md, mc, compact, &r->limited);
 	}
-	qsort(lines->c, lines->n, sizeof(lines->c[0]), cand_cmp);
-	qsort(compact->c, compact->n, sizeof(compact->c[0]), cand_cmp);
+	if (lines->n > 1)
+		qsort(lines->c, lines->n, sizeof(lines->c[0]), cand_cmp);
+	if (compact->n > 1)
+		qsort(compact->c, compact->n, sizeof(compact->c[0]), cand_cmp);
 	/* the compact text's values that are not the line text's own */
 	for (i = 0; i < compact->n; i++) {
 		int related = 0;

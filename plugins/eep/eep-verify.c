@@ -1078,7 +1078,8 @@ list_packages(const char *dir, char ***out, size_t *n)
 		         dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
 		len++;
 	}
-	qsort(v, len, sizeof(*v), cmp_names);
+	if (len > 1) /* qsort wants a non-null array even for none */
+		qsort(v, len, sizeof(*v), cmp_names);
 	rc = 0;
 out:
 	closedir(d);
