@@ -116,8 +116,8 @@ main(void)
 {
 	struct nb_model m, back;
 	unsigned char *data = NULL;
-	size_t len, cut, bad = 0, i;
-	char err[256];
+	size_t len = 0, cut, bad = 0, i;
+	char err[256] = "";
 	uint32_t *f1 = NULL, *f2 = NULL;
 	long n1, n2;
 	int c, k, right = 0;
@@ -178,8 +178,12 @@ main(void)
 	m.trained_us = 1700000000000000LL;
 
 	/* the file */
-	ok(nb_write(&m, &data, &len) == 0 && len > 100, "written (%zu bytes)", len);
-	ok(nb_read(data, len, &back, 0, err, sizeof(err)) == 0, "read back: %s", err[0] ? err : "ok");
+	/* (the call first: the order in which ok()'s arguments are
+	 * evaluated is unspecified, and the message prints its results) */
+	k = nb_write(&m, &data, &len);
+	ok(k == 0 && len > 100, "written (%zu bytes)", len);
+	k = nb_read(data, len, &back, 0, err, sizeof(err));
+	ok(k == 0, "read back: %s", err[0] ? err : "ok");
 	ok(back.nclasses == 3 && back.n_min == 1 && back.n_max == 3 && back.bits == 10 && back.beta == m.beta &&
 	       back.ndocs == 9 && strcmp(back.classes[1].code, "NOTICE") == 0 &&
 	       strcmp(back.catalogue, "power-supply") == 0 && back.trained_us == m.trained_us && !back.counts,
