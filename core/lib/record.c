@@ -563,8 +563,9 @@ parse_child(xmlNodePtr n, struct dg_record *r, struct dg_err *err)
 	} else if (strcmp(name, "meta") == 0) {
 		const char *key = attr(n, "key", &h[0]);
 		text = r_text(n);
-		if (!key || !text) {
-			dg_err_set(err, DG_FAILED, "manifest: malformed <meta>");
+		if (!key || !text || key[0] == '@') { /* '@' keys are transient: never stored */
+			dg_err_set(err, DG_FAILED, "manifest: malformed <meta>%s",
+			           key && key[0] == '@' ? " (transient key)" : "");
 			goto out;
 		}
 		if (dg_record_meta_add(r, key, (const char *)text) < 0)
