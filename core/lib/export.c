@@ -66,36 +66,6 @@ sel_each(void *ctx, const char *doc, const char *man)
 	return sel_add(ctx, doc, man) < 0 ? 1 : 0;
 }
 
-/* Parse "NAME=VALUE" options into a plugin's option set. */
-static struct dg_opts *
-plugin_opts(const struct dg_plugin *p, const char *const *options, size_t n, struct dg_err *err)
-{
-	struct dg_opts *o = dg_opts_new(p);
-	size_t i;
-
-	if (!o) {
-		dg_err_set(err, DG_FATAL, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		const char *eq = strchr(options[i], '=');
-		char name[128];
-		if (!eq || eq == options[i] || (size_t)(eq - options[i]) >= sizeof(name)) {
-			dg_err_set(err, DG_FAILED, "option '%s': expected NAME=VALUE", options[i]);
-			goto fail;
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - options[i]), options[i]);
-		if (dg_opts_set(o, name, eq + 1, err) < 0)
-			goto fail;
-	}
-	if (dg_opts_finish(o, err) < 0)
-		goto fail;
-	return o;
-fail:
-	dg_opts_free(o);
-	return NULL;
-}
-
 static const struct dg_module *
 format_module(struct dg_registry *reg, const char *format, struct dg_err *err)
 {
@@ -251,7 +221,7 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 	struct sel sel = {0};
 	struct stat sb;
 	void *state = NULL;
-	int inited = 0, begun = 0, rc = 4, status;
+	int inited = 0, rc = 4, status;
 	char *tmp = NULL, *report = NULL;
 	size_t i;
 
@@ -281,7 +251,7 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		rc = 2;
 		goto fail;
 	}
-	if (!(opts = plugin_opts(p, o->options, o->noptions, &err))) {
+	if (!(opts = dg_opts_parse(p, o->options, o->noptions, &err))) {
 		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, (const char *)err.msg);
 		rc = 2;
 		goto fail;
@@ -331,7 +301,6 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		goto fail;
 	}
 	inited = 1;
-	begun = 1;
 	if (p->export_begin(ctx, h, state, tmp) != DG_OK) {
 		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "cannot begin");
 		goto fail;
@@ -362,7 +331,6 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "cannot finish");
 		goto fail;
 	}
-	begun = 0;
 	if (lstat(tmp, &sb) < 0) {
 		dg_err_set(&err, DG_FAILED, "%s wrote no package", m->name);
 		goto fail;
@@ -415,7 +383,6 @@ fail:
 out:
 	if (inited && p->fini)
 		p->fini(state);
-	(void)begun;
 	if (err.msg[0])
 		snprintf(errbuf, errcap, "%s", err.msg);
 	dg_ctx_free(ctx);
@@ -458,7 +425,7 @@ dg_verify_package(const char *plugin_path, const char *format, const char *path,
 		dg_err_set(&err, DG_FAILED, "format '%s' cannot verify packages", format);
 		goto out;
 	}
-	if (!(opts = plugin_opts(m->desc, options, noptions, &err)))
+	if (!(opts = dg_opts_parse(m->desc, options, noptions, &err)))
 		goto out;
 	{
 		struct dg_export_opts eo;

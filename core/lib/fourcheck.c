@@ -77,7 +77,6 @@ struct problem {
 
 struct item {
 	int64_t checked, errors, warnings;
-	int not_applicable_note;
 	char *note;
 	struct problem *head, *tail;
 	int kept;
@@ -362,7 +361,7 @@ check_doc(struct dg_fourcheck *fc, struct dg_doc *doc, int original_proved)
 	struct dg_part_info pi;
 	struct dg_event_info ev;
 	const char *key, *value, *type = h->media_type(doc);
-	int has_original = 0, has_ingest = 0, has_danghao = 0;
+	int has_original = 0, has_ingest = 0;
 	size_t i, j;
 
 	fc->docs++;
@@ -417,7 +416,6 @@ check_doc(struct dg_fourcheck *fc, struct dg_doc *doc, int original_proved)
 				problem(fc, I_FORMAT, 1, id, key, "'%.64s' is not a size", value);
 		}
 		if (strcmp(key, "档号") == 0 || strcmp(key, "archive.code") == 0) {
-			has_danghao = 1;
 			fc->it[I_DANGHAO].checked++;
 			if (regexec(&fc->danghao, value, 0, NULL, 0) != 0)
 				problem(fc, I_DANGHAO, 1, id, key, "'%.64s' does not follow the 档号 pattern", value);
@@ -432,7 +430,6 @@ check_doc(struct dg_fourcheck *fc, struct dg_doc *doc, int original_proved)
 			}
 		}
 	}
-	(void)has_danghao;
 	/* required items: a title (or name) and a date */
 	fc->it[I_REQUIRED].checked++;
 	if (!h->meta_get(doc, "dc.title") && !h->meta_get(doc, "title") && !h->meta_get(doc, "题名") &&

@@ -467,3 +467,32 @@ dg_opts_bool(const struct dg_opts *o, const char *name)
 {
 	return dg_opts_int(o, name) != 0;
 }
+
+struct dg_opts *
+dg_opts_parse(const struct dg_plugin *p, const char *const *options, size_t n, struct dg_err *err)
+{
+	struct dg_opts *o = dg_opts_new(p);
+	size_t i;
+
+	if (!o) {
+		dg_err_set(err, DG_FATAL, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(options[i], '=');
+		char name[128];
+		if (!eq || eq == options[i] || (size_t)(eq - options[i]) >= sizeof(name)) {
+			dg_err_set(err, DG_FAILED, "option '%s': expected NAME=VALUE", options[i]);
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - options[i]), options[i]);
+		if (dg_opts_set(o, name, eq + 1, err) < 0)
+			goto fail;
+	}
+	if (dg_opts_finish(o, err) < 0)
+		goto fail;
+	return o;
+fail:
+	dg_opts_free(o);
+	return NULL;
+}

@@ -51,6 +51,9 @@ int dg_opts_set(struct dg_opts *o, const char *name, const char *value, struct d
 int dg_opts_finish(struct dg_opts *o, struct dg_err *err);
 const char *dg_opts_string(const struct dg_opts *o, const char *name);
 int64_t dg_opts_int(const struct dg_opts *o, const char *name);
+/* A plugin's options from "NAME=VALUE" strings (the command line's -O),
+ * checked and defaulted; NULL with err set. */
+struct dg_opts *dg_opts_parse(const struct dg_plugin *p, const char *const *options, size_t n, struct dg_err *err);
 int dg_opts_bool(const struct dg_opts *o, const char *name);
 
 #endif

@@ -300,35 +300,6 @@ append_history(const char *history, const struct dg_train_result *r, const char 
 	return rc;
 }
 
-static struct dg_opts *
-plugin_opts(const struct dg_plugin *p, const char *const *options, size_t n, struct dg_err *err)
-{
-	struct dg_opts *o = dg_opts_new(p);
-	size_t i;
-
-	if (!o) {
-		dg_err_set(err, DG_FATAL, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		const char *eq = strchr(options[i], '=');
-		char name[128];
-		if (!eq || eq == options[i] || (size_t)(eq - options[i]) >= sizeof(name)) {
-			dg_err_set(err, DG_FAILED, "option '%s': expected NAME=VALUE", options[i]);
-			goto fail;
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - options[i]), options[i]);
-		if (dg_opts_set(o, name, eq + 1, err) < 0)
-			goto fail;
-	}
-	if (dg_opts_finish(o, err) < 0)
-		goto fail;
-	return o;
-fail:
-	dg_opts_free(o);
-	return NULL;
-}
-
 /* ---- the run ------------------------------------------------------------------ */
 
 double
@@ -390,7 +361,7 @@ dg_train_run(struct dg_store *s, struct dg_catalog *c, const struct dg_train_opt
 		rc = 2;
 		goto fail;
 	}
-	if (!(opts = plugin_opts(p, o->options, o->noptions, &err))) {
+	if (!(opts = dg_opts_parse(p, o->options, o->noptions, &err))) {
 		dg_err_set(&err, DG_FAILED, "%s: %s", plugin, (const char *)err.msg);
 		rc = 2;
 		goto fail;
