@@ -1,2 +1,16 @@
 # config: the configuration schema and the default pipelines.
 dist_pkgdata_DATA += config/dangan.rng config/dangan.xml
+# config/doctypes: the shipped document-type catalogues (data, one
+# directory a catalogue), installed as $(pkgdatadir)/doctypes/NAME/*.xml
+psdoctypesdir = $(pkgdatadir)/doctypes/power-supply
+dist_psdoctypes_DATA = \
+	config/doctypes/power-supply/billing.xml \
+	config/doctypes/power-supply/change.xml \
+	config/doctypes/power-supply/connection.xml \
+	config/doctypes/power-supply/inspection.xml \
+	config/doctypes/power-supply/metering.xml \
+	config/doctypes/power-supply/scope.xml \
+	config/doctypes/power-supply/service.xml
+endoctypesdir = $(pkgdatadir)/doctypes/classify-en
+dist_endoctypes_DATA = config/doctypes/classify-en/classify-en.xml
+EXTRA_DIST += config/doctypes/power-supply/README.md
