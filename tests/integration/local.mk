@@ -11,6 +11,7 @@ INTEGRATION_TESTS = \
 	tests/integration/progress.sh \
 	tests/integration/email.sh \
 	tests/integration/imap.sh \
-	tests/integration/carrier.sh
+	tests/integration/carrier.sh \
+	tests/integration/doctypes.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
