@@ -13,4 +13,4 @@ dist_psdoctypes_DATA = \
 	config/doctypes/power-supply/service.xml
 endoctypesdir = $(pkgdatadir)/doctypes/classify-en
 dist_endoctypes_DATA = config/doctypes/classify-en/classify-en.xml
-EXTRA_DIST += config/doctypes/power-supply/README.md
+EXTRA_DIST += config/doctypes/power-supply/NOTES.md
