@@ -4,3 +4,4 @@ EXTRA_DIST += bench/ingest.sh
 EXTRA_DIST += bench/ocr.sh
 EXTRA_DIST += bench/email.sh bench/mkmbox.py
 EXTRA_DIST += bench/export.sh
+EXTRA_DIST += bench/classify.sh bench/classify-metrics.py
