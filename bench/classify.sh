@@ -5,11 +5,11 @@
 #
 # Chinese (section zh): the evaluation set of tests/data/classify (22
 # types of the power-supply catalogue and an "other" class, 10 documents
-# each; see its README.md), as born-digital texts (group "text") and as
+# each, 15 "other"; see its README.md), as born-digital texts (group "text") and as
 # simulated A4 scans (group "scan", one page a document, five degradation
 # profiles) that go through the real scan -> prep -> ocr pipeline.  The
 # scans are rendered once by make-evalset.py with MKPAGES into BENCH_CACHE
-# (about 165 MB; kept between runs, keyed by a hash of the texts, the
+# (about 150 MB; kept between runs, keyed by a hash of the texts, the
 # script and mkpages.sh).  One fresh store, the default configuration
 # (`dangan init`, whose pipeline has the learned and classify stages once
 # they are built):

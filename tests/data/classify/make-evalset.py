@@ -844,6 +844,74 @@ TYPES = {
 
 
 # ------------------------------------------------------- the "other" class --
+# Near misses: real forms of a power-supply company that the catalogue
+# does not define (its lists end in 等): they look like SURVEY, BILL,
+# OUTAGE, INSPECT or TEST and must not be taken for them.
+def n_PLAN(c, n):
+    r = c.r
+    d = c.date(10)
+    L = header(c, "供电方案答复单")
+    f = {"户号": c.huhao, "户名": c.name}
+    L += lay(c, [(c.huhao_label(), c.huhao), (c.name_label(), c.name), ("用电地址", c.addr), ("申请容量", c.cap())])
+    L.append(c.kv("供电电源", f"10kV {c.dist}{r.randint(1, 9)}号线"))
+    L.append(c.kv("计量方式", "高供高计" if c.hv else "低供低计"))
+    L.append("答复意见：经研究，同意按以下方案供电，本方案有效期一年。客户应按方案开展受电工程设计。")
+    L.append(c.row("答复人：" + c.staff(), c.kv("答复日期", c.ds(d))))
+    return L, f, "供电方案答复单"
+
+
+def n_VISIT(c, n):
+    r = c.r
+    d = c.date(100, 900)
+    L = header(c, "客户回访记录")
+    f = {"户号": c.huhao, "户名": c.name}
+    L += lay(c, [(c.huhao_label(), c.huhao), (c.name_label(), c.name), ("联系电话", c.phone),
+                 ("回访日期", c.ds(d)), ("回访方式", r.choice(["电话", "上门", "短信"]))])
+    L.append("回访内容：" + r.choice(["新装送电后用电情况", "故障抢修服务质量", "电费账单疑问处理结果"]))
+    L.append("客户评价：" + check(c, ["非常满意", "满意", "一般", "不满意"], r.choice(["非常满意", "满意"])))
+    L.append(c.row("回访人：" + c.staff(), "审核：" + c.staff()))
+    return L, f, "客户回访记录"
+
+
+def n_REMIND(c, n):
+    r = c.r
+    d = c.date(100, 900)
+    amt = r.randint(100, 9000) + r.randint(0, 99) / 100
+    L = header(c, "电费催缴通知单")
+    f = {"户号": c.huhao, "户名": c.name}
+    L += lay(c, [(c.huhao_label(), c.huhao), (c.name_label(), c.name)], 1)
+    L.append(f"您户{d.year}年{d.month}月电费{fmt_amount(amt, r)}尚未交纳，请于本月25日前交清，逾期将按日加收电费违约金。")
+    L.append("交费方式：营业厅、网上国网、银行代扣。")
+    L.append(c.row(c.unit, c.kv("日期", c.ds(d))))
+    return L, f, "电费催缴通知单"
+
+
+def n_MINUTES(c, n):
+    r = c.r
+    d = c.date(0, 3000)
+    L = [c.unit, "客户档案专项检查会议纪要"]
+    L.append(c.kv("会议时间", c.ds(d)))
+    L.append("参加人员：营销部、客户服务中心、各供电所档案员")
+    L.append(f"一、抽查客户档案{r.randint(50, 300)}户，供用电合同、用电检查单归档率{r.randint(90, 99)}%，部分高压客户缺竣工验收报告。")
+    L.append("二、停电通知单、违约用电处理通知单应在实施后十日内归档。")
+    L.append("三、各供电所于月底前完成整改，营销部组织复查。")
+    L.append("记录：" + c.staff())
+    return L, {}, "会议纪要"
+
+
+def n_LOSS(c, n):
+    r = c.r
+    d = c.date(0, 3000)
+    L = [c.unit, f"{d.year}年{d.month}月台区线损分析报告"]
+    L.append(f"一、本月{c.dist}共{r.randint(80, 400)}个台区，综合线损率{r.randint(30, 90) / 10:.1f}%，同比下降{r.randint(1, 9) / 10:.1f}个百分点。")
+    L.append(f"二、高损台区{r.randint(3, 20)}个，主要原因为计量装置故障、窃电及档案户变关系错误。")
+    L.append("三、下月重点：开展用电检查，核对户变关系，更换故障电能表。")
+    L.append(c.row("编制：" + c.staff(), "审核：" + c.staff(), c.kv("日期", c.ds(d))))
+    return L, {}, "线损分析报告"
+
+
+NEAR_MISSES = [n_PLAN, n_VISIT, n_REMIND, n_MINUTES, n_LOSS]
+
 def seed_excerpts(seeds_dir, count, r):
     """count excerpts (300-650 characters, whole sentences) of the seed texts,
     spread over the files; each with its file and line range."""
@@ -883,13 +951,30 @@ def generate(out, seeds, per_type):
             r = random.Random(f"{SEED}-{code}-{n}")
             c = Ctx(r)
             lines, fields, variant = fn(c, n)
+            if n == 9 and code != "EMAIL":
+                # the top of the page is missing (cut off, or a page torn
+                # from its first): no issuing unit, no title
+                top = next((i for i, l in enumerate(lines[:3]) if variant in l or l.startswith(variant)), 0)
+                lines = lines[top + 1:]
+                variant += "; no title (the top of the page is missing)"
             for k, v in c.seen.items():
-                fields.setdefault(k, v)
+                if any(k in l for l in lines):
+                    fields.setdefault(k, v)
             lines.append(c.footer())
             text = "\n".join(lines) + "\n"
             stem = f"{code}-{n:02d}"
             truth = {"type": code, "catalogue": "power-supply", "variant": variant, "fields": fields}
             written.append((stem, text, truth))
+    for n, fn in enumerate(NEAR_MISSES, per_type + 1):
+        r = random.Random(f"{SEED}-other-{n}")
+        c = Ctx(r)
+        lines, fields, variant = fn(c, n)
+        lines.append(c.footer())
+        for k, v in c.seen.items():
+            fields.setdefault(k, v)
+        written.append((f"other-{n:02d}", "\n".join(lines) + "\n",
+                        {"type": "other", "catalogue": "power-supply",
+                         "variant": f"near miss: {variant}, a form the catalogue does not define", "fields": fields}))
     r = random.Random(f"{SEED}-other")
     for n, (name, a, b, text) in enumerate(seed_excerpts(seeds, per_type, r), 1):
         stem = f"other-{n:02d}"
