@@ -5,3 +5,4 @@ EXTRA_DIST += bench/ocr.sh
 EXTRA_DIST += bench/email.sh bench/mkmbox.py
 EXTRA_DIST += bench/export.sh
 EXTRA_DIST += bench/classify-calibration.sh
+EXTRA_DIST += bench/classify.sh bench/classify-metrics.py

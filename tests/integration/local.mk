@@ -18,6 +18,7 @@ INTEGRATION_TESTS = \
 	tests/integration/learned.sh \
 	tests/integration/eep.sh \
 	tests/integration/ocfl.sh \
-	tests/integration/classify.sh
+	tests/integration/classify.sh \
+	tests/integration/doctypes.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS)
