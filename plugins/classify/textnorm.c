@@ -411,11 +411,18 @@ dg_norm_date(const char *s, size_t n, char *out, size_t cap)
 	return dg_norm_date_order(s, n, DG_DATE_YMD, out, cap);
 }
 
+/* A glyph OCR puts beside a 〇 when it reads the one character as two. */
+static int
+ocr_zero_mate(uint32_t cp)
+{
+	return cp == 'O' || cp == 'o' || cp == 0x25cb /* ○ */ || cp == 0x039f /* Greek O */;
+}
+
 static int
 year_first_date(const char *s, size_t n, char *out, size_t cap)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	uint32_t comp[3][8], cp;
+	uint32_t comp[3][8], cp, next;
 	size_t clen[3] = {0, 0, 0}, i = 0, k;
 	int ncomp = 0, y = 0, m, d, dg;
 
@@ -433,6 +440,14 @@ year_first_date(const char *s, size_t n, char *out, size_t cap)
 				return -1;
 			continue;
 		}
+		/* OCR reads one 〇 as two glyphs, "O〇" or "@〇":
+		 * fold the pair into the one zero it stands for */
+		if (cp == 0x3007 && clen[ncomp] > 0 && ocr_zero_mate(comp[ncomp][clen[ncomp] - 1])) {
+			comp[ncomp][clen[ncomp] - 1] = cp;
+			continue;
+		}
+		if (cp == '@' && i < n && dg_utf8_decode(u + i, n - i, &next) == 3 && next == 0x3007)
+			continue;
 		if (ncomp >= 3 || clen[ncomp] >= 8)
 			return -1;
 		if (cn_digit(cp) < 0 && cp != CN_TEN && cp != CN_TWENTY && cp != CN_THIRTY)

@@ -76,6 +76,10 @@ test_values(void)
 	norm_is(dg_norm_date, "二零二四年十二月三十一日", "2024-12-31", "date");
 	norm_is(dg_norm_date, "二○二三年十月十日", "2023-10-10", "date");
 	norm_is(dg_norm_date, "二O二三年二月廿八日", "2023-02-28", "date");
+	norm_is(dg_norm_date, "二O〇二四年三月五日", "2024-03-05", "date (OCR: one 〇 read as O〇)");
+	norm_is(dg_norm_date, "二@〇二四年三月五日", "2024-03-05", "date (OCR: one 〇 read as @〇)");
+	norm_is(dg_norm_date, "二〇〇九年一月五日", "2009-01-05", "date (two 〇 are two zeros)");
+	norm_is(dg_norm_date, "二@二四年三月五日", NULL, "date (an @ not before a 〇)");
 	norm_is(dg_norm_date, "2024年2月29日", "2024-02-29", "date (leap year)");
 	norm_is(dg_norm_date, "2023年2月29日", NULL, "date (not a leap year)");
 	norm_is(dg_norm_date, "2024年13月1日", NULL, "date");
@@ -288,6 +292,9 @@ test_rules(void)
 	   r.n ? r.vals[0] : "none");
 	extract(&R, "签订日期：2024年3月5日 签订日期：二〇二四年三月六日", "签订日期", &r);
 	ok(r.n == 2 && strcmp(r.vals[0], "2024-03-05") == 0, "dates in reading order, the first first");
+	extract(&R, "签订日期：二O〇二四年三月六日", "签订日期", &r);
+	ok(r.n == 1 && strcmp(r.vals[0], "2024-03-06") == 0, "a date whose 〇 OCR read as O〇 (%s)",
+	   r.n ? r.vals[0] : "none");
 	extract(&R, "签订日期：1999年3月5日", "签订日期", &r);
 	ok(r.n == 0 && strstr(r.problem, "1999-03-05 is before 2000-01-01"), "a date before its minimum");
 	extract(&R, "合同容量：1.25MVA", "容量", &r);
