@@ -535,6 +535,117 @@ resolve_id(struct dg_store *s, struct dg_catalog *c, const char *arg, char hex[6
 	return 0;
 }
 
+/* The first value of metadata KEY in R, or NULL. */
+static const char *
+record_meta(const struct dg_record *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmeta; i++)
+		if (strcmp(r->meta[i].key, key) == 0)
+			return r->meta[i].value;
+	return NULL;
+}
+
+/* A probability written as text ("0.91"), as a JSON number; null when it
+ * is not one. */
+static void
+json_prob(struct dg_buf *b, const char *s, size_t n)
+{
+	char tmp[32], *end;
+	double v;
+
+	if (!s || n == 0 || n >= sizeof(tmp)) {
+		dg_buf_adds(b, "null");
+		return;
+	}
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	v = strtod(tmp, &end);
+	if (errno || *end || end == tmp || v < 0 || v > 1)
+		dg_buf_adds(b, "null");
+	else
+		dg_buf_add(b, tmp, n);
+}
+
+/* "classification": the document type the classify stage (or a person)
+ * gave, gathered from the doctype.* metadata: type, names, confidence as
+ * a number, the candidates, the extracted fields (those doctype.field
+ * names) and why the document is on the review list.  Nothing when the
+ * document has no doctype. */
+static void
+classification_json(struct dg_buf *b, const struct dg_record *r)
+{
+	static const char *const plain[][2] = {{"name", "doctype.name"},         {"category", "doctype.category"},
+	                                       {"retention", "doctype.retention"}, {"method", "doctype.method"},
+	                                       {"catalogue", "doctype.catalogue"}};
+	const char *type = record_meta(r, "doctype"), *v, *p;
+	size_t i, j;
+	int n;
+
+	if (!type)
+		return;
+	dg_buf_adds(b, ",\"classification\":{\"type\":");
+	dg_buf_json_str(b, type);
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		dg_buf_addf(b, ",\"%s\":", plain[i][0]);
+		dg_buf_json_str(b, record_meta(r, plain[i][1]));
+	}
+	dg_buf_adds(b, ",\"confidence\":");
+	v = record_meta(r, "doctype.confidence");
+	json_prob(b, v, v ? strlen(v) : 0);
+	/* "CONTRACT:0.91 APP:0.05" -> [{"type":"CONTRACT","p":0.91},...] */
+	dg_buf_adds(b, ",\"candidates\":[");
+	v = record_meta(r, "doctype.candidates");
+	for (n = 0; v && *v; n++) {
+		const char *sp = strchr(v, ' '), *end = sp ? sp : v + strlen(v);
+		p = memchr(v, ':', (size_t)(end - v));
+		if (p) {
+			struct dg_buf code;
+			dg_buf_init(&code, 0);
+			dg_buf_add(&code, v, (size_t)(p - v));
+			dg_buf_adds(b, n ? ",{\"type\":" : "{\"type\":");
+			dg_buf_json_str(b, code.data ? code.data : "");
+			dg_buf_adds(b, ",\"p\":");
+			json_prob(b, p + 1, (size_t)(end - p - 1));
+			dg_buf_adds(b, "}");
+			dg_buf_release(&code);
+		} else {
+			n--;
+		}
+		v = sp ? sp + 1 : end;
+	}
+	dg_buf_adds(b, "],\"fields\":{");
+	for (i = 0, n = 0; i < r->nmeta; i++) {
+		if (strcmp(r->meta[i].key, "doctype.field") != 0)
+			continue;
+		for (j = 0; j < i; j++) /* a name listed twice */
+			if (strcmp(r->meta[j].key, "doctype.field") == 0 && strcmp(r->meta[j].value, r->meta[i].value) == 0)
+				break;
+		if (j < i || !(v = record_meta(r, r->meta[i].value)))
+			continue;
+		if (n++)
+			dg_buf_adds(b, ",");
+		dg_buf_json_str(b, r->meta[i].value);
+		dg_buf_adds(b, ":");
+		dg_buf_json_str(b, v);
+	}
+	dg_buf_adds(b, "}");
+	for (i = 0; i < 2; i++) {
+		const char *key = i ? "field.problems" : "review.reason";
+		dg_buf_addf(b, ",\"%s\":[", i ? "field_problems" : "review");
+		for (j = 0, n = 0; j < r->nmeta; j++)
+			if (strcmp(r->meta[j].key, key) == 0) {
+				if (n++)
+					dg_buf_adds(b, ",");
+				dg_buf_json_str(b, r->meta[j].value);
+			}
+		dg_buf_adds(b, "]");
+	}
+	dg_buf_adds(b, "}");
+}
+
 static void
 record_json(struct dg_buf *b, const struct dg_record *r, const char *manifest)
 {
@@ -579,7 +690,9 @@ record_json(struct dg_buf *b, const struct dg_record *r, const char *manifest)
 		}
 		dg_buf_adds(b, "]");
 	}
-	dg_buf_adds(b, "},\"relations\":[");
+	dg_buf_adds(b, "}");
+	classification_json(b, r);
+	dg_buf_adds(b, ",\"relations\":[");
 	for (i = 0; i < r->nrels; i++) {
 		dg_buf_adds(b, i ? ",{\"kind\":" : "{\"kind\":");
 		dg_buf_json_str(b, r->rels[i].kind);

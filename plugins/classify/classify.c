@@ -24,7 +24,9 @@
  *   doctype.catalogue     the catalogue's name
  *
  * and, for the chosen type, each field found under its own name, the
- * value normalised (dates YYYY-MM-DD, amounts 1234.50, kVA as a number).
+ * value normalised (dates YYYY-MM-DD, amounts 1234.50, kVA as a number),
+ * its name added to doctype.field (so a reader tells the fields from
+ * other metadata: `show --json` gathers them under "classification").
  * A field that finds two different values is not written (unless its
  * definition says on-ambiguity="first") and review.reason says why; a
  * value that fails a validator is not written and field.problems says
@@ -432,7 +434,8 @@ extract_fields(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_d
 		}
 		limited |= r->limited;
 		if (r->n == 1 || (r->n > 1 && f->first)) {
-			if (set_meta(ctx, host, doc, f->name, r->vals[0]) < 0)
+			if (set_meta(ctx, host, doc, f->name, r->vals[0]) < 0 ||
+			    add_meta(ctx, host, doc, "doctype.field", f->name) < 0)
 				goto out;
 			note_add(nt, "; %s=%s", f->name, r->vals[0]);
 			if (r->n > 1)

@@ -93,6 +93,18 @@ is "$(meta $n field.problems)" "" "$n: no field problem"
 is "$(outcome $n)" "ok" "$n: stage outcome ok"
 note $n | grep -q 'CONTRACT 14, .*OTHER floor 2, temperature 2; CONTRACT cues: .*供电人.* -> CONTRACT 1\.00'
 ok $? "$n: the note gives the scores and the cues that matched"
+# the same, gathered for scripts: show --json "classification"
+cls() { jq -c "$2" "$WORK/$1.json"; }
+is "$(cls $n '.document.classification | [.type, .name, .category, .retention, .method, .catalogue]')" \
+	'["CONTRACT","供用电合同","业扩报装","Y","rules","mini"]' "$n: classification: type, names, method"
+is "$(cls $n '.document.classification.confidence | type')" '"number"' "$n: classification.confidence is a number"
+is "$(cls $n '.document.classification.confidence >= 0.9')" 'true' "$n: classification.confidence >= 0.9"
+is "$(cls $n '[.document.classification.candidates[] | .type] | length')" '3' "$n: three candidates"
+is "$(cls $n '.document.classification.candidates[0].type')" '"CONTRACT"' "$n: the first candidate is the decision"
+is "$(cls $n '.document.classification.fields')" \
+	'{"户号":"3301234567","户名":"华东机械制造有限公司","签订日期":"2024-03-05","合同容量":"315"}' \
+	"$n: classification.fields: the extracted fields, and only they"
+is "$(cls $n '.document.classification | [.review, .field_problems]')" '[[],[]]' "$n: nothing to review"
 
 # full-width digits and colons, ideographic spaces in the title, CR LF
 n=contract-fullwidth
@@ -126,6 +138,9 @@ is "$(meta $n 户号)" "" "$n: no 户号 (not in the text, not required)"
 n=payagr-ambiguous
 is "$(meta $n doctype)" "PAYAGR" "$n: doctype"
 is "$(meta $n 户号)" "" "$n: an ambiguous 户号 is not written"
+is "$(cls $n '.document.classification.review[0]')" '"户号: 2 different values found (3301111111, 3302222222), not written"' \
+	"$n: classification.review gives the reason"
+is "$(cls $n '.document.classification.fields | has("户号")')" 'false' "$n: the ambiguous 户号 is not among the fields"
 is "$(meta $n review.reason)" "户号: 2 different values found (3301111111, 3302222222), not written" \
 	"$n: review.reason says why"
 is "$(meta $n 金额)" "12345.50" "$n: 金额 from ¥12,345.50"
