@@ -91,7 +91,7 @@ def decisions(show):
     reasons = doc.get("metadata", {}).get("review.reason") or []
     if isinstance(reasons, str):
         reasons = [reasons]
-    review = any(r.startswith("classification uncertain") for r in reasons)
+    review = any(r.startswith(("classification uncertain", "no document type recognised")) for r in reasons)
     return rules, learned, combined, final, conf, review
 
 

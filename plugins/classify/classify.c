@@ -32,7 +32,8 @@
  * value that fails a validator is not written and field.problems says
  * why, as it does for a required field not found.  A decision below
  * review-below adds review.reason "classification uncertain: CONTRACT
- * 0.52, APP 0.31".  The note of the stage's event gives the scores.
+ * 0.52, APP 0.31" ("no document type recognised: OTHER 0.48, ..." when
+ * OTHER is the best).  The note of the stage's event gives the scores.
  * The document then ends with a warning (as a page the OCR stage sends
  * to review does).  A document whose type a person set
  * (doctype.method=person) is left alone.
@@ -602,7 +603,10 @@ classify_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, st
 	    set_meta(ctx, host, doc, "doctype.catalogue", cat->name) < 0)
 		goto out;
 	if (probs[order[0]] < st->review_below) {
-		l = (size_t)snprintf(buf, sizeof(buf), "classification uncertain:");
+		/* OTHER on top: nothing of the catalogue was recognised, which is
+		 * not the same as hesitating between two types */
+		l = (size_t)snprintf(buf, sizeof(buf), "%s:",
+		                     order[0] == n ? "no document type recognised" : "classification uncertain");
 		for (i = 0, shown = 0; i <= n && shown < 3 && l < sizeof(buf); i++) {
 			if (shown > 0 && probs[order[i]] < 0.01)
 				break;

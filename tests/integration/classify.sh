@@ -159,7 +159,7 @@ is "$(meta $n 协议日期)" "2023-12-31" "$n: 协议日期 from 二〇二三年
 n=other
 is "$(meta $n doctype)" "OTHER" "$n: doctype OTHER"
 is "$(meta $n doctype.confidence)" "0.48" "$n: the confidence of a text that matches nothing"
-is "$(meta $n review.reason)" "classification uncertain: OTHER 0.48, APP 0.17, PAYAGR 0.17" "$n: to review"
+is "$(meta $n review.reason)" "no document type recognised: OTHER 0.48, APP 0.17, PAYAGR 0.17" "$n: to review, saying so"
 is "$(meta $n doctype.name)" "" "$n: no name"
 is "$(meta $n 户号)$(meta $n field.problems)" "" "$n: no field, no field problem"
 
