@@ -295,6 +295,9 @@ test_rules(void)
 	extract(&R, "签订日期：二O〇二四年三月六日", "签订日期", &r);
 	ok(r.n == 1 && strcmp(r.vals[0], "2024-03-06") == 0, "a date whose 〇 OCR read as O〇 (%s)",
 	   r.n ? r.vals[0] : "none");
+	extract(&R, "签订日期：二\nO〇二一年一月三\n十日", "签订日期", &r);
+	ok(r.n == 1 && strcmp(r.vals[0], "2021-01-30") == 0, "a Chinese-numeral date broken over lines (%s)",
+	   r.n ? r.vals[0] : "none");
 	extract(&R, "签订日期：1999年3月5日", "签订日期", &r);
 	ok(r.n == 0 && strstr(r.problem, "1999-03-05 is before 2000-01-01"), "a date before its minimum");
 	extract(&R, "合同容量：1.25MVA", "容量", &r);
