@@ -1630,12 +1630,19 @@ make_duplicate_version(struct dg_engine *e, struct dg_doc *d, const char *parent
 		const struct dg_kv *kv = &d->rec.meta[i];
 		size_t k, n = dg_record_meta_count(out, kv->key);
 		int have = 0;
-		if (strncmp(kv->key, "source.", 7) != 0 && strncmp(kv->key, "archive.", 8) != 0)
+		if (kv->key[0] == '@')
+			continue;
+		/* an import: the package's own description (eep.*, its
+		 * metadata) is kept even when its document was already met --
+		 * as the attachment of an imported mail, say -- so what the
+		 * store holds does not depend on the order the packages came in */
+		if (!e->o.import && strncmp(kv->key, "source.", 7) != 0 && strncmp(kv->key, "archive.", 8) != 0)
 			continue;
 		for (k = 0; k < n; k++)
 			if (strcmp(dg_record_meta_n(out, kv->key, k), kv->value) == 0)
 				have = 1;
-		if (!have && strcmp(kv->key, "source.path") == 0 && dg_record_meta_add(out, kv->key, kv->value) < 0)
+		if (!have && (e->o.import || strcmp(kv->key, "source.path") == 0) &&
+		    dg_record_meta_add(out, kv->key, kv->value) < 0)
 			goto out;
 	}
 	for (i = 0; i < d->rec.nrels; i++)

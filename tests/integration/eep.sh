@@ -91,10 +91,19 @@ for id in $(cat "$WORK/ids1"); do
 done
 is "$bad" "0" "every original is byte-identical after the round trip"
 m2=$(DANGAN_STORE="$WORK/store2" dangan show "$mail" --json)
-is "$(echo "$m2" | meta eep.type)" "原始型" "eep.type is recorded"
-is "$(echo "$m2" | meta email.message-id)" "$(dangan show "$mail" --json | meta email.message-id)" \
+is "$(printf "%s\n" "$m2" | meta eep.type)" "原始型" "eep.type is recorded"
+# every document, also one met first as the attachment or entry of an
+# imported container before its own package came in, keeps its package's
+# description
+miss=0
+for id in $(cat "$WORK/ids2"); do
+	DANGAN_STORE="$WORK/store2" dangan show "$id" --json | jq -e '.document.metadata["eep.type"][0] == "原始型"' \
+		>/dev/null || miss=$((miss + 1))
+done
+is "$miss" "0" "every imported document records eep.type, whatever the order of the packages"
+is "$(printf "%s\n" "$m2" | meta email.message-id)" "$(dangan show "$mail" --json | meta email.message-id)" \
 	"metadata is restored from the package (email.message-id)"
-is "$(echo "$m2" | meta source.name)" "$(dangan show "$mail" --json | meta source.name)" \
+is "$(printf "%s\n" "$m2" | meta source.name)" "$(dangan show "$mail" --json | meta source.name)" \
 	"metadata is restored from the package (source.name)"
 
 # ---- signatures ------------------------------------------------------------
