@@ -327,6 +327,8 @@ find_words(const char *text, size_t n, struct found *w)
 				memcpy(run + rl, q, len);
 			rl += len;
 			q += len;
+			if (t == T_FEN || t == T_ZHENG)
+				break; /* the end of an amount: what follows is another */
 		}
 		p = q;
 		if (!digit || !unit)

@@ -116,6 +116,7 @@ figure|收费说明：见附件|金额（小写）：¥88.00|figure only|88.00
 ambiguous-words|金额（大写）：壹仟伍元|金额（小写）：¥1,005.00|invalid|
 broken-words|金额（大写）：壹佰壹仟元整|金额（小写）：¥1,100.00|invalid|
 two-figures|收费说明：¥100.00 与 ¥200.00|另收：见附件|ambiguous|
+two-words|金额（大写）：壹佰元整 贰佰元整|金额（小写）：¥100.00|ambiguous|
 words-disagree|金额（大写）：叁佰元整|金额（小写）：¥30.00|disagree|
 none|收费说明：见附件|另收：无|not found|
 EOF
