@@ -6,6 +6,7 @@ INTEGRATION_TESTS = \
 	tests/integration/catalog-loss.sh \
 	tests/integration/hostile.sh \
 	tests/integration/plugin-hello.sh \
+	tests/integration/plugin-doctype.sh \
 	tests/integration/scan.sh \
 	tests/integration/ocr.sh \
 	tests/integration/progress.sh \
