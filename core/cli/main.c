@@ -115,7 +115,7 @@ static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-
                                  "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
                                  "  set ID KEY=VALUE... [--by NAME]\n"
                                  "                               correct a document's metadata: a new version with\n"
-                                 "                               a 'set' event (doctype=CODE: a person's type)\n"
+                                 "                               a 'set' event (doctype=CODE or type=CODE: a person's type)\n"
                                  "  train [--folds K | --test-split F] [--catalogue NAME] [--any] [--json]\n"
                                  "                               train the learned classifier (-O OPT=VAL) on the\n"
                                  "                               labelled documents; install the model\n"
@@ -2469,8 +2469,8 @@ open_write(struct dg_store **s, struct dg_catalog **c)
  * new version.  doctype=CODE is a person's classification: it sets
  * doctype.method=person and doctype.confidence=1.00, and drops what the
  * classifier derived from its own guess (doctype.name, .category and
- * .candidates, unless given too, and an "uncertain classification"
- * review.reason). */
+ * .candidates, unless given too, and an "uncertain classification" or
+ * "no document type recognised" review.reason); type=CODE is the same. */
 static int
 cmd_set(int argc, char **argv)
 {
@@ -2510,6 +2510,8 @@ cmd_set(int argc, char **argv)
 		ed[n].value = eq[1] ? eq + 1 : NULL;
 		if (dg_edit_check(ed[n].key, ed[n].value, &err) < 0)
 			die_usage("%s", err.msg);
+		if (strcmp(ed[n].key, "type") == 0) /* the word an archivist uses */
+			ed[n].key = "doctype";
 		if (strcmp(ed[n].key, "doctype") == 0)
 			doctype = 1;
 		n++;
@@ -2542,7 +2544,8 @@ cmd_set(int argc, char **argv)
 				if (!given)
 					ed[n++] = (struct dg_edit){derived[d], NULL};
 			}
-		if (review && strncmp(review, "classification uncertain", 24) == 0)
+		if (review && (strncmp(review, "classification uncertain", 24) == 0 ||
+		               strncmp(review, "no document type recognised", 27) == 0))
 			ed[n++] = (struct dg_edit){"review.reason", NULL};
 	}
 	switch (dg_edit_commit(s, c, hex, ed, n, by, newm, &err)) {

@@ -109,6 +109,9 @@ is "$(grep -o '"manifest":"sha256:' "$WORK/c1.json" | wc -l | tr -d ' ')" 4 "fou
 check "the same value again" dangan set "$c1" doctype=CONTRACT
 grep -q "nothing changes" "$WORK/out"
 ok $? "  makes no version"
+check "type=CODE, the archivist's word" dangan set "$c1" type=CONTRACT
+grep -q "nothing changes" "$WORK/out"
+ok $? "  is doctype=CODE (the same type: no version, no key 'type')"
 check_fails "a scratch key is refused" 2 dangan set "$c1" @learned.scores=x
 check_fails "a control character is refused" 2 dangan set "$c1" "note=$(printf 'a\001b')"
 check_fails "invalid UTF-8 is refused" 2 dangan set "$c1" "note=$(printf 'a\377b')"
