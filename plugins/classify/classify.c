@@ -605,8 +605,8 @@ classify_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, st
 	if (probs[order[0]] < st->review_below) {
 		/* OTHER on top: nothing of the catalogue was recognised, which is
 		 * not the same as hesitating between two types */
-		l = (size_t)snprintf(buf, sizeof(buf), "%s:",
-		                     order[0] == n ? "no document type recognised" : "classification uncertain");
+		l = (size_t)snprintf(buf, sizeof(buf),
+		                     "%s:", order[0] == n ? "no document type recognised" : "classification uncertain");
 		for (i = 0, shown = 0; i <= n && shown < 3 && l < sizeof(buf); i++) {
 			if (shown > 0 && probs[order[i]] < 0.01)
 				break;
