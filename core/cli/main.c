@@ -2296,7 +2296,7 @@ import_finding(void *arg, enum dg_finding_level level, const char *code, const c
 	struct dg_fourcheck *fc = arg;
 
 	dg_fourcheck_package_finding(fc, level, code, where, msg);
-	if (level >= DG_FINDING_WARN)
+	if (level >= DG_FINDING_WARN && level <= DG_FINDING_ERROR)
 		fprintf(stderr, "dangan: %s %s%s%s%s%s\n", level_names[level], code ? code : "", code ? " " : "",
 		        where ? where : "", where ? ": " : "", msg);
 }
