@@ -104,6 +104,7 @@ struct bg_state {
 	bool all_parts;
 	bool compress;
 	unsigned algs; /* bit i: bg_algs[i] */
+	bool exported; /* export_end() done: verify() checks this run's bag */
 	const char *name;
 	const char *info[5];
 	int64_t verify_max_files;
@@ -746,6 +747,7 @@ bg_begin(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char
 	if (st->running)
 		bg_run_release(st);
 	st->running = true;
+	st->exported = false;
 	st->started = time(NULL);
 	st->oxum_bytes = st->oxum_files = 0;
 	st->loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
@@ -1362,6 +1364,7 @@ bg_end(struct dg_ctx *ctx, const struct dg_host *host, void *state)
 	}
 	host->log(ctx, DG_LOG_INFO, "bagit: %" PRId64 " payload files, %" PRId64 " bytes", st->oxum_files,
 	          st->oxum_bytes);
+	st->exported = true;
 	rc = DG_OK;
 	goto out;
 oom:
@@ -1378,11 +1381,18 @@ static int
 bg_verify_cb(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path)
 {
 	const struct bg_state *st = state;
-	struct bg_limits lim = {4000000, (int64_t)1 << 30};
+	struct bg_limits lim = {4000000, (int64_t)1 << 30, -1};
+	int i;
 
 	if (st != NULL) {
 		lim.max_files = st->verify_max_files;
 		lim.max_tag_bytes = st->verify_max_tag;
+		/* this instance's own bag: the fastest strong algorithm of it */
+		for (i = 0; st->exported && lim.payload_alg < 0 && i < BG_ALG_N; i++) {
+			static const int pref[BG_ALG_N] = {BG_SHA256, BG_SHA512, BG_SHA384, BG_SHA224, BG_SHA1, BG_MD5};
+			if ((st->algs & (1u << pref[i])) && bg_algs[pref[i]].strong)
+				lim.payload_alg = pref[i];
+		}
 	}
 	return bg_verify(ctx, host, &lim, path);
 }

@@ -90,6 +90,11 @@ bool bg_is_utf8(const char *encoding);
 struct bg_limits {
 	int64_t max_files;     /* files and directories in the bag */
 	int64_t max_tag_bytes; /* tag-file bytes unpacked from a serialization */
+	/* -1: every algorithm a manifest names.  Else the export's own check
+	 * of the bag it has just written: payload files are hashed with this
+	 * algorithm alone (the export computed every manifest's digests from
+	 * the very bytes it wrote, so one strong digest proves the file). */
+	int payload_alg;
 };
 /* Verify the bag at path (a directory, or a zip/tar serialization),
  * reporting every finding through host->finding().  DG_OK, DG_WARN
