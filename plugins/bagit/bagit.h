@@ -34,10 +34,18 @@ extern const struct bg_alg_info bg_algs[BG_ALG_N];
 /* The algorithm called name[0..len), or -1. */
 int bg_alg_find(const char *name, size_t len);
 
-/* Several digests of one byte stream at once (bit i of mask: bg_algs[i]). */
+/* Several digests of one byte stream at once (bit i of mask: bg_algs[i]).
+ * Past BG_HASH_THREADED bytes, every algorithm but the fastest goes on
+ * in a thread of its own, fed copies of the bytes through a few slots:
+ * SHA-512 and SHA-256 of a large file take the time of SHA-512 alone. */
+#define BG_HASH_THREADED ((int64_t)256 << 10)
+struct mdthread;
 struct bg_hash {
 	void *md[BG_ALG_N]; /* EVP_MD_CTX * */
 	unsigned mask;
+	int64_t size;
+	struct mdthread *worker; /* NULL: every digest in the caller */
+	unsigned wmask;          /* the algorithms the thread computes */
 };
 int bg_hash_init(struct bg_hash *h, unsigned mask);
 int bg_hash_update(struct bg_hash *h, const void *buf, size_t len);

@@ -29,7 +29,7 @@
 #include <libxml/c14n.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <pthread.h>
+#include "../common/mdthread.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,137 +97,6 @@ eep_text(xmlNodePtr n)
 /* ---------------------------------------------------------------- */
 /* digests                                                            */
 
-#define SM3_SLOTS 4
-#define SM3_SLOT ((size_t)256 << 10)
-
-/* SM3 of the bytes past EEP_DIGEST_THREADED, in a thread of its own:
- * the caller fills slot cur and hands it over; the thread hashes the
- * slots in turn and gives each back. */
-struct eep_sm3_worker {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	EVP_MD_CTX *md;
-	unsigned char *slot[SM3_SLOTS];
-	size_t len[SM3_SLOTS];
-	bool full[SM3_SLOTS];
-	int cur;     /* the caller's slot */
-	bool done;   /* no more slots will come */
-	bool failed; /* a digest update failed */
-};
-
-static void *
-sm3_run(void *arg)
-{
-	struct eep_sm3_worker *w = arg;
-	int i = 0;
-
-	for (;;) {
-		pthread_mutex_lock(&w->mu);
-		while (!w->full[i] && !w->done)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->full[i]) { /* done, and nothing left */
-			pthread_mutex_unlock(&w->mu);
-			return NULL;
-		}
-		pthread_mutex_unlock(&w->mu);
-		if (!w->failed && EVP_DigestUpdate(w->md, w->slot[i], w->len[i]) != 1)
-			w->failed = true;
-		pthread_mutex_lock(&w->mu);
-		w->full[i] = false;
-		w->len[i] = 0;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		i = (i + 1) % SM3_SLOTS;
-	}
-}
-
-static void
-sm3_free(struct eep_sm3_worker *w)
-{
-	int i;
-
-	for (i = 0; i < SM3_SLOTS; i++)
-		free(w->slot[i]);
-	free(w);
-}
-
-/* Hand d->sm3 over to a new thread; -1 (nothing changed) if none can
- * be had: SM3 then goes on in the caller. */
-static int
-sm3_start(struct eep_digest *d)
-{
-	struct eep_sm3_worker *w = calloc(1, sizeof(*w));
-	int i;
-
-	if (w == NULL)
-		return -1;
-	for (i = 0; i < SM3_SLOTS; i++)
-		if ((w->slot[i] = malloc(SM3_SLOT)) == NULL) {
-			sm3_free(w);
-			return -1;
-		}
-	w->md = d->sm3;
-	if (pthread_mutex_init(&w->mu, NULL) != 0) {
-		sm3_free(w);
-		return -1;
-	}
-	if (pthread_cond_init(&w->cv, NULL) != 0) {
-		pthread_mutex_destroy(&w->mu);
-		sm3_free(w);
-		return -1;
-	}
-	if (pthread_create(&w->thread, NULL, sm3_run, w) != 0) {
-		pthread_cond_destroy(&w->cv);
-		pthread_mutex_destroy(&w->mu);
-		sm3_free(w);
-		return -1;
-	}
-	d->worker = w;
-	return 0;
-}
-
-/* Hand the caller's slot over (if it holds anything) and wait for the
- * next one to be free. */
-static void
-sm3_submit(struct eep_sm3_worker *w)
-{
-	pthread_mutex_lock(&w->mu);
-	if (w->len[w->cur] > 0) {
-		w->full[w->cur] = true;
-		pthread_cond_broadcast(&w->cv);
-		w->cur = (w->cur + 1) % SM3_SLOTS;
-		while (w->full[w->cur])
-			pthread_cond_wait(&w->cv, &w->mu);
-	}
-	pthread_mutex_unlock(&w->mu);
-}
-
-/* Let the thread finish what it has; it is joined and freed, and
- * d->sm3 is the caller's again.  -1 if an update failed. */
-static int
-sm3_stop(struct eep_digest *d, bool flush)
-{
-	struct eep_sm3_worker *w = d->worker;
-	bool failed;
-
-	if (w == NULL)
-		return 0;
-	if (flush)
-		sm3_submit(w);
-	pthread_mutex_lock(&w->mu);
-	w->done = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	failed = w->failed;
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	sm3_free(w);
-	d->worker = NULL;
-	return failed ? -1 : 0;
-}
-
 int
 eep_digest_init(struct eep_digest *d)
 {
@@ -257,30 +126,16 @@ eep_digest_init_sha256(struct eep_digest *d)
 int
 eep_digest_update(struct eep_digest *d, const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-	struct eep_sm3_worker *w;
-
 	if (EVP_DigestUpdate(d->sha256, buf, len) != 1)
 		return -1;
 	d->size += (int64_t)len;
 	if (d->sm3 == NULL)
 		return 0;
 	if (d->worker == NULL && d->size > EEP_DIGEST_THREADED)
-		sm3_start(d); /* else SM3 stays here */
-	if ((w = d->worker) == NULL)
+		d->worker = mdthread_start(&d->sm3, 1); /* NULL: SM3 stays here */
+	if (d->worker == NULL)
 		return EVP_DigestUpdate(d->sm3, buf, len) == 1 ? 0 : -1;
-	while (len > 0) {
-		size_t n = SM3_SLOT - w->len[w->cur];
-		if (n > len)
-			n = len;
-		memcpy(w->slot[w->cur] + w->len[w->cur], p, n);
-		w->len[w->cur] += n;
-		p += n;
-		len -= n;
-		if (w->len[w->cur] == SM3_SLOT)
-			sm3_submit(w);
-	}
-	return w->failed ? -1 : 0;
+	return mdthread_update(d->worker, buf, len);
 }
 
 static void
@@ -301,10 +156,12 @@ eep_digest_final(struct eep_digest *d, char sm3_hex[65], char sha256_hex[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
-	int rc = -1;
+	int rc = -1, stopped;
 
 	sm3_hex[0] = '\0';
-	if (sm3_stop(d, true) < 0 || (d->sm3 != NULL && EVP_DigestFinal_ex(d->sm3, md, &n) != 1))
+	stopped = mdthread_stop(d->worker, true);
+	d->worker = NULL;
+	if (stopped < 0 || (d->sm3 != NULL && EVP_DigestFinal_ex(d->sm3, md, &n) != 1))
 		goto out;
 	if (d->sm3 != NULL)
 		hex(md, n, sm3_hex);
@@ -320,7 +177,8 @@ out:
 void
 eep_digest_release(struct eep_digest *d)
 {
-	sm3_stop(d, false);
+	mdthread_stop(d->worker, false);
+	d->worker = NULL;
 	EVP_MD_CTX_free(d->sm3);
 	EVP_MD_CTX_free(d->sha256);
 	d->sm3 = d->sha256 = NULL;

@@ -66,11 +66,11 @@ struct eep_state {
  * slower than SHA-256) goes on in a thread of its own, fed copies of the
  * bytes through a few fixed slots, while SHA-256 stays with the caller. */
 #define EEP_DIGEST_THREADED ((int64_t)128 << 10)
-struct eep_sm3_worker;
+struct mdthread;
 struct eep_digest {
 	EVP_MD_CTX *sm3, *sha256;
 	int64_t size;
-	struct eep_sm3_worker *worker; /* NULL: SM3 computed by the caller */
+	struct mdthread *worker; /* NULL: SM3 computed by the caller */
 };
 int eep_digest_init(struct eep_digest *d);
 /* SHA-256 alone (the SM3 hex comes out empty). */
