@@ -117,8 +117,8 @@ struct bg_state {
 	struct archive *a;     /* serialized: the writer */
 	char *top;             /* serialized: the top directory's name */
 	FILE *spool[BG_ALG_N]; /* payload manifest lines */
-	char **used;           /* directory names given to documents */
-	size_t nused, capused;
+	char **used;           /* directory names given to documents: open addressing */
+	size_t nused, capused; /* capused a power of two, at most half full */
 	int64_t oxum_bytes, oxum_files;
 	unsigned char tagdig[3 + BG_ALG_N][BG_ALG_N][BG_DIGEST_MAX];
 	char *tagname[3 + BG_ALG_N];
@@ -266,7 +266,7 @@ bg_run_release(struct bg_state *st)
 			fclose(st->spool[i]);
 		st->spool[i] = NULL;
 	}
-	for (i = 0; i < st->nused; i++)
+	for (i = 0; i < st->capused; i++)
 		free(st->used[i]);
 	free(st->used);
 	st->used = NULL;
@@ -708,26 +708,54 @@ bg_ext(const char *type)
 	return "";
 }
 
-/* Take a directory name for a document; 0, 1 when taken already, -1. */
+static size_t
+bg_name_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+/* The slot of name in a table of cap (a power of two) slots: where it
+ * is, or the empty one where it would go. */
+static size_t
+bg_name_slot(char **tab, size_t cap, const char *name)
+{
+	size_t i = bg_name_hash(name) & (cap - 1);
+
+	while (tab[i] != NULL && strcmp(tab[i], name) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Take a directory name for a document; 0, 1 when taken already, -1.
+ * (A hash table: a list searched for every document made an export of
+ * many documents quadratic.) */
 static int
 bg_use_name(struct bg_state *st, const char *name)
 {
-	size_t i;
+	size_t i, cap;
 	char **nu;
 
-	for (i = 0; i < st->nused; i++)
-		if (strcmp(st->used[i], name) == 0)
-			return 1;
-	if (st->nused == st->capused) {
-		size_t cap = st->capused ? st->capused * 2 : 64;
-		nu = realloc(st->used, cap * sizeof(*nu));
+	if (st->capused > 0 && st->used[bg_name_slot(st->used, st->capused, name)] != NULL)
+		return 1;
+	if (2 * (st->nused + 1) > st->capused) {
+		cap = st->capused ? st->capused * 2 : 256;
+		nu = calloc(cap, sizeof(*nu));
 		if (nu == NULL)
 			return -1;
+		for (i = 0; i < st->capused; i++)
+			if (st->used[i] != NULL)
+				nu[bg_name_slot(nu, cap, st->used[i])] = st->used[i];
+		free(st->used);
 		st->used = nu;
 		st->capused = cap;
 	}
-	st->used[st->nused] = strdup(name);
-	if (st->used[st->nused] == NULL)
+	i = bg_name_slot(st->used, st->capused, name);
+	st->used[i] = strdup(name);
+	if (st->used[i] == NULL)
 		return -1;
 	st->nused++;
 	return 0;
