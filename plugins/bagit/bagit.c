@@ -708,22 +708,12 @@ bg_ext(const char *type)
 	return "";
 }
 
-static size_t
-bg_name_hash(const char *s)
-{
-	size_t h = 14695981039346656037u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211u;
-	return h;
-}
-
 /* The slot of name in a table of cap (a power of two) slots: where it
  * is, or the empty one where it would go. */
 static size_t
 bg_name_slot(char **tab, size_t cap, const char *name)
 {
-	size_t i = bg_name_hash(name) & (cap - 1);
+	size_t i = (size_t)bg_str_hash(name) & (cap - 1);
 
 	while (tab[i] != NULL && strcmp(tab[i], name) != 0)
 		i = (i + 1) & (cap - 1);

@@ -109,6 +109,9 @@ struct bg_limits {
  * (warnings only) or DG_FAILED (errors, or it could not be checked). */
 int bg_verify(struct dg_ctx *ctx, const struct dg_host *host, const struct bg_limits *lim, const char *path);
 
+/* A hash of a string (FNV-1a), for the tables of paths and names. */
+uint64_t bg_str_hash(const char *s);
+
 /* Heap copy of a formatted string, NULL if out of memory. */
 char *bg_aprintf(const char *fmt, ...) DG_PRINTF(1, 2);
 

@@ -135,6 +135,16 @@ bg_hash_release(struct bg_hash *h)
 	}
 }
 
+uint64_t
+bg_str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
 void
 bg_hex(const unsigned char *d, size_t n, char *out)
 {

@@ -202,16 +202,6 @@ bv_find_summary(struct bv *v)
 /* ------------------------------------------------------------------ */
 /* The path table */
 
-static uint64_t
-bv_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
 static struct bv_file *
 bv_lookup(struct bv *v, const char *path)
 {
@@ -219,7 +209,7 @@ bv_lookup(struct bv *v, const char *path)
 
 	if (v->tabn == 0)
 		return NULL;
-	for (f = v->tab[bv_hash(path) & (v->tabn - 1)]; f != NULL; f = f->next)
+	for (f = v->tab[bg_str_hash(path) & (v->tabn - 1)]; f != NULL; f = f->next)
 		if (strcmp(f->path, path) == 0)
 			return f;
 	return NULL;
@@ -252,8 +242,8 @@ bv_get(struct bv *v, const char *path)
 		for (i = 0; i < v->tabn; i++)
 			for (f = v->tab[i]; f != NULL; f = nx) {
 				nx = f->next;
-				f->next = nt[bv_hash(f->path) & (n - 1)];
-				nt[bv_hash(f->path) & (n - 1)] = f;
+				f->next = nt[bg_str_hash(f->path) & (n - 1)];
+				nt[bg_str_hash(f->path) & (n - 1)] = f;
 			}
 		free(v->tab);
 		v->tab = nt;
@@ -268,7 +258,7 @@ bv_get(struct bv *v, const char *path)
 		goto oom;
 	}
 	f->size = -1;
-	i = bv_hash(path) & (v->tabn - 1);
+	i = bg_str_hash(path) & (v->tabn - 1);
 	f->next = v->tab[i];
 	v->tab[i] = f;
 	v->count++;
@@ -396,7 +386,7 @@ bv_fold_index(struct bv *v)
 				continue;
 			}
 			k->f = f;
-			h = bv_hash(k->key) % v->foldn;
+			h = bg_str_hash(k->key) % v->foldn;
 			k->next = v->fold[h];
 			v->fold[h] = k;
 		}
@@ -417,7 +407,7 @@ bv_fold_find(struct bv *v, const char *path)
 	key = bv_unorm(path, true);
 	if (key == NULL)
 		return NULL;
-	for (k = v->fold[bv_hash(key) % v->foldn]; k != NULL; k = k->next)
+	for (k = v->fold[bg_str_hash(key) % v->foldn]; k != NULL; k = k->next)
 		if (strcmp(k->key, key) == 0) {
 			if (hit != NULL && hit != k->f) {
 				hit = NULL;
