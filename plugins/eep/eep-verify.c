@@ -475,21 +475,32 @@ dec_end(struct dec *d)
 	eep_digest_release(&d->d);
 }
 
+/* Stop reading, with the reason (the first one given). */
+static void
+stop_reading(xmlParserCtxtPtr ctxt, struct parse_state *ps, const char *why)
+{
+	if (!ps->refused) {
+		ps->refused = 1;
+		ps->line = xmlSAX2GetLineNumber(ctxt);
+		snprintf(ps->err, ps->errcap, "%s", why);
+	}
+	xmlStopParser(ctxt);
+}
+
 /* Bytes the tree keeps beyond max-size: stop reading. */
 static bool
 held(xmlParserCtxtPtr ctxt, struct parse_state *ps, size_t n)
 {
-	ps->held += (int64_t)n;
-	if (ps->held <= ps->r->st->max_size)
+	char why[200];
+
+	if (n <= (size_t)(ps->r->st->max_size - ps->held)) {
+		ps->held += (int64_t)n;
 		return true;
-	if (!ps->refused) {
-		ps->refused = 1;
-		ps->line = xmlSAX2GetLineNumber(ctxt);
-		snprintf(ps->err, ps->errcap,
-		         "more than max-size (%" PRId64 ") bytes of XML besides the 编码数据 text: not read further",
-		         ps->r->st->max_size);
 	}
-	xmlStopParser(ctxt);
+	snprintf(why, sizeof(why),
+	         "more than max-size (%" PRId64 ") bytes of XML besides the 编码数据 text: not read further",
+	         ps->r->st->max_size);
+	stop_reading(ctxt, ps, why);
 	return false;
 }
 
@@ -522,9 +533,11 @@ s_start(void *user, const xmlChar *localname, const xmlChar *prefix, const xmlCh
 	start_element(user, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted, attributes);
 	if (ps->refused || r->cur != NULL || ctxt->node == NULL || !eep_is(ctxt->node, "编码数据"))
 		return;
+	if (!held(ctxt, ps, sizeof(struct dec)))
+		return;
 	r->cur = dec_new(r, ctxt->node);
 	if (r->cur == NULL) {
-		held(ctxt, ps, (size_t)INT64_MAX); /* out of memory: stop */
+		stop_reading(ctxt, ps, "out of memory");
 		return;
 	}
 	r->cur->streamed = true;
