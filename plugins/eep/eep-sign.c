@@ -30,6 +30,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include "../common/mdthread.h"
+
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,9 +217,26 @@ static const unsigned char b64_val[256] = {
 #undef S
 };
 
+/* b64_val[c] << 18, << 12, << 6, << 0, or bit 24 for anything but
+ * the 64 letters: four lookups OR-ed make a group, or show it is not
+ * one (made once, from b64_val) */
+static uint32_t b64_q[4][256];
+static pthread_once_t b64_q_once = PTHREAD_ONCE_INIT;
+
+static void
+b64_q_make(void)
+{
+	int c, k;
+
+	for (c = 0; c < 256; c++)
+		for (k = 0; k < 4; k++)
+			b64_q[k][c] = b64_val[c] < 64 ? (uint32_t)b64_val[c] << (18 - 6 * k) : (uint32_t)1 << 24;
+}
+
 int
 eep_b64_init(struct eep_b64 *b, int (*out)(void *, const unsigned char *, size_t), void *arg)
 {
+	pthread_once(&b64_q_once, b64_q_make);
 	memset(b, 0, sizeof(*b));
 	b->buf = malloc(EEP_B64_OUT);
 	b->out = out;
@@ -254,18 +273,26 @@ eep_b64_update(struct eep_b64 *b, const xmlChar *text, size_t len)
 	while (p < end) {
 		unsigned v;
 		if (b->n == 0 && !b->ended) {
-			/* whole groups at a time */
-			while (end - p >= 4 && (size_t)(o - b->buf) + 3 <= EEP_B64_OUT) {
-				unsigned a = b64_val[p[0]], c = b64_val[p[1]], e = b64_val[p[2]], f = b64_val[p[3]];
+			/* whole groups at a time, and the line ends between them */
+			unsigned char *stop = b->buf + EEP_B64_OUT - 4;
+			while (o <= stop) {
 				uint32_t g;
-				if ((a | c | e | f) >= 64)
-					break;
-				g = a << 18 | c << 12 | e << 6 | f;
-				o[0] = (unsigned char)(g >> 16);
-				o[1] = (unsigned char)(g >> 8);
-				o[2] = (unsigned char)g;
-				o += 3;
-				p += 4;
+				if (end - p >= 4) {
+					g = b64_q[0][p[0]] | b64_q[1][p[1]] | b64_q[2][p[2]] | b64_q[3][p[3]];
+					if (g < ((uint32_t)1 << 24)) {
+						o[0] = (unsigned char)(g >> 16);
+						o[1] = (unsigned char)(g >> 8);
+						o[2] = (unsigned char)g;
+						o += 3;
+						p += 4;
+						continue;
+					}
+				}
+				if (p < end && *p == '\n') {
+					p++;
+					continue;
+				}
+				break;
 			}
 			if (p == end)
 				break;

@@ -614,8 +614,51 @@ read_some(int fd, unsigned char *buf, size_t cap)
 	return n;
 }
 
+/* The parser's reads (it asks for 4000 bytes at a time), served from
+ * reads of EEP_READ_BLOCK. */
+struct feed {
+	int fd;
+	unsigned char *buf;
+	size_t pos, len;
+	int err; /* errno of a failed read */
+};
+
+static int
+feed_read(void *arg, char *out, int len)
+{
+	struct feed *f = arg;
+	size_t n;
+
+	if (f->pos == f->len) {
+		ssize_t got = read_some(f->fd, f->buf, EEP_READ_BLOCK);
+		if (got < 0) {
+			f->err = errno;
+			return -1;
+		}
+		f->pos = 0;
+		f->len = (size_t)got;
+		if (got == 0)
+			return 0;
+	}
+	n = f->len - f->pos;
+	if (n > (size_t)len)
+		n = (size_t)len;
+	memcpy(out, f->buf + f->pos, n);
+	f->pos += n;
+	return (int)n;
+}
+
+static int
+feed_close(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
 /* Parse the package at r->path into a tree without its 编码数据 text;
- * NULL with err set when refused or not well-formed. */
+ * NULL with err set when refused or not well-formed.  (The pull parser:
+ * the push parser scans each chunk it is given backwards for '<' and
+ * '>', a second pass over all the Base64.) */
 static xmlDocPtr
 read_package(struct vrun *r, char *err, size_t errcap, int *line)
 {
@@ -624,8 +667,8 @@ read_package(struct vrun *r, char *err, size_t errcap, int *line)
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
 	unsigned char *buf = NULL;
+	struct feed f = {-1, NULL, 0, 0, 0};
 	struct stat sb;
-	ssize_t n;
 	int fd;
 
 	err[0] = '\0';
@@ -658,26 +701,20 @@ read_package(struct vrun *r, char *err, size_t errcap, int *line)
 	sax.cdataBlock = NULL; /* CDATA comes as characters */
 	sax.comment = s_comment;
 	sax.processingInstruction = s_pi;
-	n = read_some(fd, buf, 4);
-	if (n < 0) {
-		snprintf(err, errcap, "cannot read: %s", strerror(errno));
-		goto out;
-	}
-	ctxt = xmlCreatePushParserCtxt(&sax, NULL, (const char *)buf, (int)n, r->path);
+	f.fd = fd;
+	f.buf = buf;
+	ctxt = xmlCreateIOParserCtxt(&sax, NULL, feed_read, feed_close, &f, XML_CHAR_ENCODING_NONE);
 	if (ctxt == NULL) {
 		snprintf(err, errcap, "out of memory");
 		goto out;
 	}
 	ctxt->_private = &ps;
 	xmlCtxtUseOptions(ctxt, EEP_PARSE_OPTS);
-	while (!ps.refused && !ctxt->disableSAX && (n = read_some(fd, buf, EEP_READ_BLOCK)) > 0)
-		xmlParseChunk(ctxt, (const char *)buf, (int)n, 0);
-	if (n < 0) {
-		snprintf(err, errcap, "cannot read: %s", strerror(errno));
+	xmlParseDocument(ctxt);
+	if (f.err != 0) {
+		snprintf(err, errcap, "cannot read: %s", strerror(f.err));
 		ps.refused = 1;
 	}
-	if (!ps.refused)
-		xmlParseChunk(ctxt, NULL, 0, 1);
 	doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (r->cur != NULL) { /* stopped inside one */
