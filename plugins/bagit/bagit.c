@@ -104,6 +104,7 @@ struct bg_state {
 	bool all_parts;
 	bool compress;
 	unsigned algs; /* bit i: bg_algs[i] */
+	bool exported; /* export_end() done: verify() checks this run's bag */
 	const char *name;
 	const char *info[5];
 	int64_t verify_max_files;
@@ -116,8 +117,8 @@ struct bg_state {
 	struct archive *a;     /* serialized: the writer */
 	char *top;             /* serialized: the top directory's name */
 	FILE *spool[BG_ALG_N]; /* payload manifest lines */
-	char **used;           /* directory names given to documents */
-	size_t nused, capused;
+	char **used;           /* directory names given to documents: open addressing */
+	size_t nused, capused; /* capused a power of two, at most half full */
 	int64_t oxum_bytes, oxum_files;
 	unsigned char tagdig[3 + BG_ALG_N][BG_ALG_N][BG_DIGEST_MAX];
 	char *tagname[3 + BG_ALG_N];
@@ -265,7 +266,7 @@ bg_run_release(struct bg_state *st)
 			fclose(st->spool[i]);
 		st->spool[i] = NULL;
 	}
-	for (i = 0; i < st->nused; i++)
+	for (i = 0; i < st->capused; i++)
 		free(st->used[i]);
 	free(st->used);
 	st->used = NULL;
@@ -707,26 +708,44 @@ bg_ext(const char *type)
 	return "";
 }
 
-/* Take a directory name for a document; 0, 1 when taken already, -1. */
+/* The slot of name in a table of cap (a power of two) slots: where it
+ * is, or the empty one where it would go. */
+static size_t
+bg_name_slot(char **tab, size_t cap, const char *name)
+{
+	size_t i = (size_t)bg_str_hash(name) & (cap - 1);
+
+	while (tab[i] != NULL && strcmp(tab[i], name) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Take a directory name for a document; 0, 1 when taken already, -1.
+ * (A hash table: a list searched for every document made an export of
+ * many documents quadratic.) */
 static int
 bg_use_name(struct bg_state *st, const char *name)
 {
-	size_t i;
+	size_t i, cap;
 	char **nu;
 
-	for (i = 0; i < st->nused; i++)
-		if (strcmp(st->used[i], name) == 0)
-			return 1;
-	if (st->nused == st->capused) {
-		size_t cap = st->capused ? st->capused * 2 : 64;
-		nu = realloc(st->used, cap * sizeof(*nu));
+	if (st->capused > 0 && st->used[bg_name_slot(st->used, st->capused, name)] != NULL)
+		return 1;
+	if (2 * (st->nused + 1) > st->capused) {
+		cap = st->capused ? st->capused * 2 : 256;
+		nu = calloc(cap, sizeof(*nu));
 		if (nu == NULL)
 			return -1;
+		for (i = 0; i < st->capused; i++)
+			if (st->used[i] != NULL)
+				nu[bg_name_slot(nu, cap, st->used[i])] = st->used[i];
+		free(st->used);
 		st->used = nu;
 		st->capused = cap;
 	}
-	st->used[st->nused] = strdup(name);
-	if (st->used[st->nused] == NULL)
+	i = bg_name_slot(st->used, st->capused, name);
+	st->used[i] = strdup(name);
+	if (st->used[i] == NULL)
 		return -1;
 	st->nused++;
 	return 0;
@@ -746,6 +765,7 @@ bg_begin(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char
 	if (st->running)
 		bg_run_release(st);
 	st->running = true;
+	st->exported = false;
 	st->started = time(NULL);
 	st->oxum_bytes = st->oxum_files = 0;
 	st->loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
@@ -1362,6 +1382,7 @@ bg_end(struct dg_ctx *ctx, const struct dg_host *host, void *state)
 	}
 	host->log(ctx, DG_LOG_INFO, "bagit: %" PRId64 " payload files, %" PRId64 " bytes", st->oxum_files,
 	          st->oxum_bytes);
+	st->exported = true;
 	rc = DG_OK;
 	goto out;
 oom:
@@ -1378,11 +1399,18 @@ static int
 bg_verify_cb(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path)
 {
 	const struct bg_state *st = state;
-	struct bg_limits lim = {4000000, (int64_t)1 << 30};
+	struct bg_limits lim = {4000000, (int64_t)1 << 30, -1};
+	int i;
 
 	if (st != NULL) {
 		lim.max_files = st->verify_max_files;
 		lim.max_tag_bytes = st->verify_max_tag;
+		/* this instance's own bag: the fastest strong algorithm of it */
+		for (i = 0; st->exported && lim.payload_alg < 0 && i < BG_ALG_N; i++) {
+			static const int pref[BG_ALG_N] = {BG_SHA256, BG_SHA512, BG_SHA384, BG_SHA224, BG_SHA1, BG_MD5};
+			if ((st->algs & (1u << pref[i])) && bg_algs[pref[i]].strong)
+				lim.payload_alg = pref[i];
+		}
 	}
 	return bg_verify(ctx, host, &lim, path);
 }

@@ -34,10 +34,18 @@ extern const struct bg_alg_info bg_algs[BG_ALG_N];
 /* The algorithm called name[0..len), or -1. */
 int bg_alg_find(const char *name, size_t len);
 
-/* Several digests of one byte stream at once (bit i of mask: bg_algs[i]). */
+/* Several digests of one byte stream at once (bit i of mask: bg_algs[i]).
+ * Past BG_HASH_THREADED bytes, every algorithm but the fastest goes on
+ * in a thread of its own, fed copies of the bytes through a few slots:
+ * SHA-512 and SHA-256 of a large file take the time of SHA-512 alone. */
+#define BG_HASH_THREADED ((int64_t)256 << 10)
+struct mdthread;
 struct bg_hash {
 	void *md[BG_ALG_N]; /* EVP_MD_CTX * */
 	unsigned mask;
+	int64_t size;
+	struct mdthread *worker; /* NULL: every digest in the caller */
+	unsigned wmask;          /* the algorithms the thread computes */
 };
 int bg_hash_init(struct bg_hash *h, unsigned mask);
 int bg_hash_update(struct bg_hash *h, const void *buf, size_t len);
@@ -90,11 +98,19 @@ bool bg_is_utf8(const char *encoding);
 struct bg_limits {
 	int64_t max_files;     /* files and directories in the bag */
 	int64_t max_tag_bytes; /* tag-file bytes unpacked from a serialization */
+	/* -1: every algorithm a manifest names.  Else the export's own check
+	 * of the bag it has just written: payload files are hashed with this
+	 * algorithm alone (the export computed every manifest's digests from
+	 * the very bytes it wrote, so one strong digest proves the file). */
+	int payload_alg;
 };
 /* Verify the bag at path (a directory, or a zip/tar serialization),
  * reporting every finding through host->finding().  DG_OK, DG_WARN
  * (warnings only) or DG_FAILED (errors, or it could not be checked). */
 int bg_verify(struct dg_ctx *ctx, const struct dg_host *host, const struct bg_limits *lim, const char *path);
+
+/* A hash of a string (FNV-1a), for the tables of paths and names. */
+uint64_t bg_str_hash(const char *s);
 
 /* Heap copy of a formatted string, NULL if out of memory. */
 char *bg_aprintf(const char *fmt, ...) DG_PRINTF(1, 2);

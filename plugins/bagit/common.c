@@ -6,6 +6,8 @@
 
 #include "bagit.h"
 
+#include "../common/mdthread.h"
+
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -45,6 +47,29 @@ bg_evp(int i)
 	}
 }
 
+/* Every algorithm of h but the fastest to a second thread; nothing
+ * changes if there is one algorithm, or no thread to be had. */
+static void
+bg_worker_start(struct bg_hash *h)
+{
+	static const int keep_order[] = {BG_SHA256, BG_SHA1, BG_MD5, BG_SHA512, BG_SHA384, BG_SHA224};
+	EVP_MD_CTX *md[BG_ALG_N];
+	unsigned wmask = h->mask;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(keep_order) / sizeof(keep_order[0]); i++)
+		if (h->mask & (1u << keep_order[i])) {
+			wmask &= ~(1u << keep_order[i]);
+			break;
+		}
+	for (i = 0; i < BG_ALG_N; i++)
+		if (wmask & (1u << i))
+			md[n++] = h->md[i];
+	if (n > 0 && (h->worker = mdthread_start(md, n)) != NULL)
+		h->wmask = wmask;
+}
+
 int
 bg_hash_init(struct bg_hash *h, unsigned mask)
 {
@@ -70,10 +95,13 @@ bg_hash_update(struct bg_hash *h, const void *buf, size_t len)
 {
 	int i;
 
+	h->size += (int64_t)len;
+	if (h->worker == NULL && h->size > BG_HASH_THREADED)
+		bg_worker_start(h);
 	for (i = 0; i < BG_ALG_N; i++)
-		if (h->md[i] != NULL && EVP_DigestUpdate(h->md[i], buf, len) != 1)
+		if (h->md[i] != NULL && !(h->wmask & (1u << i)) && EVP_DigestUpdate(h->md[i], buf, len) != 1)
 			return -1;
-	return 0;
+	return h->worker != NULL ? mdthread_update(h->worker, buf, len) : 0;
 }
 
 int
@@ -82,6 +110,11 @@ bg_hash_final(struct bg_hash *h, unsigned char out[BG_ALG_N][BG_DIGEST_MAX])
 	unsigned n;
 	int i;
 
+	i = mdthread_stop(h->worker, true);
+	h->worker = NULL;
+	h->wmask = 0;
+	if (i < 0)
+		return -1;
 	for (i = 0; i < BG_ALG_N; i++)
 		if (h->md[i] != NULL && EVP_DigestFinal_ex(h->md[i], out[i], &n) != 1)
 			return -1;
@@ -93,10 +126,23 @@ bg_hash_release(struct bg_hash *h)
 {
 	int i;
 
+	mdthread_stop(h->worker, false);
+	h->worker = NULL;
+	h->wmask = 0;
 	for (i = 0; i < BG_ALG_N; i++) {
 		EVP_MD_CTX_free(h->md[i]);
 		h->md[i] = NULL;
 	}
+}
+
+uint64_t
+bg_str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
 }
 
 void

@@ -202,16 +202,6 @@ bv_find_summary(struct bv *v)
 /* ------------------------------------------------------------------ */
 /* The path table */
 
-static uint64_t
-bv_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
 static struct bv_file *
 bv_lookup(struct bv *v, const char *path)
 {
@@ -219,7 +209,7 @@ bv_lookup(struct bv *v, const char *path)
 
 	if (v->tabn == 0)
 		return NULL;
-	for (f = v->tab[bv_hash(path) & (v->tabn - 1)]; f != NULL; f = f->next)
+	for (f = v->tab[bg_str_hash(path) & (v->tabn - 1)]; f != NULL; f = f->next)
 		if (strcmp(f->path, path) == 0)
 			return f;
 	return NULL;
@@ -252,8 +242,8 @@ bv_get(struct bv *v, const char *path)
 		for (i = 0; i < v->tabn; i++)
 			for (f = v->tab[i]; f != NULL; f = nx) {
 				nx = f->next;
-				f->next = nt[bv_hash(f->path) & (n - 1)];
-				nt[bv_hash(f->path) & (n - 1)] = f;
+				f->next = nt[bg_str_hash(f->path) & (n - 1)];
+				nt[bg_str_hash(f->path) & (n - 1)] = f;
 			}
 		free(v->tab);
 		v->tab = nt;
@@ -268,7 +258,7 @@ bv_get(struct bv *v, const char *path)
 		goto oom;
 	}
 	f->size = -1;
-	i = bv_hash(path) & (v->tabn - 1);
+	i = bg_str_hash(path) & (v->tabn - 1);
 	f->next = v->tab[i];
 	v->tab[i] = f;
 	v->count++;
@@ -396,7 +386,7 @@ bv_fold_index(struct bv *v)
 				continue;
 			}
 			k->f = f;
-			h = bv_hash(k->key) % v->foldn;
+			h = bg_str_hash(k->key) % v->foldn;
 			k->next = v->fold[h];
 			v->fold[h] = k;
 		}
@@ -417,7 +407,7 @@ bv_fold_find(struct bv *v, const char *path)
 	key = bv_unorm(path, true);
 	if (key == NULL)
 		return NULL;
-	for (k = v->fold[bv_hash(key) % v->foldn]; k != NULL; k = k->next)
+	for (k = v->fold[bg_str_hash(key) % v->foldn]; k != NULL; k = k->next)
 		if (strcmp(k->key, key) == 0) {
 			if (hit != NULL && hit != k->f) {
 				hit = NULL;
@@ -1168,6 +1158,8 @@ bv_mask(const struct bv *v, const struct bv_file *f)
 		for (i = 0; i < v->nman; i++)
 			if (a->listed & (1u << i))
 				mask |= 1u << v->man[i].alg;
+	if (v->lim->payload_alg >= 0 && (mask & (1u << v->lim->payload_alg)) && strncmp(f->path, "data/", 5) == 0)
+		mask = 1u << v->lim->payload_alg;
 	return mask;
 }
 
@@ -1177,12 +1169,13 @@ bv_compare(struct bv *v, struct bv_file *f, unsigned char got[BG_ALG_N][BG_DIGES
 	struct bv_file *a;
 	const unsigned char *e;
 	char he[2 * BG_DIGEST_MAX + 1], hg[2 * BG_DIGEST_MAX + 1];
+	unsigned mask = bv_mask(v, f);
 	size_t i;
 
 	v->checked_files++;
 	for (a = f; a != NULL; a = a == f ? f->aliases : a->alias_next)
 		for (i = 0; i < v->nman; i++) {
-			if (!(a->listed & (1u << i)) || (e = bv_exp_get(v, a, i)) == NULL)
+			if (!(a->listed & (1u << i)) || !(mask & (1u << v->man[i].alg)) || (e = bv_exp_get(v, a, i)) == NULL)
 				continue;
 			v->checked_digests++;
 			if (memcmp(e, got[v->man[i].alg], bg_algs[v->man[i].alg].len) == 0)
@@ -1811,7 +1804,12 @@ bg_verify(struct dg_ctx *ctx, const struct dg_host *host, const struct bg_limits
 		bv_archive_digests(&v);
 	if (v.errors == before && !v.stop && v.checked_files > 0)
 		host->finding(ctx, DG_FINDING_PASS, "BAG-DIGESTS", NULL,
-		              "%" PRId64 " files, %" PRId64 " checksums verified", v.checked_files, v.checked_digests);
+		              "%" PRId64 " files, %" PRId64 " checksums verified%s%s%s", v.checked_files, v.checked_digests,
+		              lim->payload_alg >= 0 ? " (the export's own check of its bag: payload files by " : "",
+		              lim->payload_alg >= 0 ? bg_algs[lim->payload_alg].name : "",
+		              lim->payload_alg >= 0 ? " alone, the other manifests' digests having been computed "
+		                                      "from the same bytes as they were written)"
+		                                    : "");
 
 	/* Payload-Oxum */
 	for (i = 0; all[i] != NULL; i++)

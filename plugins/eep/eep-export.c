@@ -95,6 +95,7 @@
 
 struct seen {
 	char sha256[65];
+	char sm3[65];
 	char id[160];
 };
 
@@ -107,7 +108,8 @@ struct pkg {
 	xmlTextWriterPtr sk; /* the skeleton: the same package with empty 编码数据 */
 	xmlBufferPtr skbuf;
 	int fd;
-	int bad;      /* a writer call failed */
+	int64_t written; /* bytes written to fd */
+	int bad;         /* a writer call failed */
 	int io_errno; /* the write error */
 	char now[32]; /* 封装包创建时间 of the outermost layer */
 	const char *unit;
@@ -115,7 +117,7 @@ struct pkg {
 	unsigned char *buf;
 	char *b64; /* Base64 of one read block, in lines of B64_LINE */
 	struct seen *seen;
-	size_t nseen;
+	size_t nseen, capseen;
 	char err[512];
 };
 
@@ -394,6 +396,7 @@ out_write(void *arg, const char *buf, int len)
 		}
 		done += (size_t)n;
 	}
+	x->written += len;
 	if (DG_HOST_HAS(x->host, progress))
 		x->host->progress(x->ctx, len);
 	return len;
@@ -409,25 +412,32 @@ out_close(void *arg)
 /* ---------------------------------------------------------------- */
 /* one encoding                                                       */
 
-static const char *
+static const struct seen *
 seen_find(struct pkg *x, const char *sha256)
 {
 	size_t i;
 
 	for (i = 0; i < x->nseen; i++)
 		if (strcmp(x->seen[i].sha256, sha256) == 0)
-			return x->seen[i].id;
+			return &x->seen[i];
 	return NULL;
 }
 
 static void
-seen_add(struct pkg *x, const char *sha256, const char *id)
+seen_add(struct pkg *x, const char *sha256, const char *sm3, const char *id)
 {
 	if (x->nseen >= EEP_SEEN_MAX)
 		return;
-	if (x->seen == NULL && (x->seen = calloc(EEP_SEEN_MAX, sizeof(*x->seen))) == NULL)
-		return;
+	if (x->nseen == x->capseen) { /* most packages hold one bit stream */
+		size_t cap = x->capseen ? x->capseen * 4 : 4;
+		struct seen *v = realloc(x->seen, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		x->seen = v;
+		x->capseen = cap;
+	}
 	snprintf(x->seen[x->nseen].sha256, sizeof(x->seen[0].sha256), "%s", sha256);
+	snprintf(x->seen[x->nseen].sm3, sizeof(x->seen[0].sm3), "%s", sm3);
 	snprintf(x->seen[x->nseen].id, sizeof(x->seen[0].id), "%s", id);
 	x->nseen++;
 }
@@ -464,18 +474,21 @@ read_full(int fd, unsigned char *buf, size_t cap)
 static int
 write_b64(struct pkg *x, const unsigned char *in, size_t n, int *col)
 {
-	char enc[4 * 1024 + 8];
 	size_t i = 0, o = 0;
 
+	/* *col is a multiple of 4: the rest of a line at a time, encoded in
+	 * place (a line is 57 bytes) */
 	while (i < n) {
-		size_t take = n - i < 3 * 1024 ? n - i : 3 * 1024;
-		int m = EVP_EncodeBlock((unsigned char *)enc, in + i, (int)take), k;
-		for (k = 0; k < m; k++) {
-			x->b64[o++] = enc[k];
-			if (++*col == B64_LINE) {
-				x->b64[o++] = '\n';
-				*col = 0;
-			}
+		size_t take = (size_t)(B64_LINE - *col) / 4 * 3;
+		int m;
+		if (take > n - i)
+			take = n - i;
+		m = EVP_EncodeBlock((unsigned char *)x->b64 + o, in + i, (int)take);
+		o += (size_t)m;
+		*col += m;
+		if (*col >= B64_LINE) {
+			x->b64[o++] = '\n';
+			*col = 0;
 		}
 		i += take;
 	}
@@ -529,7 +542,7 @@ out:
 /* SM3 and SHA-256 of a file.  A large file is hashed by two threads at
  * once, one digest each (OpenSSL's SM3 is slow: alone it takes as long
  * as everything else of the export); a small one in this thread. */
-#define HASH_THREADED ((int64_t)1 << 20)
+#define HASH_THREADED ((int64_t)128 << 10)
 
 static int
 hash_file(struct pkg *x, const char *path, int64_t expect, char sm3[65], char sha[65], int64_t *size)
@@ -585,16 +598,75 @@ colour_mode(const char *v)
 	return NULL;
 }
 
+/* The 64 hex digits of a part's id ("sha256:<hex>"), or NULL. */
+static const char *
+id_hex(const char *id)
+{
+	if (id == NULL || strncmp(id, "sha256:", 7) != 0 || strlen(id + 7) != 64 ||
+	    strspn(id + 7, "0123456789abcdef") != 64)
+		return NULL;
+	return id + 7;
+}
+
+/* 编码描述 with its digests.  Unknown yet (NULL), they are written as
+ * zeros and their offsets in the file put in off[2]: pin_digests()
+ * writes them there once the bit stream has been read. */
+static void
+write_coding_desc(struct pkg *x, const char *sm3, const char *sha, int64_t off[2])
+{
+	static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+	start(x, "编码描述");
+	W(x, xmlTextWriterWriteString(x->w, BAD_CAST EEP_CODING_DESC " " EEP_DIGEST_TAG " SM3:"));
+	W(x, xmlTextWriterWriteString(x->sk, BAD_CAST EEP_CODING_DESC " " EEP_DIGEST_TAG " SM3:"));
+	if (sm3 == NULL)
+		W(x, xmlTextWriterFlush(x->w));
+	off[0] = x->written;
+	W(x, xmlTextWriterWriteString(x->w, BAD_CAST(sm3 != NULL ? sm3 : zeros)));
+	W(x, xmlTextWriterWriteString(x->sk, BAD_CAST(sm3 != NULL ? sm3 : zeros)));
+	W(x, xmlTextWriterWriteString(x->w, BAD_CAST " SHA-256:"));
+	W(x, xmlTextWriterWriteString(x->sk, BAD_CAST " SHA-256:"));
+	if (sha == NULL)
+		W(x, xmlTextWriterFlush(x->w));
+	off[1] = x->written;
+	W(x, xmlTextWriterWriteString(x->w, BAD_CAST(sha != NULL ? sha : zeros)));
+	W(x, xmlTextWriterWriteString(x->sk, BAD_CAST(sha != NULL ? sha : zeros)));
+	end(x);
+}
+
+static int
+pin_digests(struct pkg *x, const char *sm3, const char *sha, const int64_t off[2])
+{
+	if (xmlTextWriterFlush(x->w) < 0 || x->io_errno || pwrite(x->fd, sm3, 64, (off_t)off[0]) != 64 ||
+	    pwrite(x->fd, sha, 64, (off_t)off[1]) != 64) {
+		fmt(x->err, sizeof(x->err), "cannot write the package: %s",
+		    x->io_errno ? strerror(x->io_errno) : errno ? strerror(errno) : "XML writer error");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * 编码 for one part: prefix is "修改N-文档D-文档数据1-编码1".  doc is given
  * for the original (its file name and scan metadata).
+ *
+ * The part is read once: each block goes to the digests (SM3 in a
+ * second thread for a large part, see struct eep_digest) and, encoded,
+ * to the package.  编码描述 comes before 编码数据, so its digests are
+ * written as zeros first and put in place (pwrite) when the part has
+ * been read and its SHA-256 found to be its id.  A part whose id is not
+ * a SHA-256 is hashed first, as is one seen earlier in the package (it
+ * is referred to, not read again).
  */
 static int
 write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part, const char *prefix, bool original)
 {
-	char sm3[65], sha[65], ext[16], name[512], desc[sizeof(EEP_CODING_DESC) + 200], dataid[160], key[40];
-	const char *ref, *src_name, *idhex, *type;
-	int64_t size = 0;
+	char sm3[65], sha[65], ext[16], name[512], dataid[160], key[40];
+	const char *src_name, *idhex, *type, *known = id_hex(part->id);
+	const struct seen *ref;
+	struct eep_digest dg;
+	bool digesting = false;
+	int64_t size = part->size, off[2] = {0, 0};
 	int fd = -1, rc = -1, col = 0;
 	ssize_t n;
 	int64_t written = 0;
@@ -603,12 +675,19 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		fmt(x->err, sizeof(x->err), "part %s has no readable object", part->role);
 		return -1;
 	}
-	if (hash_file(x, part->path, part->size, sm3, sha, &size) < 0)
-		return -1;
-	if (part->id != NULL && strncmp(part->id, "sha256:", 7) == 0 && strcmp(part->id + 7, sha) != 0) {
-		fmt(x->err, sizeof(x->err), "part %s: the stored object %s does not hash to its id %s", part->role,
-		    part->path, part->id);
-		return -1;
+	ref = known != NULL ? seen_find(x, known) : NULL;
+	if (ref != NULL) {
+		snprintf(sm3, sizeof(sm3), "%s", ref->sm3);
+		snprintf(sha, sizeof(sha), "%s", ref->sha256);
+	} else if (known == NULL) {
+		if (hash_file(x, part->path, part->size, sm3, sha, &size) < 0)
+			return -1;
+		if (part->id != NULL && strncmp(part->id, "sha256:", 7) == 0 && strcmp(part->id + 7, sha) != 0) {
+			fmt(x->err, sizeof(x->err), "part %s: the stored object %s does not hash to its id %s",
+			    part->role, part->path, part->id);
+			return -1;
+		}
+		ref = seen_find(x, sha);
 	}
 	/* the original's type is the document's as detected (a mail stored
 	 * as text/plain is message/rfc822) */
@@ -624,10 +703,8 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		snprintf(name, sizeof(name), "%.16s.%s", idhex, ext);
 	else
 		snprintf(name, sizeof(name), "%.16s-%s.%s", idhex, part->role, ext);
-	snprintf(desc, sizeof(desc), "%s %s SM3:%s SHA-256:%s", EEP_CODING_DESC, EEP_DIGEST_TAG, sm3, sha);
 	snprintf(dataid, sizeof(dataid), "%s-数据", prefix);
 	snprintf(key, sizeof(key), "base64-%s", ext);
-	ref = seen_find(x, sha);
 
 	start(x, "编码");
 	attr(x, "编码ID", prefix);
@@ -655,15 +732,25 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 			end(x);
 		}
 	}
-	el(x, "编码描述", desc);
+	if (ref != NULL || known == NULL)
+		write_coding_desc(x, sm3, sha, off);
+	else
+		write_coding_desc(x, NULL, NULL, off);
 	el(x, "反编码关键字", key);
 	start(x, "编码数据");
 	attr(x, "编码数据ID", dataid);
 	if (ref != NULL) {
-		attr(x, "引用编码数据ID", ref);
+		attr(x, "引用编码数据ID", ref->id);
 		end(x); /* 编码数据 */
 		end(x); /* 编码 */
 		return x->bad ? -1 : 0;
+	}
+	if (known != NULL) {
+		if (eep_digest_init(&dg) < 0) {
+			fmt(x->err, sizeof(x->err), "cannot start the digests");
+			goto out;
+		}
+		digesting = true;
 	}
 	fd = open(part->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -671,6 +758,10 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		goto out;
 	}
 	while ((n = read_full(fd, x->buf, EEP_CHUNK)) > 0) {
+		if (digesting && eep_digest_update(&dg, x->buf, (size_t)n) < 0) {
+			fmt(x->err, sizeof(x->err), "%s: digest failure", part->path);
+			goto out;
+		}
 		W(x, write_b64(x, x->buf, (size_t)n, &col));
 		written += n;
 		if (x->bad)
@@ -680,11 +771,27 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		fmt(x->err, sizeof(x->err), "%s: %s", part->path, n < 0 ? strerror(errno) : "changed while read");
 		goto out;
 	}
+	if (digesting) {
+		digesting = false;
+		if (eep_digest_final(&dg, sm3, sha) < 0) {
+			fmt(x->err, sizeof(x->err), "%s: digest failure", part->path);
+			goto out;
+		}
+		if (strcmp(sha, known) != 0) {
+			fmt(x->err, sizeof(x->err), "part %s: the stored object %s does not hash to its id %s",
+			    part->role, part->path, part->id);
+			goto out;
+		}
+		if (pin_digests(x, sm3, sha, off) < 0)
+			goto out;
+	}
 	end(x); /* 编码数据 */
 	end(x); /* 编码 */
-	seen_add(x, sha, dataid);
+	seen_add(x, sha, sm3, dataid);
 	rc = x->bad ? -1 : 0;
 out:
+	if (digesting)
+		eep_digest_release(&dg);
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -1047,6 +1154,7 @@ write_package(struct pkg *x, struct dg_doc **docs, int n)
 	xmlOutputBufferPtr ob;
 	int rc = -1;
 
+	x->written = 0;
 	ob = xmlOutputBufferCreateIO(out_write, out_close, x, NULL);
 	if (ob == NULL)
 		goto nomem;
@@ -1399,6 +1507,7 @@ eep_export_begin(struct dg_ctx *ctx, const struct dg_host *host, void *state, co
 	}
 	st->counter = 0;
 	st->failed = 0;
+	st->exported = false;
 	return DG_OK;
 }
 
@@ -1416,6 +1525,7 @@ eep_export_end(struct dg_ctx *ctx, const struct dg_host *host, void *state)
 		close(st->out_fd);
 		st->out_fd = -1;
 	}
+	st->exported = rc == DG_OK && st->failed == 0;
 	return rc;
 }
 

@@ -1,7 +1,10 @@
 /*
  * plugins/eep/eep-sign.c -- the cryptography of EEP packages: digests of
- * bit streams (SM3 and SHA-256), streaming Base64 decoding, and SM2/SM3
- * signatures over the canonical form of an element.
+ * bit streams (SM3 and SHA-256, SM3 in a second thread for a long
+ * stream), streaming Base64 decoding (a table, four characters at a
+ * time), and SM2/SM3 signatures over the canonical form of an element
+ * (with the text of large elements spliced in from the file: struct
+ * eep_splice).
  *
  * Canonical form: Exclusive XML Canonicalization 1.0 without comments
  * (http://www.w3.org/2001/10/xml-exc-c14n#) of the signed element with
@@ -26,6 +29,9 @@
 #include <libxml/c14n.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include "../common/mdthread.h"
+
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,12 +114,30 @@ eep_digest_init(struct eep_digest *d)
 }
 
 int
+eep_digest_init_sha256(struct eep_digest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->sha256 = EVP_MD_CTX_new();
+	if (d->sha256 == NULL || EVP_DigestInit_ex(d->sha256, EVP_sha256(), NULL) != 1) {
+		eep_digest_release(d);
+		return -1;
+	}
+	return 0;
+}
+
+int
 eep_digest_update(struct eep_digest *d, const void *buf, size_t len)
 {
-	if (EVP_DigestUpdate(d->sm3, buf, len) != 1 || EVP_DigestUpdate(d->sha256, buf, len) != 1)
+	if (EVP_DigestUpdate(d->sha256, buf, len) != 1)
 		return -1;
 	d->size += (int64_t)len;
-	return 0;
+	if (d->sm3 == NULL)
+		return 0;
+	if (d->worker == NULL && d->size > EEP_DIGEST_THREADED)
+		d->worker = mdthread_start(&d->sm3, 1); /* NULL: SM3 stays here */
+	if (d->worker == NULL)
+		return EVP_DigestUpdate(d->sm3, buf, len) == 1 ? 0 : -1;
+	return mdthread_update(d->worker, buf, len);
 }
 
 static void
@@ -134,11 +158,15 @@ eep_digest_final(struct eep_digest *d, char sm3_hex[65], char sha256_hex[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
-	int rc = -1;
+	int rc = -1, stopped;
 
-	if (EVP_DigestFinal_ex(d->sm3, md, &n) != 1)
+	sm3_hex[0] = '\0';
+	stopped = mdthread_stop(d->worker, true);
+	d->worker = NULL;
+	if (stopped < 0 || (d->sm3 != NULL && EVP_DigestFinal_ex(d->sm3, md, &n) != 1))
 		goto out;
-	hex(md, n, sm3_hex);
+	if (d->sm3 != NULL)
+		hex(md, n, sm3_hex);
 	if (EVP_DigestFinal_ex(d->sha256, md, &n) != 1)
 		goto out;
 	hex(md, n, sha256_hex);
@@ -151,6 +179,8 @@ out:
 void
 eep_digest_release(struct eep_digest *d)
 {
+	mdthread_stop(d->worker, false);
+	d->worker = NULL;
 	EVP_MD_CTX_free(d->sm3);
 	EVP_MD_CTX_free(d->sha256);
 	d->sm3 = d->sha256 = NULL;
@@ -159,106 +189,183 @@ eep_digest_release(struct eep_digest *d)
 /* ---------------------------------------------------------------- */
 /* Base64                                                             */
 
-#define EEP_B64_SLICE ((size_t)65536) /* input characters per EVP_DecodeUpdate */
+#define EEP_B64_OUT ((size_t)48 << 10) /* decoded bytes handed to out() at a time */
+#define B64_SPACE 0xfe
+#define B64_BAD 0xff
+
+/* value of each byte: 0..63, '=' 64, white space, or not Base64 */
+static const unsigned char b64_val[256] = {
+#define X B64_BAD
+#define S B64_SPACE
+    X, X, X, X, X, X, X, X, X, S, S, X, X, S, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    S, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, 64, X, X,
+    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, X,
+    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+#undef S
+};
+
+/* b64_val[c] << 18, << 12, << 6, << 0, or bit 24 for anything but
+ * the 64 letters: four lookups OR-ed make a group, or show it is not
+ * one (made once, from b64_val) */
+static uint32_t b64_q[4][256];
+static pthread_once_t b64_q_once = PTHREAD_ONCE_INIT;
+
+static void
+b64_q_make(void)
+{
+	int c, k;
+
+	for (c = 0; c < 256; c++)
+		for (k = 0; k < 4; k++)
+			b64_q[k][c] = b64_val[c] < 64 ? (uint32_t)b64_val[c] << (18 - 6 * k) : (uint32_t)1 << 24;
+}
 
 int
 eep_b64_init(struct eep_b64 *b, int (*out)(void *, const unsigned char *, size_t), void *arg)
 {
+	pthread_once(&b64_q_once, b64_q_make);
 	memset(b, 0, sizeof(*b));
-	b->ctx = EVP_ENCODE_CTX_new();
-	b->buf = malloc(EEP_B64_SLICE / 4 * 3 + 64);
+	b->buf = malloc(EEP_B64_OUT);
 	b->out = out;
 	b->arg = arg;
-	if (b->ctx == NULL || b->buf == NULL) {
-		eep_b64_release(b);
+	return b->buf != NULL ? 0 : -1;
+}
+
+static int
+b64_flush(struct eep_b64 *b)
+{
+	if (b->len > 0 && b->out(b->arg, b->buf, b->len) < 0) {
+		b->bad = 2;
 		return -1;
 	}
-	EVP_DecodeInit(b->ctx);
+	b->len = 0;
 	return 0;
 }
 
-static bool
-all_space(const xmlChar *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			return false;
-	return true;
-}
-
 /*
- * EVP_DecodeUpdate returns 0 once it has seen the end ('=' padding):
- * anything but white space after that is an error here (it would
- * otherwise be dropped silently).  Characters outside the Base64
- * alphabet make it return -1; '-' (its PEM end mark) is refused first.
+ * Groups of four characters make three bytes; white space may come
+ * anywhere.  The last group may end in "=" (two bytes) or "==" (one),
+ * and only white space may follow: what XML Schema's base64Binary
+ * accepts (the unused bits of the last character are not checked).
  */
 int
 eep_b64_update(struct eep_b64 *b, const xmlChar *text, size_t len)
 {
-	if (b->ctx == NULL && !b->bad) { /* ended by padding before */
-		if (all_space(text, len))
-			return 0;
-		b->bad = 1;
-	}
-	while (len > 0 && !b->bad) {
-		size_t n = len < EEP_B64_SLICE ? len : EEP_B64_SLICE;
-		int outl = 0, r;
-		if (memchr(text, '-', n) != NULL) { /* OpenSSL's end mark: not Base64 here */
-			b->bad = 1;
-			return -1;
-		}
-		r = EVP_DecodeUpdate(b->ctx, b->buf, &outl, text, (int)n);
-		if (r < 0) {
-			b->bad = 1;
-			return -1;
-		}
-		if (outl > 0 && b->out(b->arg, b->buf, (size_t)outl) < 0) {
-			b->bad = 2;
-			return -1;
-		}
-		if (r == 0) {
-			/* padding seen (OpenSSL refused data after it in this
-			 * slice): all later text must be blank */
-			EVP_ENCODE_CTX_free(b->ctx);
-			b->ctx = NULL;
-			if (!all_space(text + n, len - n)) {
-				b->bad = 1;
-				return -1;
+	const unsigned char *p = text, *end = p + len;
+	unsigned char *o;
+
+	if (b->bad)
+		return -1;
+	o = b->buf + b->len;
+	while (p < end) {
+		unsigned v;
+		if (b->n == 0 && !b->ended) {
+			/* whole groups at a time, and the line ends between them */
+			unsigned char *stop = b->buf + EEP_B64_OUT - 4;
+			while (o <= stop) {
+				uint32_t g;
+				if (end - p >= 4) {
+					g = b64_q[0][p[0]] | b64_q[1][p[1]] | b64_q[2][p[2]] | b64_q[3][p[3]];
+					if (g < ((uint32_t)1 << 24)) {
+						o[0] = (unsigned char)(g >> 16);
+						o[1] = (unsigned char)(g >> 8);
+						o[2] = (unsigned char)g;
+						o += 3;
+						p += 4;
+						continue;
+					}
+				}
+				if (p < end && *p == '\n') {
+					p++;
+					continue;
+				}
+				break;
 			}
-			return 0;
+			if (p == end)
+				break;
 		}
-		text += n;
-		len -= n;
+		if ((size_t)(o - b->buf) + 3 > EEP_B64_OUT) {
+			b->len = (size_t)(o - b->buf);
+			if (b64_flush(b) < 0)
+				return -1;
+			o = b->buf;
+		}
+		v = b64_val[*p++];
+		if (v == B64_SPACE)
+			continue;
+		if (v == B64_BAD || b->ended)
+			goto bad;
+		if (v < 64) {
+			if (b->pad)
+				goto bad;
+			b->acc = b->acc << 6 | v;
+			if (++b->n == 4) {
+				o[0] = (unsigned char)(b->acc >> 16);
+				o[1] = (unsigned char)(b->acc >> 8);
+				o[2] = (unsigned char)b->acc;
+				o += 3;
+				b->n = 0;
+			}
+			continue;
+		}
+		/* '=' */
+		if (b->n == 3 && !b->pad) { /* xxx= : two bytes */
+			b->acc <<= 6;
+			o[0] = (unsigned char)(b->acc >> 16);
+			o[1] = (unsigned char)(b->acc >> 8);
+			o += 2;
+			b->ended = 1;
+			b->n = 0;
+		} else if (b->n == 2 && !b->pad) {
+			b->pad = 1;
+		} else if (b->n == 2 && b->pad) { /* xx== : one byte */
+			b->acc <<= 12;
+			o[0] = (unsigned char)(b->acc >> 16);
+			o += 1;
+			b->ended = 1;
+			b->pad = 0;
+			b->n = 0;
+		} else {
+			goto bad;
+		}
 	}
-	return b->bad ? -1 : 0;
+	b->len = (size_t)(o - b->buf);
+	return 0;
+bad:
+	b->len = (size_t)(o - b->buf);
+	b->bad = 1;
+	return -1;
 }
 
 int
 eep_b64_final(struct eep_b64 *b)
 {
-	int outl = 0;
-
 	if (b->bad)
 		return -1;
-	if (b->ctx == NULL) /* ended by padding */
-		return 0;
-	if (EVP_DecodeFinal(b->ctx, b->buf, &outl) != 1) {
+	if (b->n != 0 || b->pad) {
 		b->bad = 1;
 		return -1;
 	}
-	if (outl > 0 && b->out(b->arg, b->buf, (size_t)outl) < 0)
-		return -1;
-	return 0;
+	return b64_flush(b);
 }
 
 void
 eep_b64_release(struct eep_b64 *b)
 {
-	EVP_ENCODE_CTX_free(b->ctx);
 	free(b->buf);
-	b->ctx = NULL;
 	b->buf = NULL;
 }
 
@@ -349,20 +456,62 @@ struct c14n_sink {
 	EVP_MD_CTX *md;
 	int verify;
 	int failed;
+	const struct eep_splice *sp; /* placeholders to fill, or NULL */
+	int in_mark;                 /* inside "\x01<n>\x02" */
+	unsigned long mark;          /* its number so far */
+	int mark_digits;
 };
+
+static int
+c14n_feed_md(void *arg, const char *buf, size_t len)
+{
+	struct c14n_sink *s = arg;
+	int r;
+
+	if (len == 0)
+		return 0;
+	r = s->verify ? EVP_DigestVerifyUpdate(s->md, buf, len) : EVP_DigestSignUpdate(s->md, buf, len);
+	if (r != 1) {
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
 
 static int
 c14n_write(void *arg, const char *buf, int len)
 {
 	struct c14n_sink *s = arg;
-	int r;
+	const char *p = buf, *end = buf + (len > 0 ? len : 0), *m;
 
 	if (len <= 0)
 		return 0;
-	r = s->verify ? EVP_DigestVerifyUpdate(s->md, buf, (size_t)len) : EVP_DigestSignUpdate(s->md, buf, (size_t)len);
-	if (r != 1) {
-		s->failed = 1;
-		return -1;
+	if (s->sp == NULL)
+		return c14n_feed_md(s, buf, (size_t)len) < 0 ? -1 : len;
+	while (p < end) {
+		if (!s->in_mark) {
+			m = memchr(p, '\x01', (size_t)(end - p));
+			if (c14n_feed_md(s, p, (size_t)((m != NULL ? m : end) - p)) < 0)
+				return -1;
+			if (m == NULL)
+				break;
+			p = m + 1;
+			s->in_mark = 1;
+			s->mark = 0;
+			s->mark_digits = 0;
+			continue;
+		}
+		if (*p >= '0' && *p <= '9' && s->mark_digits < 9) {
+			s->mark = s->mark * 10 + (unsigned long)(*p++ - '0');
+			s->mark_digits++;
+			continue;
+		}
+		if (*p != '\x02' || s->mark_digits == 0 || s->sp->fill(s->sp->arg, s->mark, c14n_feed_md, s) < 0) {
+			s->failed = 1;
+			return -1;
+		}
+		p++;
+		s->in_mark = 0;
 	}
 	return len;
 }
@@ -376,16 +525,16 @@ c14n_close(void *arg)
 
 /* Feed the canonical form of node into md. */
 static int
-c14n_feed(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_MD_CTX *md, int verify)
+c14n_feed(xmlDocPtr doc, xmlNodePtr node, int mode, const struct eep_splice *sp, EVP_MD_CTX *md, int verify)
 {
-	struct c14n_sink s = {md, verify, 0};
+	struct c14n_sink s = {md, verify, 0, sp, 0, 0, 0};
 	xmlOutputBufferPtr buf = xmlOutputBufferCreateIO(c14n_write, c14n_close, &s, NULL);
 	int r;
 
 	if (buf == NULL)
 		return -1;
 	r = xmlC14NExecute(doc, in_subtree, node, mode, NULL, 0, buf);
-	if (xmlOutputBufferClose(buf) < 0 || r < 0 || s.failed)
+	if (xmlOutputBufferClose(buf) < 0 || r < 0 || s.failed || s.in_mark)
 		return -1;
 	return 0;
 }
@@ -439,7 +588,7 @@ eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *key, unsigned 
 	*sig = NULL;
 	if (md == NULL)
 		return -1;
-	if (c14n_feed(doc, node, mode, md, 0) < 0) {
+	if (c14n_feed(doc, node, mode, NULL, md, 0) < 0) {
 		ssl_err(err, errcap, "cannot canonicalize the signed element");
 		goto out;
 	}
@@ -458,15 +607,15 @@ out:
 }
 
 int
-eep_verify_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
-                char *err, size_t errcap)
+eep_verify_node(xmlDocPtr doc, xmlNodePtr node, int mode, const struct eep_splice *sp, EVP_PKEY *pub,
+                const unsigned char *sig, size_t siglen, char *err, size_t errcap)
 {
 	EVP_MD_CTX *md = sm2_ctx(pub, 1, err, errcap);
 	int rc = -1, r;
 
 	if (md == NULL)
 		return -1;
-	if (c14n_feed(doc, node, mode, md, 1) < 0) {
+	if (c14n_feed(doc, node, mode, sp, md, 1) < 0) {
 		ssl_err(err, errcap, "cannot canonicalize the signed element");
 		goto out;
 	}

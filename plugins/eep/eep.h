@@ -46,7 +46,7 @@ struct eep_state {
 	const char *sign_key;  /* PEM private key (SM2), or NULL */
 	const char *sign_cert; /* PEM certificate, or NULL */
 	const char *signer;    /* 签名人, or NULL: the certificate's subject */
-	int64_t max_size;      /* largest package read into memory */
+	int64_t max_size;      /* most bytes of a package held in memory */
 	xmlSchemaPtr schema;
 	xmlDocPtr schema_doc; /* the parsed eep.xsd: lives as long as schema */
 	EVP_PKEY *key;
@@ -56,29 +56,43 @@ struct eep_state {
 	int out_fd;   /* open on it */
 	long counter; /* documents exported (室编件号 default) */
 	long failed;
+	bool exported; /* export_end() done: verify() checks this export's own packages */
 };
 
 /* eep-sign.c ---------------------------------------------------------- */
 
-/* SM3 and SHA-256 of a byte stream, fed in pieces. */
+/* SM3 and SHA-256 of a byte stream, fed in pieces.  Once a stream is
+ * longer than EEP_DIGEST_THREADED bytes, SM3 (OpenSSL's is several times
+ * slower than SHA-256) goes on in a thread of its own, fed copies of the
+ * bytes through a few fixed slots, while SHA-256 stays with the caller. */
+#define EEP_DIGEST_THREADED ((int64_t)128 << 10)
+struct mdthread;
 struct eep_digest {
 	EVP_MD_CTX *sm3, *sha256;
 	int64_t size;
+	struct mdthread *worker; /* NULL: SM3 computed by the caller */
 };
 int eep_digest_init(struct eep_digest *d);
+/* SHA-256 alone (the SM3 hex comes out empty). */
+int eep_digest_init_sha256(struct eep_digest *d);
 int eep_digest_update(struct eep_digest *d, const void *buf, size_t len);
 /* Hex (65 bytes each) of both; releases the contexts. */
 int eep_digest_final(struct eep_digest *d, char sm3_hex[65], char sha256_hex[65]);
 void eep_digest_release(struct eep_digest *d);
 
-/* Base64 decoding of text that comes in pieces (whitespace ignored).
+/* Base64 decoding of text that comes in pieces (white space ignored;
+ * '=' padding only at the end, then nothing but white space).
  * out(arg, buf, len) receives the bytes; returns -1 to stop. */
 struct eep_b64 {
-	EVP_ENCODE_CTX *ctx;
 	int (*out)(void *arg, const unsigned char *buf, size_t len);
 	void *arg;
-	int bad;
-	unsigned char *buf; /* EEP_CHUNK + 64 */
+	int bad;            /* 1 not Base64, 2 out() refused */
+	uint32_t acc;       /* bits of the group being read */
+	int n;              /* its characters so far (0..3) */
+	int pad;            /* '=' seen in it */
+	int ended;          /* the padding ended the data */
+	unsigned char *buf; /* EEP_B64_OUT */
+	size_t len;
 };
 int eep_b64_init(struct eep_b64 *b, int (*out)(void *, const unsigned char *, size_t), void *arg);
 int eep_b64_update(struct eep_b64 *b, const xmlChar *text, size_t len);
@@ -92,12 +106,24 @@ char *eep_b64_encode_all(const unsigned char *buf, size_t len);
 /* The C14N mode named in a 签名规则 text (exclusive unless it names
  * inclusive C14N 1.0). */
 int eep_c14n_mode(const char *rule);
+/*
+ * Text spliced into a canonical form.  A tree read by the streaming
+ * verifier does not hold the text of its 编码数据: each holds instead a
+ * placeholder text "\x01<n>\x02" (a character no XML 1.0 text can
+ * contain, so a package cannot forge one).  Where the canonical form
+ * meets a placeholder, fill(arg, n, emit, emit_arg) feeds the canonical
+ * form of that text, read again from the file, through emit.
+ */
+struct eep_splice {
+	int (*fill)(void *arg, unsigned long n, int (*emit)(void *, const char *, size_t), void *emit_arg);
+	void *arg;
+};
 /* Sign node (and its subtree) in C14N with key; *sig is malloc'd DER. */
 int eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *key, unsigned char **sig, size_t *siglen,
                   char *err, size_t errcap);
-/* 1 valid, 0 invalid, -1 error (err set). */
-int eep_verify_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *pub, const unsigned char *sig, size_t siglen,
-                    char *err, size_t errcap);
+/* 1 valid, 0 invalid, -1 error (err set); sp NULL for a whole tree. */
+int eep_verify_node(xmlDocPtr doc, xmlNodePtr node, int mode, const struct eep_splice *sp, EVP_PKEY *pub,
+                    const unsigned char *sig, size_t siglen, char *err, size_t errcap);
 /* Load the signing key and certificate (SM2; the certificate's key
  * must match). */
 int eep_load_signer(const char *key_path, const char *cert_path, EVP_PKEY **key, X509 **cert, char *err, size_t errcap);

@@ -33,7 +33,7 @@ tests_fuzz_fuzz_imap_LDFLAGS = $(FUZZ_FLAGS)
 noinst_PROGRAMS += tests/fuzz/fuzz-bagit
 tests_fuzz_fuzz_bagit_SOURCES = tests/fuzz/fuzz-bagit.c $(BAGIT_SOURCES)
 tests_fuzz_fuzz_bagit_CFLAGS = $(AM_CFLAGS) $(ARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) $(XML_CFLAGS) $(ICU_CFLAGS)
-tests_fuzz_fuzz_bagit_LDADD = $(ARCHIVE_LIBS) $(CRYPTO_LIBS) $(XML_LIBS) $(ICU_LIBS)
+tests_fuzz_fuzz_bagit_LDADD = $(ARCHIVE_LIBS) $(CRYPTO_LIBS) $(XML_LIBS) $(ICU_LIBS) $(PTHREAD_LIBS)
 tests_fuzz_fuzz_bagit_LDFLAGS = $(FUZZ_FLAGS)
 # the eark plugin's verify(), its sources built in
 noinst_PROGRAMS += tests/fuzz/fuzz-eark
@@ -48,9 +48,9 @@ tests_fuzz_fuzz_model_LDFLAGS = $(FUZZ_FLAGS)
 # the EEP plugin's verify(), its sources linked in (a stub host)
 noinst_PROGRAMS += tests/fuzz/fuzz-eep
 tests_fuzz_fuzz_eep_SOURCES = tests/fuzz/fuzz-eep.c plugins/eep/eep.c plugins/eep/eep-export.c \
-	plugins/eep/eep-verify.c plugins/eep/eep-sign.c
+	plugins/eep/eep-verify.c plugins/eep/eep-sign.c plugins/common/mdthread.c
 tests_fuzz_fuzz_eep_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(CRYPTO_CFLAGS)
-tests_fuzz_fuzz_eep_LDADD = $(XML_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_eep_LDADD = $(XML_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 tests_fuzz_fuzz_eep_LDFLAGS = $(FUZZ_FLAGS)
 noinst_PROGRAMS += tests/fuzz/fuzz-ocfl
 tests_fuzz_fuzz_ocfl_SOURCES = tests/fuzz/fuzz-ocfl.c

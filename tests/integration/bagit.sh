@@ -279,4 +279,17 @@ ok $? "... leaving nothing under the final name, nor a temporary"
 check_fails "an existing output is never overwritten" 2 dangan export --format bagit -o "$B"
 check "... and the bag there is untouched" dangan verify-bag "$B"
 
+# ---- a large file: its digests are computed on two threads --------------------
+mkdir "$WORK/big" && head -c 3000000 /dev/urandom >"$WORK/big/big.bin"
+DANGAN_STORE="$WORK/bigstore" dangan -q ingest "$WORK/big" >/dev/null 2>&1
+check "export a 3 MB document (the export's own check passes)" \
+	env DANGAN_STORE="$WORK/bigstore" "$DANGAN" -q export --format bagit -o "$WORK/bigbag"
+f=$(find "$WORK/bigbag/data" -name big.bin)
+sha512=$(sha512sum "$f" | cut -c1-128)
+grep -q "^$sha512  data/" "$WORK/bigbag/manifest-sha512.txt"
+ok $? "... its SHA-512 in the manifest is sha512sum's"
+printf 'X' | dd of="$f" bs=1 seek=2500000 conv=notrunc 2>/dev/null
+check_fails "a byte changed 2.5 MB into it" 1 dangan verify-bag "$WORK/bigbag"
+is "$(grep -c "^ERROR BAG-DIGEST-MISMATCH data/.*big.bin" "$WORK/out")" "2" "... is a mismatch of both its SHA-512 and SHA-256"
+
 done_testing
