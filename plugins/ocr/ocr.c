@@ -18,7 +18,9 @@
  *          it (upright, deskewed) with the recognised text invisible
  *          over it; a page that prep did not turn, deskew, scale or
  *          binarise is the original JPEG or PNG itself, copied into the
- *          PDF without decoding (not a second, re-encoded copy);
+ *          PDF without decoding (not a second, re-encoded copy), any
+ *          other is G4 when binary, JPEG (quality 85) when gray or
+ *          colour;
  *
  * and the metadata ocr.page.N.confidence, ocr.confidence (mean word
  * confidence of the pages with text), ocr.languages and ocr.engine.  A
@@ -461,6 +463,12 @@ ocr_review(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, c
 static int
 ocr_read(struct ocr_state *st, PIX *img, int dpi, int *conf)
 {
+	/* tesseract's PDF renderer Flate-encodes the pixels of an image
+	 * read from a PNG (1.3 s for a deskewed page); of any other, it
+	 * copies the file named as input, or leptonica chooses by content:
+	 * G4 for a binary page, JPEG for gray and colour, Flate for few
+	 * colours.  tesseract takes the format with the image. */
+	pixSetInputFormat(img, IFF_UNKNOWN);
 	TessBaseAPISetImage2(st->api, img);
 	TessBaseAPISetSourceResolution(st->api, dpi);
 	if (TessBaseAPIRecognize(st->api, NULL) != 0)
@@ -758,9 +766,9 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		}
 		ocr_add_text(&text, t);
 		ocr_adds(&hocr, h);
+		/* the PDF's image: the source file (its data copied), or the
+		 * page encoded as leptonica chooses (see ocr_read) */
 		src = pdf != NULL ? ocr_source_image(host, doc, pages, page, img) : NULL;
-		if (src != NULL)
-			pixSetInputFormat(img, IFF_UNKNOWN); /* else the renderer encodes a PNG's pixels again */
 		TessBaseAPISetInputName(st->api, src);
 		if (pdf != NULL && !TessResultRendererAddImage(pdf, st->api)) {
 			TessDeleteText(t);
