@@ -37,6 +37,13 @@
  * line read twice for each line of low confidence, so more on poor
  * pages): it is off unless the option invert asks for it.
  *
+ * Script: a page read with a confidence under fallback-below is read
+ * again with fallback-languages (chi_tra for pages in traditional
+ * script, which chi_sim reads as simplified, a third of the characters
+ * wrong, with a confidence of 82-85 against 90-92 for simplified
+ * pages); the reading kept is the one whose confidence is higher by 3
+ * points at least.  Each page so read has a note.
+ *
  * Orientation: when the prep stage left it to OCR (the default, see
  * plugins/prep), a page whose first reading has a mean confidence under
  * osd-below, or whose text lines run vertically (tesseract reads a page
@@ -68,10 +75,15 @@
 #define OCR_TEXT_TYPE "text/plain; charset=utf-8"
 #define OCR_HOCR_TYPE "text/vnd.hocr+html"
 #define OCR_PDF_TYPE "application/pdf"
+#define OCR_LANG_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+~-/"
+#define OCR_FALLBACK_MARGIN 3 /* confidence points a fallback reading must win by */
 
 struct ocr_state {
 	TessBaseAPI *api;
 	TessBaseAPI *osd; /* orientation left to OCR: made when first needed */
+	TessBaseAPI *fallback; /* fallback-languages (NULL: none, or not loaded) */
+	char *fallback_languages;
+	int fallback_below;
 	int osd_failed;   /* osd.traineddata did not load: no second try */
 	char *tessdata;   /* NULL: tesseract's default */
 	char *languages;
@@ -104,6 +116,19 @@ static const struct dg_option ocr_options[] = {
      .default_value = "60",
      .help = "orientation left to OCR by prep: a page read with a mean confidence under this (or whose lines "
              "run vertically) is checked with tesseract OSD, turned and read again if OSD finds it turned",
+     .min = 0,
+     .max = 101},
+    {.name = "fallback-languages",
+     .type = DG_OPT_STRING,
+     .default_value = "",
+     .help = "tesseract languages (joined with +) to read a page again with when the first reading's "
+             "confidence is under fallback-below; the reading kept is the one with the higher confidence, "
+             "by 3 points at least (e.g. chi_tra for pages in traditional script; empty: none; a language "
+             "that cannot be loaded is a warning, not an error)"},
+    {.name = "fallback-below",
+     .type = DG_OPT_INT,
+     .default_value = "88",
+     .help = "fallback-languages: the confidence under which a page is read again with them",
      .min = 0,
      .max = 101},
     {.name = "invert",
@@ -286,6 +311,11 @@ ocr_fini(void *state)
 		TessBaseAPIEnd(st->osd);
 		TessBaseAPIDelete(st->osd);
 	}
+	if (st->fallback != NULL) {
+		TessBaseAPIEnd(st->fallback);
+		TessBaseAPIDelete(st->fallback);
+	}
+	free(st->fallback_languages);
 	free(st->tessdata);
 	free(st->languages);
 	free(st);
@@ -348,7 +378,7 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	}
 	langs = host->opt_string(opts, "languages");
 	if (langs == NULL || *langs == '\0' ||
-	    strspn(langs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+~-/") != strlen(langs)) {
+	    strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
 		host->error(ctx, "languages must be tesseract language names joined with +, not '%s'",
 		            langs ? langs : "");
 		goto fatal;
@@ -388,6 +418,39 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)mode);
 	TessBaseAPISetVariable(st->api, "tessedit_do_invert", host->opt_bool(opts, "invert") ? "1" : "0");
 	snprintf(st->engine, sizeof(st->engine), "tesseract %s", TessVersion());
+	st->fallback_below = (int)host->opt_int(opts, "fallback-below");
+	langs = host->opt_string(opts, "fallback-languages");
+	if (langs != NULL && *langs != '\0') {
+		if (strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
+			host->error(ctx, "fallback-languages must be tesseract language names joined with +, not '%s'",
+			            langs);
+			goto fatal;
+		}
+		st->fallback = TessBaseAPICreate();
+		st->fallback_languages = strdup(langs);
+		if (st->fallback == NULL || st->fallback_languages == NULL) {
+			host->error(ctx, "out of memory");
+			goto fatal;
+		}
+		TessBaseAPISetVariable(st->fallback, "debug_file", "/dev/null");
+		if (TessBaseAPIInit3(st->fallback, tessdata, langs) != 0 ||
+		    (missing = ocr_missing_language(st->fallback, langs, name, sizeof(name))) != NULL) {
+			if (st->fallback_languages[0] != '\0' && missing == NULL)
+				snprintf(name, sizeof(name), "%.*s", (int)strcspn(langs, "+"), langs);
+			host->log(ctx, DG_LOG_WARN,
+			          "tesseract cannot load fallback language '%s' (%s.traineddata in %s): pages are read "
+			          "with %s only",
+			          missing ? missing : name, missing ? missing : name,
+			          tessdata ? tessdata : ocr_default_tessdata(), st->languages);
+			TessBaseAPIEnd(st->fallback);
+			TessBaseAPIDelete(st->fallback);
+			st->fallback = NULL;
+		} else {
+			TessBaseAPISetPageSegMode(st->fallback, (TessPageSegMode)mode);
+			TessBaseAPISetVariable(st->fallback, "tessedit_do_invert",
+			                       host->opt_bool(opts, "invert") ? "1" : "0");
+		}
+	}
 	*state = st;
 	return DG_OK;
 fatal:
@@ -462,7 +525,7 @@ ocr_review(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, c
 /* Read img: *conf gets the mean word confidence.  0, or -1 when
  * tesseract could not. */
 static int
-ocr_read(struct ocr_state *st, PIX *img, int dpi, int *conf)
+ocr_read(TessBaseAPI *api, PIX *img, int dpi, int *conf)
 {
 	/* tesseract's PDF renderer Flate-encodes the pixels of an image
 	 * read from a PNG (1.3 s for a deskewed page); of any other, it
@@ -470,11 +533,11 @@ ocr_read(struct ocr_state *st, PIX *img, int dpi, int *conf)
 	 * G4 for a binary page, JPEG for gray and colour, Flate for few
 	 * colours.  tesseract takes the format with the image. */
 	pixSetInputFormat(img, IFF_UNKNOWN);
-	TessBaseAPISetImage2(st->api, img);
-	TessBaseAPISetSourceResolution(st->api, dpi);
-	if (TessBaseAPIRecognize(st->api, NULL) != 0)
+	TessBaseAPISetImage2(api, img);
+	TessBaseAPISetSourceResolution(api, dpi);
+	if (TessBaseAPIRecognize(api, NULL) != 0)
 		return -1;
-	*conf = TessBaseAPIMeanTextConf(st->api);
+	*conf = TessBaseAPIMeanTextConf(api);
 	return 0;
 }
 
@@ -594,7 +657,7 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 		angle = 0;
 	}
 	pixSetResolution(turned, dpi, dpi);
-	if (ocr_read(st, turned, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->api)) != NULL &&
+	if (ocr_read(st->api, turned, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->api)) != NULL &&
 	    conf2 > *conf) {
 		if (page->prepared != NULL && (page->prepared != page->pix || pixGetRefcount(page->prepared) > 1))
 			pixDestroy(&page->prepared);
@@ -631,9 +694,39 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 	/* tesseract holds the turned reading: read the page as it was again */
 	TessDeleteText(*text);
 	*text = NULL;
-	if (ocr_read(st, img, dpi, conf) != 0 || (*text = TessBaseAPIGetUTF8Text(st->api)) == NULL)
+	if (ocr_read(st->api, img, dpi, conf) != 0 || (*text = TessBaseAPIGetUTF8Text(st->api)) == NULL)
 		return 1;
 	return 0;
+}
+
+/* A page read with a confidence under fallback-below (*conf, *text, in
+ * st->api): read again with the fallback languages; the reading with
+ * the higher confidence, by OCR_FALLBACK_MARGIN at least, is kept.
+ * Returns the API that holds the reading kept (*conf and *text are
+ * its). */
+static TessBaseAPI *
+ocr_fallback(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st, struct dg_doc *doc,
+             struct dg_page *page, PIX *img, int dpi, int *conf, char **text)
+{
+	char *t2 = NULL;
+	int conf2 = 0;
+
+	if (ocr_read(st->fallback, img, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->fallback)) != NULL &&
+	    strspn(t2, " \t\r\n\f") != strlen(t2) && conf2 >= *conf + OCR_FALLBACK_MARGIN) {
+		host->note(ctx, doc, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
+		           "kept",
+		           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
+		TessDeleteText(*text);
+		*text = t2;
+		*conf = conf2;
+		return st->fallback;
+	}
+	host->note(ctx, doc, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
+	           "not kept",
+	           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
+	TessDeleteText(t2);
+	TessBaseAPIClear(st->fallback);
+	return st->api;
 }
 
 /* The original image file, when it can stand for the page in the PDF
@@ -667,7 +760,10 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	struct ocr_state *st = state;
 	struct dg_pages *pages;
 	struct dg_page *page;
-	struct ocr_buf text = {0}, hocr = {0};
+	struct ocr_buf text = {0}, hocr = {0}, pagehocr = {0};
+	TessBaseAPI *used;
+	char langs[256];
+	int by_first = 0, by_fallback = 0;
 	TessResultRenderer *pdf = NULL;
 	const char *dir;
 	char *base = NULL, *pdfpath = NULL, *t, *h;
@@ -707,20 +803,6 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		began = 1;
 	}
 
-	/* no DOCTYPE: readers that refuse one (as dangan's own XML parser
-	 * does) take the document as it is */
-	ocr_adds(&hocr, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\n"
-	                " <head>\n  <title>");
-	ocr_add_escaped(&hocr, title);
-	ocr_adds(&hocr, "</title>\n  <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
-	                "  <meta name=\"ocr-system\" content=\"");
-	ocr_add_escaped(&hocr, st->engine);
-	ocr_adds(&hocr, "\"/>\n  <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocr_par ocr_line "
-	                "ocrx_word ocrp_wconf\"/>\n  <meta name=\"ocr-langs\" content=\"");
-	ocr_add_escaped(&hocr, st->languages);
-	ocr_adds(&hocr, "\"/>\n");
-	ocr_adds(&hocr, " </head>\n <body>\n");
-
 	for (i = 0; i < pages->n; i++) {
 		PIX *img;
 		const char *src;
@@ -733,7 +815,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (i > 0)
 			ocr_add(&text, "\f", 1);
 		t = NULL;
-		read = ocr_read(st, img, dpi, &conf) == 0 && (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
+		read = ocr_read(st->api, img, dpi, &conf) == 0 && (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
 		if (read && page->orientation == DG_ORIENT_DEFERRED && strspn(t, " \t\r\n\f") != strlen(t)) {
 			int vertical = ocr_vertical(st);
 
@@ -747,6 +829,10 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 				read = o == 0;
 			}
 		}
+		used = st->api;
+		if (read && st->fallback != NULL && conf < st->fallback_below && strspn(t, " \t\r\n\f") != strlen(t))
+			used = ocr_fallback(ctx, host, st, doc, page, page->prepared ? page->prepared : page->pix, dpi,
+			                    &conf, &t);
 		if (!read) {
 			TessDeleteText(t);
 			host->note(ctx, doc, "page %d: tesseract could not recognise it", page->number);
@@ -759,19 +845,23 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 			continue;
 		}
 		img = page->prepared ? page->prepared : page->pix; /* the orientation may have turned it */
-		h = TessBaseAPIGetHOCRText(st->api, page->number - 1);
+		h = TessBaseAPIGetHOCRText(used, page->number - 1);
 		if (h == NULL) {
 			TessDeleteText(t);
 			host->error(ctx, "page %d: tesseract returned no result", page->number);
 			goto out;
 		}
 		ocr_add_text(&text, t);
-		ocr_adds(&hocr, h);
+		ocr_adds(&pagehocr, h);
+		if (used == st->api)
+			by_first++;
+		else
+			by_fallback++;
 		/* the PDF's image: the source file (its data copied), or the
 		 * page encoded as leptonica chooses (see ocr_read) */
 		src = pdf != NULL ? ocr_source_image(host, doc, pages, page, img) : NULL;
-		TessBaseAPISetInputName(st->api, src);
-		if (pdf != NULL && !TessResultRendererAddImage(pdf, st->api)) {
+		TessBaseAPISetInputName(used, src);
+		if (pdf != NULL && !TessResultRendererAddImage(pdf, used)) {
 			TessDeleteText(t);
 			TessDeleteText(h);
 			host->error(ctx, "page %d: tesseract cannot add it to the PDF", page->number);
@@ -815,8 +905,28 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		TessDeleteText(h);
 	}
 	TessBaseAPIClear(st->api);
+	if (st->fallback != NULL)
+		TessBaseAPIClear(st->fallback);
+	if (by_fallback > 0 && by_first > 0)
+		snprintf(langs, sizeof(langs), "%s %s", st->languages, st->fallback_languages);
+	else
+		snprintf(langs, sizeof(langs), "%s", by_fallback > 0 ? st->fallback_languages : st->languages);
+	/* no DOCTYPE: readers that refuse one (as dangan's own XML parser
+	 * does) take the document as it is */
+	ocr_adds(&hocr, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\n"
+	                " <head>\n  <title>");
+	ocr_add_escaped(&hocr, title);
+	ocr_adds(&hocr, "</title>\n  <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
+	                "  <meta name=\"ocr-system\" content=\"");
+	ocr_add_escaped(&hocr, st->engine);
+	ocr_adds(&hocr, "\"/>\n  <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocr_par ocr_line "
+	                "ocrx_word ocrp_wconf\"/>\n  <meta name=\"ocr-langs\" content=\"");
+	ocr_add_escaped(&hocr, langs);
+	ocr_adds(&hocr, "\"/>\n");
+	ocr_adds(&hocr, " </head>\n <body>\n");
+	ocr_add(&hocr, pagehocr.p ? pagehocr.p : "", pagehocr.len);
 	ocr_adds(&hocr, " </body>\n</html>\n");
-	if (text.failed || hocr.failed) {
+	if (text.failed || hocr.failed || pagehocr.failed) {
 		host->error(ctx, "out of memory collecting the OCR text");
 		goto out;
 	}
@@ -826,7 +936,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (ocr_set_meta(ctx, host, doc, "ocr.confidence", val) != 0)
 			goto out;
 	}
-	if (ocr_set_meta(ctx, host, doc, "ocr.languages", st->languages) != 0 ||
+	if (ocr_set_meta(ctx, host, doc, "ocr.languages", langs) != 0 ||
 	    ocr_set_meta(ctx, host, doc, "ocr.engine", st->engine) != 0)
 		goto out;
 	if (host->part_add_mem(ctx, doc, DG_ROLE_TEXT, OCR_TEXT_TYPE, text.p ? text.p : "", text.len) != 0 ||
@@ -841,7 +951,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (host->part_add_file(ctx, doc, "pdf", OCR_PDF_TYPE, pdfpath) != 0)
 			goto out;
 	}
-	host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", st->languages,
+	host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", langs,
 	           counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none");
 	rc = review > 0 ? DG_WARN : DG_OK;
 out:
@@ -849,12 +959,16 @@ out:
 		TessResultRendererEndDocument(pdf);
 	if (pdf != NULL)
 		TessDeleteResultRenderer(pdf);
-	if (rc == DG_FAILED)
+	if (rc == DG_FAILED) {
 		TessBaseAPIClear(st->api);
+		if (st->fallback != NULL)
+			TessBaseAPIClear(st->fallback);
+	}
 	free(base);
 	free(pdfpath);
 	free(text.p);
 	free(hocr.p);
+	free(pagehocr.p);
 	return rc;
 }
 
