@@ -16,7 +16,11 @@
  *   hocr   one hOCR document with every page, as tesseract wrote it;
  *   pdf    (option pdf) a searchable PDF: each page's image as OCR read
  *          it (upright, deskewed) with the recognised text invisible
- *          over it;
+ *          over it; a page that prep did not turn, deskew, scale or
+ *          binarise is the original JPEG or PNG itself, copied into the
+ *          PDF without decoding (not a second, re-encoded copy), any
+ *          other is G4 when binary, JPEG (quality 85) when gray or
+ *          colour;
  *
  * and the metadata ocr.page.N.confidence, ocr.confidence (mean word
  * confidence of the pages with text), ocr.languages and ocr.engine.  A
@@ -24,6 +28,29 @@
  * text that the scan stage did not find blank, add a review.reason and
  * the document ends with a warning.  Documents whose text the scan
  * stage took from a text layer (pages->skip_ocr) are declined.
+ *
+ * Each page is recognised once; text, hOCR, confidence and the PDF's
+ * text layer are all taken from that one result.  tesseract's second
+ * reading of every line with a low confidence as white on black
+ * (tessedit_do_invert) is for pages with light text on dark ground; on
+ * the simulated scans it changed no character and cost about 1 % (a
+ * line read twice for each line of low confidence, so more on poor
+ * pages): it is off unless the option invert asks for it.
+ *
+ * Script: a page read with a confidence under fallback-below is read
+ * again with fallback-languages (chi_tra for pages in traditional
+ * script, which chi_sim reads as simplified, a third of the characters
+ * wrong, with a confidence of 82-85 against 90-92 for simplified
+ * pages); the reading kept is the one whose confidence is higher by 3
+ * points at least.  Each page so read has a note.
+ *
+ * Orientation: when the prep stage left it to OCR (the default, see
+ * plugins/prep), a page whose first reading has a mean confidence under
+ * osd-below, or whose text lines run vertically (tesseract reads a page
+ * turned by 90 degrees in one direction as vertical text, fluently),
+ * is checked with tesseract's OSD; if OSD finds it turned, with prep's
+ * osd-min-confidence, the page is turned (and deskewed) and read again,
+ * and the better of the two readings is kept.  Every step is a note.
  *
  * tesseract's own OpenMP threads make it several times slower on a
  * machine whose cores the engine's workers already use, so init asks
@@ -40,6 +67,7 @@
 #include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
 
+#include "../prep/analysis.h"
 #include "../scan/pages.h"
 
 #define OCR_VERSION "0.1.0"
@@ -47,11 +75,20 @@
 #define OCR_TEXT_TYPE "text/plain; charset=utf-8"
 #define OCR_HOCR_TYPE "text/vnd.hocr+html"
 #define OCR_PDF_TYPE "application/pdf"
+#define OCR_LANG_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+~-/"
+#define OCR_FALLBACK_MARGIN 3 /* confidence points a fallback reading must win by */
 
 struct ocr_state {
 	TessBaseAPI *api;
+	TessBaseAPI *osd; /* orientation left to OCR: made when first needed */
+	TessBaseAPI *fallback; /* fallback-languages (NULL: none, or not loaded) */
+	char *fallback_languages;
+	int fallback_below;
+	int osd_failed;   /* osd.traineddata did not load: no second try */
+	char *tessdata;   /* NULL: tesseract's default */
 	char *languages;
 	int review_below;
+	int osd_below;
 	int pdf;
 	char engine[64];
 };
@@ -74,6 +111,31 @@ static const struct dg_option ocr_options[] = {
      .help = "a page whose mean word confidence (0..100) is under this goes to review",
      .min = 0,
      .max = 100},
+    {.name = "osd-below",
+     .type = DG_OPT_INT,
+     .default_value = "60",
+     .help = "orientation left to OCR by prep: a page read with a mean confidence under this (or whose lines "
+             "run vertically) is checked with tesseract OSD, turned and read again if OSD finds it turned",
+     .min = 0,
+     .max = 101},
+    {.name = "fallback-languages",
+     .type = DG_OPT_STRING,
+     .default_value = "",
+     .help = "tesseract languages (joined with +) to read a page again with when the first reading's "
+             "confidence is under fallback-below; the reading kept is the one with the higher confidence, "
+             "by 3 points at least (e.g. chi_tra for pages in traditional script; empty: none; a language "
+             "that cannot be loaded is a warning, not an error)"},
+    {.name = "fallback-below",
+     .type = DG_OPT_INT,
+     .default_value = "88",
+     .help = "fallback-languages: the confidence under which a page is read again with them",
+     .min = 0,
+     .max = 101},
+    {.name = "invert",
+     .type = DG_OPT_BOOL,
+     .default_value = "false",
+     .help = "read every line of low confidence a second time as white on black (tesseract's "
+             "tessedit_do_invert), for light text on a dark ground; more time on poor pages"},
     {.name = "pdf", .type = DG_OPT_BOOL, .default_value = "true", .help = "add a searchable PDF (part pdf)"},
     {.name = "tessdata",
      .type = DG_OPT_STRING,
@@ -245,6 +307,16 @@ ocr_fini(void *state)
 		TessBaseAPIEnd(st->api);
 		TessBaseAPIDelete(st->api);
 	}
+	if (st->osd != NULL) {
+		TessBaseAPIEnd(st->osd);
+		TessBaseAPIDelete(st->osd);
+	}
+	if (st->fallback != NULL) {
+		TessBaseAPIEnd(st->fallback);
+		TessBaseAPIDelete(st->fallback);
+	}
+	free(st->fallback_languages);
+	free(st->tessdata);
 	free(st->languages);
 	free(st);
 }
@@ -306,13 +378,14 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	}
 	langs = host->opt_string(opts, "languages");
 	if (langs == NULL || *langs == '\0' ||
-	    strspn(langs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+~-/") != strlen(langs)) {
+	    strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
 		host->error(ctx, "languages must be tesseract language names joined with +, not '%s'",
 		            langs ? langs : "");
 		goto fatal;
 	}
 	st->languages = strdup(langs);
 	st->review_below = (int)host->opt_int(opts, "review-below");
+	st->osd_below = (int)host->opt_int(opts, "osd-below");
 	st->pdf = host->opt_bool(opts, "pdf");
 	mode = host->opt_int(opts, "psm");
 	if (mode == 2) {
@@ -322,8 +395,9 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	tessdata = host->opt_string(opts, "tessdata");
 	if (tessdata != NULL && *tessdata == '\0')
 		tessdata = NULL;
+	st->tessdata = tessdata ? strdup(tessdata) : NULL;
 	st->api = TessBaseAPICreate();
-	if (st->languages == NULL || st->api == NULL) {
+	if (st->languages == NULL || st->api == NULL || (tessdata != NULL && st->tessdata == NULL)) {
 		host->error(ctx, "out of memory");
 		goto fatal;
 	}
@@ -342,7 +416,41 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 		goto fatal;
 	}
 	TessBaseAPISetPageSegMode(st->api, (TessPageSegMode)mode);
+	TessBaseAPISetVariable(st->api, "tessedit_do_invert", host->opt_bool(opts, "invert") ? "1" : "0");
 	snprintf(st->engine, sizeof(st->engine), "tesseract %s", TessVersion());
+	st->fallback_below = (int)host->opt_int(opts, "fallback-below");
+	langs = host->opt_string(opts, "fallback-languages");
+	if (langs != NULL && *langs != '\0') {
+		if (strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
+			host->error(ctx, "fallback-languages must be tesseract language names joined with +, not '%s'",
+			            langs);
+			goto fatal;
+		}
+		st->fallback = TessBaseAPICreate();
+		st->fallback_languages = strdup(langs);
+		if (st->fallback == NULL || st->fallback_languages == NULL) {
+			host->error(ctx, "out of memory");
+			goto fatal;
+		}
+		TessBaseAPISetVariable(st->fallback, "debug_file", "/dev/null");
+		if (TessBaseAPIInit3(st->fallback, tessdata, langs) != 0 ||
+		    (missing = ocr_missing_language(st->fallback, langs, name, sizeof(name))) != NULL) {
+			if (st->fallback_languages[0] != '\0' && missing == NULL)
+				snprintf(name, sizeof(name), "%.*s", (int)strcspn(langs, "+"), langs);
+			host->log(ctx, DG_LOG_WARN,
+			          "tesseract cannot load fallback language '%s' (%s.traineddata in %s): pages are read "
+			          "with %s only",
+			          missing ? missing : name, missing ? missing : name,
+			          tessdata ? tessdata : ocr_default_tessdata(), st->languages);
+			TessBaseAPIEnd(st->fallback);
+			TessBaseAPIDelete(st->fallback);
+			st->fallback = NULL;
+		} else {
+			TessBaseAPISetPageSegMode(st->fallback, (TessPageSegMode)mode);
+			TessBaseAPISetVariable(st->fallback, "tessedit_do_invert",
+			                       host->opt_bool(opts, "invert") ? "1" : "0");
+		}
+	}
 	*state = st;
 	return DG_OK;
 fatal:
@@ -414,13 +522,248 @@ ocr_review(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, c
 	return 0;
 }
 
+/* Read img: *conf gets the mean word confidence.  0, or -1 when
+ * tesseract could not. */
+static int
+ocr_read(TessBaseAPI *api, PIX *img, int dpi, int *conf)
+{
+	/* tesseract's PDF renderer Flate-encodes the pixels of an image
+	 * read from a PNG (1.3 s for a deskewed page); of any other, it
+	 * copies the file named as input, or leptonica chooses by content:
+	 * G4 for a binary page, JPEG for gray and colour, Flate for few
+	 * colours.  tesseract takes the format with the image. */
+	pixSetInputFormat(img, IFF_UNKNOWN);
+	TessBaseAPISetImage2(api, img);
+	TessBaseAPISetSourceResolution(api, dpi);
+	if (TessBaseAPIRecognize(api, NULL) != 0)
+		return -1;
+	*conf = TessBaseAPIMeanTextConf(api);
+	return 0;
+}
+
+/* Whether the text lines of the last reading run vertically: more of
+ * them three times as tall as wide than the other way round.  That is
+ * how tesseract reads a page turned by 90 degrees one way: as vertical
+ * text, fluently and with a good confidence. */
+static int
+ocr_vertical(struct ocr_state *st)
+{
+	TessResultIterator *ri = TessBaseAPIGetIterator(st->api);
+	TessPageIterator *pi;
+	int l, t, r, b, tall = 0, wide = 0;
+
+	if (ri == NULL)
+		return 0;
+	pi = TessResultIteratorGetPageIterator(ri);
+	do {
+		if (TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &l, &t, &r, &b)) {
+			if (b - t >= 3 * (r - l))
+				tall++;
+			else if (r - l >= 3 * (b - t))
+				wide++;
+		}
+	} while (TessPageIteratorNext(pi, RIL_TEXTLINE));
+	TessResultIteratorDelete(ri);
+	return tall > wide;
+}
+
+/* tesseract's OSD on img: *deg (how far the page is turned clockwise),
+ * *oconf, *script.  0; -1 when OSD found nothing; -2 when it is not
+ * available (osd.traineddata did not load). */
+static int
+ocr_osd(struct ocr_state *st, PIX *img, int dpi, int *deg, float *oconf, const char **script)
+{
+	PIX *bin;
+	float sconf = 0;
+	int ok;
+
+	if (st->osd == NULL && !st->osd_failed) {
+		st->osd = TessBaseAPICreate();
+		if (st->osd != NULL) {
+			TessBaseAPISetVariable(st->osd, "debug_file", "/dev/null");
+			if (TessBaseAPIInit3(st->osd, st->tessdata, "osd") == 0) {
+				TessBaseAPISetPageSegMode(st->osd, PSM_OSD_ONLY);
+			} else {
+				TessBaseAPIDelete(st->osd);
+				st->osd = NULL;
+			}
+		}
+		st->osd_failed = st->osd == NULL;
+	}
+	if (st->osd == NULL)
+		return -2;
+	bin = prep_binary(img);
+	if (bin == NULL)
+		return -1;
+	*deg = 0;
+	*oconf = 0;
+	*script = NULL;
+	TessBaseAPISetImage2(st->osd, bin);
+	TessBaseAPISetSourceResolution(st->osd, dpi);
+	ok = TessBaseAPIDetectOrientationScript(st->osd, deg, oconf, script, &sconf);
+	TessBaseAPIClear(st->osd);
+	pixDestroy(&bin);
+	return ok ? 0 : -1;
+}
+
+/* Orientation left to OCR, for a page whose first reading (confidence
+ * *conf, text *text) was poor or vertical: OSD; a page found turned is
+ * turned (deskewed when turned a quarter) and read again, and the better
+ * reading is kept.  On return tesseract holds the reading kept, *conf
+ * and *text are its.  0; 1 when tesseract failed to read the page again;
+ * -1 when metadata could not be set. */
+static int
+ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st, struct dg_doc *doc,
+           const struct dg_pages *pages, struct dg_page *page, int dpi, int vertical, int *conf, char **text)
+{
+	PIX *img = page->prepared ? page->prepared : page->pix, *turned, *straight;
+	const char *script = NULL;
+	char why[96], key[64], val[32], *t2 = NULL;
+	int deg = 0, quads, conf2 = 0, rc;
+	float oconf = 0, angle = 0, sconf = 0;
+
+	if (vertical)
+		snprintf(why, sizeof(why), "first reading in vertical lines, confidence %d", *conf);
+	else
+		snprintf(why, sizeof(why), "first reading: confidence %d < %d", *conf, st->osd_below);
+	rc = ocr_osd(st, img, dpi, &deg, &oconf, &script);
+	if (rc == -2) {
+		host->note(ctx, doc, "page %d: %s, but tesseract cannot load osd.traineddata: orientation not checked",
+		           page->number, why);
+		return 0;
+	}
+	if (rc != 0 || deg % 90 != 0 || deg <= 0 || deg >= 360) {
+		host->note(ctx, doc, "page %d: %s; OSD %s: not turned", page->number, why,
+		           rc != 0 ? "found no orientation" : "finds it upright");
+		return 0;
+	}
+	quads = (360 - deg) / 90; /* turn the rest of the way */
+	if (oconf < pages->osd_min_confidence) {
+		host->note(ctx, doc, "page %d: %s; OSD says turned %d° with confidence %.1f < %.1f: not turned",
+		           page->number, why, quads * 90, oconf, pages->osd_min_confidence);
+		return 0;
+	}
+	turned = pixRotateOrth(img, quads);
+	if (turned == NULL) {
+		host->note(ctx, doc, "page %d: cannot turn %d°, left as it is", page->number, quads * 90);
+		return 0;
+	}
+	/* a page turned a quarter was deskewed (if at all) on its side */
+	if (quads != 2 && prep_find_skew(turned, &angle, &sconf) == 0 && prep_skew_worth(angle, sconf) &&
+	    (straight = prep_rotate(turned, angle)) != NULL) {
+		pixDestroy(&turned);
+		turned = straight;
+	} else {
+		angle = 0;
+	}
+	pixSetResolution(turned, dpi, dpi);
+	if (ocr_read(st->api, turned, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->api)) != NULL &&
+	    conf2 > *conf) {
+		if (page->prepared != NULL && (page->prepared != page->pix || pixGetRefcount(page->prepared) > 1))
+			pixDestroy(&page->prepared);
+		page->prepared = turned;
+		page->rotated = (page->rotated + quads * 90) % 360;
+		page->as_scanned = 0;
+		if (angle != 0)
+			page->skew = angle;
+		TessDeleteText(*text);
+		*text = t2;
+		*conf = conf2;
+		if (angle != 0)
+			host->note(ctx, doc,
+			           "page %d: turned %d° (OSD confidence %.1f, script %s; %s), deskewed %.2f° (confidence "
+			           "%.1f) and read again: confidence %d",
+			           page->number, quads * 90, oconf, script ? script : "unknown", why, angle, sconf, conf2);
+		else
+			host->note(ctx, doc, "page %d: turned %d° (OSD confidence %.1f, script %s; %s) and read again: "
+			           "confidence %d",
+			           page->number, quads * 90, oconf, script ? script : "unknown", why, conf2);
+		snprintf(key, sizeof(key), "prep.page.%d.rotation", page->number);
+		snprintf(val, sizeof(val), "%d", page->rotated);
+		if (ocr_set_meta(ctx, host, doc, key, val) != 0)
+			return -1;
+		snprintf(key, sizeof(key), "prep.page.%d.skew", page->number);
+		snprintf(val, sizeof(val), "%.2f", page->skew);
+		return ocr_set_meta(ctx, host, doc, key, val) != 0 ? -1 : 0;
+	}
+	TessDeleteText(t2);
+	pixDestroy(&turned);
+	host->note(ctx, doc, "page %d: %s; OSD says turned %d° (confidence %.1f), but turned it reads no better "
+	           "(confidence %d): not turned",
+	           page->number, why, quads * 90, oconf, conf2);
+	/* tesseract holds the turned reading: read the page as it was again */
+	TessDeleteText(*text);
+	*text = NULL;
+	if (ocr_read(st->api, img, dpi, conf) != 0 || (*text = TessBaseAPIGetUTF8Text(st->api)) == NULL)
+		return 1;
+	return 0;
+}
+
+/* A page read with a confidence under fallback-below (*conf, *text, in
+ * st->api): read again with the fallback languages; the reading with
+ * the higher confidence, by OCR_FALLBACK_MARGIN at least, is kept.
+ * Returns the API that holds the reading kept (*conf and *text are
+ * its). */
+static TessBaseAPI *
+ocr_fallback(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st, struct dg_doc *doc,
+             struct dg_page *page, PIX *img, int dpi, int *conf, char **text)
+{
+	char *t2 = NULL;
+	int conf2 = 0;
+
+	if (ocr_read(st->fallback, img, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->fallback)) != NULL &&
+	    strspn(t2, " \t\r\n\f") != strlen(t2) && conf2 >= *conf + OCR_FALLBACK_MARGIN) {
+		host->note(ctx, doc, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
+		           "kept",
+		           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
+		TessDeleteText(*text);
+		*text = t2;
+		*conf = conf2;
+		return st->fallback;
+	}
+	host->note(ctx, doc, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
+	           "not kept",
+	           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
+	TessDeleteText(t2);
+	TessBaseAPIClear(st->fallback);
+	return st->api;
+}
+
+/* The original image file, when it can stand for the page in the PDF
+ * as it is: a JPEG or PNG of one page, 8 bits gray or RGB, that prep
+ * did not turn, deskew, scale or binarise (page->as_scanned), of the
+ * page's size.  tesseract's PDF renderer then copies its compressed
+ * data (leptonica reads the file by the input name) instead of
+ * encoding the page again. */
+static const char *
+ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg_pages *pages,
+                 const struct dg_page *page, PIX *img)
+{
+	const char *mt = host->media_type(doc), *path;
+	l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
+
+	if (pages->n != 1 || !page->as_scanned || mt == NULL ||
+	    (strcmp(mt, "image/jpeg") != 0 && strcmp(mt, "image/png") != 0))
+		return NULL;
+	path = host->part_path(doc, DG_ROLE_ORIGINAL);
+	if (path == NULL || pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap) != 0)
+		return NULL;
+	if ((format != IFF_JFIF_JPEG && format != IFF_PNG) || bps != 8 || (spp != 1 && spp != 3) || cmap ||
+	    w != pixGetWidth(img) || h != pixGetHeight(img))
+		return NULL;
+	return path;
+}
+
 static int
 ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
 	struct ocr_state *st = state;
 	struct dg_pages *pages;
 	struct dg_page *page;
-	struct ocr_buf text = {0}, hocr = {0};
+	struct ocr_buf text = {0}, hocr = {0}, pagehocr = {0};
+	TessBaseAPI *used;
+	char langs[256];
+	int by_first = 0, by_fallback = 0;
 	TessResultRenderer *pdf = NULL;
 	const char *dir;
 	char *base = NULL, *pdfpath = NULL, *t, *h;
@@ -460,22 +803,10 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		began = 1;
 	}
 
-	/* no DOCTYPE: readers that refuse one (as dangan's own XML parser
-	 * does) take the document as it is */
-	ocr_adds(&hocr, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\n"
-	                " <head>\n  <title>");
-	ocr_add_escaped(&hocr, title);
-	ocr_adds(&hocr, "</title>\n  <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
-	                "  <meta name=\"ocr-system\" content=\"");
-	ocr_add_escaped(&hocr, st->engine);
-	ocr_adds(&hocr, "\"/>\n  <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocr_par ocr_line "
-	                "ocrx_word ocrp_wconf\"/>\n  <meta name=\"ocr-langs\" content=\"");
-	ocr_add_escaped(&hocr, st->languages);
-	ocr_adds(&hocr, "\"/>\n");
-	ocr_adds(&hocr, " </head>\n <body>\n");
-
 	for (i = 0; i < pages->n; i++) {
 		PIX *img;
+		const char *src;
+		int read;
 
 		page = &pages->page[i];
 		img = page->prepared ? page->prepared : page->pix;
@@ -483,9 +814,27 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		page->confidence = -1;
 		if (i > 0)
 			ocr_add(&text, "\f", 1);
-		TessBaseAPISetImage2(st->api, img);
-		TessBaseAPISetSourceResolution(st->api, dpi);
-		if (TessBaseAPIRecognize(st->api, NULL) != 0) {
+		t = NULL;
+		read = ocr_read(st->api, img, dpi, &conf) == 0 && (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
+		if (read && page->orientation == DG_ORIENT_DEFERRED && strspn(t, " \t\r\n\f") != strlen(t)) {
+			int vertical = ocr_vertical(st);
+
+			if (vertical || conf < st->osd_below) {
+				int o = ocr_orient(ctx, host, st, doc, pages, page, dpi, vertical, &conf, &t);
+
+				if (o < 0) {
+					TessDeleteText(t);
+					goto out;
+				}
+				read = o == 0;
+			}
+		}
+		used = st->api;
+		if (read && st->fallback != NULL && conf < st->fallback_below && strspn(t, " \t\r\n\f") != strlen(t))
+			used = ocr_fallback(ctx, host, st, doc, page, page->prepared ? page->prepared : page->pix, dpi,
+			                    &conf, &t);
+		if (!read) {
+			TessDeleteText(t);
 			host->note(ctx, doc, "page %d: tesseract could not recognise it", page->number);
 			snprintf(val, sizeof(val), "page %d: OCR failed", page->number);
 			if (host->meta_add(doc, "review.reason", val) != 0) {
@@ -495,18 +844,24 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 			review++;
 			continue;
 		}
-		t = TessBaseAPIGetUTF8Text(st->api);
-		h = TessBaseAPIGetHOCRText(st->api, page->number - 1);
-		conf = TessBaseAPIMeanTextConf(st->api);
-		if (t == NULL || h == NULL) {
+		img = page->prepared ? page->prepared : page->pix; /* the orientation may have turned it */
+		h = TessBaseAPIGetHOCRText(used, page->number - 1);
+		if (h == NULL) {
 			TessDeleteText(t);
-			TessDeleteText(h);
 			host->error(ctx, "page %d: tesseract returned no result", page->number);
 			goto out;
 		}
 		ocr_add_text(&text, t);
-		ocr_adds(&hocr, h);
-		if (pdf != NULL && !TessResultRendererAddImage(pdf, st->api)) {
+		ocr_adds(&pagehocr, h);
+		if (used == st->api)
+			by_first++;
+		else
+			by_fallback++;
+		/* the PDF's image: the source file (its data copied), or the
+		 * page encoded as leptonica chooses (see ocr_read) */
+		src = pdf != NULL ? ocr_source_image(host, doc, pages, page, img) : NULL;
+		TessBaseAPISetInputName(used, src);
+		if (pdf != NULL && !TessResultRendererAddImage(pdf, used)) {
 			TessDeleteText(t);
 			TessDeleteText(h);
 			host->error(ctx, "page %d: tesseract cannot add it to the PDF", page->number);
@@ -550,8 +905,28 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		TessDeleteText(h);
 	}
 	TessBaseAPIClear(st->api);
+	if (st->fallback != NULL)
+		TessBaseAPIClear(st->fallback);
+	if (by_fallback > 0 && by_first > 0)
+		snprintf(langs, sizeof(langs), "%s %s", st->languages, st->fallback_languages);
+	else
+		snprintf(langs, sizeof(langs), "%s", by_fallback > 0 ? st->fallback_languages : st->languages);
+	/* no DOCTYPE: readers that refuse one (as dangan's own XML parser
+	 * does) take the document as it is */
+	ocr_adds(&hocr, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\n"
+	                " <head>\n  <title>");
+	ocr_add_escaped(&hocr, title);
+	ocr_adds(&hocr, "</title>\n  <meta http-equiv=\"Content-Type\" content=\"text/html;charset=utf-8\"/>\n"
+	                "  <meta name=\"ocr-system\" content=\"");
+	ocr_add_escaped(&hocr, st->engine);
+	ocr_adds(&hocr, "\"/>\n  <meta name=\"ocr-capabilities\" content=\"ocr_page ocr_carea ocr_par ocr_line "
+	                "ocrx_word ocrp_wconf\"/>\n  <meta name=\"ocr-langs\" content=\"");
+	ocr_add_escaped(&hocr, langs);
+	ocr_adds(&hocr, "\"/>\n");
+	ocr_adds(&hocr, " </head>\n <body>\n");
+	ocr_add(&hocr, pagehocr.p ? pagehocr.p : "", pagehocr.len);
 	ocr_adds(&hocr, " </body>\n</html>\n");
-	if (text.failed || hocr.failed) {
+	if (text.failed || hocr.failed || pagehocr.failed) {
 		host->error(ctx, "out of memory collecting the OCR text");
 		goto out;
 	}
@@ -561,7 +936,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (ocr_set_meta(ctx, host, doc, "ocr.confidence", val) != 0)
 			goto out;
 	}
-	if (ocr_set_meta(ctx, host, doc, "ocr.languages", st->languages) != 0 ||
+	if (ocr_set_meta(ctx, host, doc, "ocr.languages", langs) != 0 ||
 	    ocr_set_meta(ctx, host, doc, "ocr.engine", st->engine) != 0)
 		goto out;
 	if (host->part_add_mem(ctx, doc, DG_ROLE_TEXT, OCR_TEXT_TYPE, text.p ? text.p : "", text.len) != 0 ||
@@ -576,7 +951,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (host->part_add_file(ctx, doc, "pdf", OCR_PDF_TYPE, pdfpath) != 0)
 			goto out;
 	}
-	host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", st->languages,
+	host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", langs,
 	           counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none");
 	rc = review > 0 ? DG_WARN : DG_OK;
 out:
@@ -584,12 +959,16 @@ out:
 		TessResultRendererEndDocument(pdf);
 	if (pdf != NULL)
 		TessDeleteResultRenderer(pdf);
-	if (rc == DG_FAILED)
+	if (rc == DG_FAILED) {
 		TessBaseAPIClear(st->api);
+		if (st->fallback != NULL)
+			TessBaseAPIClear(st->fallback);
+	}
 	free(base);
 	free(pdfpath);
 	free(text.p);
 	free(hocr.p);
+	free(pagehocr.p);
 	return rc;
 }
 

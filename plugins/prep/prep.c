@@ -16,9 +16,16 @@
  *      "72 dpi" photo);
  *   3. orientation: tesseract's orientation detection (OSD) on a
  *      binarised copy; a page found turned by 90, 180 or 270 degrees is
- *      turned upright when OSD's confidence reaches osd-min-confidence;
- *   4. deskew: leptonica's skew search on the binarised copy; the angle
- *      found is applied to the gray page (area-mapped, white brought in);
+ *      turned upright when OSD's confidence reaches osd-min-confidence.
+ *      OSD costs about a third of the page's recognition, and nearly
+ *      every page is upright, so by default (orientation=auto) it is
+ *      left to the ocr stage, which runs it only on a page that reads
+ *      badly or whose lines run vertically (and turns it, and reads it
+ *      again); orientation=always runs it here on every page;
+ *   4. deskew: leptonica's skew search on a binarised copy at half the
+ *      resolution (the same angles as at full resolution, a quarter of
+ *      the work); the angle found is applied to the gray page
+ *      (area-mapped, white brought in);
  *   5. binarisation: none (tesseract thresholds internally), otsu
  *      (background normalisation, then Otsu), sauvola (local, tiled), or
  *      auto: none on a clean page, otsu on a noisy or unevenly lit one
@@ -29,7 +36,8 @@
  *      text.
  *
  * Each step leaves a note with its parameters and each page its
- * metadata prep.page.N.rotation and prep.page.N.skew.  Blank pages (as
+ * metadata prep.page.N.rotation and prep.page.N.skew (the ocr stage
+ * updates them when it turns a page).  Blank pages (as
  * the scan stage found them) are left as they are.  OSD needs a
  * TessBaseAPI, so an instance serves one worker thread.
  */
@@ -44,18 +52,19 @@
 #include <tesseract/capi.h>
 
 #include "../scan/pages.h"
+#include "analysis.h"
 
 #define PREP_VERSION "0.1.0"
 #define PREP_DEFAULT_DPI 300     /* what an unknown resolution counts as */
 #define PREP_MAX_INCHES 17.0     /* a page larger than this has a wrong resolution */
-#define PREP_SKEW_MIN_CONF 3.0f  /* leptonica's own threshold for pixDeskew */
-#define PREP_SKEW_MIN_ANGLE 0.1f /* degrees; less is not worth a rotation */
 #define PREP_OSD_MIN_WIDTH 100   /* pixels; OSD says nothing useful on less */
 
 enum prep_binarize { PREP_BIN_AUTO, PREP_BIN_NONE, PREP_BIN_OTSU, PREP_BIN_SAUVOLA };
+enum prep_orient { PREP_ORIENT_AUTO, PREP_ORIENT_ALWAYS, PREP_ORIENT_NEVER };
 
 struct prep_state {
-	TessBaseAPI *osd; /* NULL: orientation detection off */
+	TessBaseAPI *osd; /* NULL: no orientation detection here */
+	enum prep_orient orientation;
 	double osd_min_conf;
 	int dpi;
 	int deskew;
@@ -72,9 +81,11 @@ static const struct dg_option prep_options[] = {
      .min = 70,
      .max = 1200},
     {.name = "orientation",
-     .type = DG_OPT_BOOL,
-     .default_value = "true",
-     .help = "detect pages turned by 90, 180 or 270 degrees (tesseract OSD) and turn them upright"},
+     .type = DG_OPT_STRING,
+     .default_value = "auto",
+     .help = "pages turned by 90, 180 or 270 degrees (tesseract OSD): auto (the ocr stage checks a page "
+             "that reads badly or whose lines run vertically, turns it and reads it again), always (OSD "
+             "here on every page; true is the same), never (false is the same)"},
     {.name = "osd-min-confidence",
      .type = DG_OPT_STRING,
      .default_value = "2.0",
@@ -170,6 +181,19 @@ prep_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 		goto fatal;
 	}
 	st->binarize = b;
+	s = host->opt_string(opts, "orientation");
+	if (s != NULL && strcmp(s, "auto") == 0)
+		st->orientation = PREP_ORIENT_AUTO;
+	else if (s != NULL && (strcmp(s, "always") == 0 || strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
+	                       strcmp(s, "1") == 0))
+		st->orientation = PREP_ORIENT_ALWAYS;
+	else if (s != NULL && (strcmp(s, "never") == 0 || strcmp(s, "false") == 0 || strcmp(s, "no") == 0 ||
+	                       strcmp(s, "0") == 0))
+		st->orientation = PREP_ORIENT_NEVER;
+	else {
+		host->error(ctx, "orientation must be auto, always or never, not '%s'", s ? s : "");
+		goto fatal;
+	}
 	s = host->opt_string(opts, "osd-min-confidence");
 	if (prep_number(s, 0.0, 1000.0, &st->osd_min_conf) != 0) {
 		host->error(ctx, "osd-min-confidence must be a number from 0 to 1000, not '%s'", s ? s : "");
@@ -177,7 +201,7 @@ prep_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 	}
 	st->noise_threshold = (int)host->opt_int(opts, "noise-threshold");
 	st->uneven_threshold = (int)host->opt_int(opts, "uneven-threshold");
-	if (host->opt_bool(opts, "orientation")) {
+	if (st->orientation == PREP_ORIENT_ALWAYS) {
 		tessdata = host->opt_string(opts, "tessdata");
 		if (tessdata != NULL && *tessdata == '\0')
 			tessdata = NULL;
@@ -221,14 +245,6 @@ prep_gray(PIX *pix)
 	gray = pixConvertTo8(pix, 0);
 	pixDestroy(&flat);
 	return gray;
-}
-
-/* A binary copy for analysis (orientation, skew): Otsu on a
- * background-normalised copy, which holds up on uneven and noisy pages. */
-static PIX *
-prep_binary(PIX *gray)
-{
-	return pixOtsuThreshOnBackgroundNorm(gray, NULL, 10, 15, 100, 50, 255, 2, 2, 0.1f, NULL);
 }
 
 /* How degraded a gray page is, for binarize=auto: *noise is the
@@ -286,15 +302,17 @@ static int
 prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
           struct dg_page *page)
 {
-	PIX *gray = NULL, *bin = NULL;
+	PIX *gray = NULL;
 	l_int32 w, h;
-	int xres, yres, rc = DG_WARN;
+	int xres, yres, rc = DG_WARN, changed = 0;
 	float angle = 0, conf = 0;
 	char num[32];
 
 	pixDestroy(&page->prepared);
 	page->rotated = 0;
 	page->skew = 0;
+	page->orientation = DG_ORIENT_OFF;
+	page->as_scanned = 1; /* prepared is NULL: the page as decoded */
 	xres = page->xres > 0 ? page->xres : PREP_DEFAULT_DPI;
 	yres = page->yres > 0 ? page->yres : xres;
 	page->ocr_dpi = xres;
@@ -332,20 +350,26 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 		else
 			host->note(ctx, doc, "page %d: scaled %dx%d→%d dpi", page->number, xres, yres, st->dpi);
 		page->ocr_dpi = st->dpi;
-	}
-
-	bin = prep_binary(gray);
-	if (bin == NULL) {
-		host->note(ctx, doc, "page %d: cannot binarise for analysis, left as it is", page->number);
-		goto meta;
+		changed = 1;
 	}
 
 	/* orientation */
-	if (st->osd != NULL && pixGetWidth(bin) >= PREP_OSD_MIN_WIDTH && pixGetHeight(bin) >= PREP_OSD_MIN_WIDTH) {
+	if (st->orientation == PREP_ORIENT_AUTO) {
+		page->orientation = DG_ORIENT_DEFERRED;
+		host->note(ctx, doc, "page %d: orientation left to OCR (OSD only if the page reads badly or its lines "
+		           "run vertically)", page->number);
+	} else if (st->osd != NULL && pixGetWidth(gray) >= PREP_OSD_MIN_WIDTH &&
+	           pixGetHeight(gray) >= PREP_OSD_MIN_WIDTH) {
 		int deg = 0, quads;
 		float oconf = 0, sconf = 0;
 		const char *script = NULL;
+		PIX *bin = prep_binary(gray);
 
+		if (bin == NULL) {
+			host->note(ctx, doc, "page %d: cannot binarise for analysis, left as it is", page->number);
+			goto meta;
+		}
+		page->orientation = DG_ORIENT_CHECKED;
 		TessBaseAPISetImage2(st->osd, bin);
 		TessBaseAPISetSourceResolution(st->osd, page->ocr_dpi);
 		if (TessBaseAPIDetectOrientationScript(st->osd, &deg, &oconf, &script, &sconf) && deg % 90 == 0 &&
@@ -353,14 +377,15 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 			/* deg: how far the page is turned clockwise; turn the rest of the way */
 			quads = (360 - deg) / 90;
 			if (oconf >= st->osd_min_conf) {
-				if (prep_take(&gray, pixRotateOrth(gray, quads)) != 0 ||
-				    prep_take(&bin, pixRotateOrth(bin, quads)) != 0) {
+				if (prep_take(&gray, pixRotateOrth(gray, quads)) != 0) {
 					host->note(ctx, doc, "page %d: cannot turn %d°, left as it is", page->number,
 					           quads * 90);
 					TessBaseAPIClear(st->osd);
+					pixDestroy(&bin);
 					goto meta;
 				}
 				page->rotated = quads * 90;
+				changed = 1;
 				host->note(ctx, doc, "page %d: turned %d° (OSD confidence %.1f, script %s)",
 				           page->number, page->rotated, oconf, script ? script : "unknown");
 			} else {
@@ -370,16 +395,16 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 			}
 		}
 		TessBaseAPIClear(st->osd);
+		pixDestroy(&bin);
 	}
 
 	/* deskew */
-	if (st->deskew && pixFindSkew(bin, &angle, &conf) == 0 && conf >= PREP_SKEW_MIN_CONF &&
-	    fabsf(angle) >= PREP_SKEW_MIN_ANGLE) {
-		if (prep_take(&gray, pixRotate(gray, angle * (float)(M_PI / 180.0), L_ROTATE_AREA_MAP, L_BRING_IN_WHITE,
-		                               0, 0)) != 0) {
+	if (st->deskew && prep_find_skew(gray, &angle, &conf) == 0 && prep_skew_worth(angle, conf)) {
+		if (prep_take(&gray, prep_rotate(gray, angle)) != 0) {
 			host->note(ctx, doc, "page %d: cannot deskew by %.2f°", page->number, angle);
 		} else {
 			page->skew = angle;
+			changed = 1;
 			host->note(ctx, doc, "page %d: deskewed %.2f° (confidence %.1f)", page->number, angle, conf);
 		}
 	}
@@ -413,14 +438,16 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 			           page->number);
 		else if (b == PREP_BIN_SAUVOLA)
 			host->note(ctx, doc, "page %d: binarisation: sauvola(window 25, k 0.35)", page->number);
+		if (b != PREP_BIN_NONE && pixGetDepth(gray) == 1)
+			changed = 1;
 	}
 	pixSetResolution(gray, page->ocr_dpi, page->ocr_dpi);
 	page->prepared = gray;
+	page->as_scanned = !changed;
 	gray = NULL;
 	rc = DG_OK;
 meta:
 	pixDestroy(&gray);
-	pixDestroy(&bin);
 	snprintf(num, sizeof(num), "%d", page->rotated);
 	if (prep_set_meta(ctx, host, doc, page->number, "rotation", num) != 0)
 		return DG_FAILED;
@@ -442,6 +469,7 @@ prep_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 	pages = host->scratch_get(doc, DG_PAGES_KEY);
 	if (pages == NULL || pages->skip_ocr || pages->n <= 0)
 		return DG_DECLINED;
+	pages->osd_min_confidence = st->osd_min_conf;
 	for (i = 0; i < pages->n; i++) {
 		s = prep_page(ctx, host, st, doc, &pages->page[i]);
 		if (s == DG_FAILED)

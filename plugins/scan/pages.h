@@ -24,6 +24,12 @@
  *  - dg_pages_free destroys pix and prepared: whoever sets prepared
  *    hands it to the set (destroying the one it replaces); a
  *    pixClone() of pix, or pix itself, is fine too.
+ *
+ * Orientation: prep either checks every page with tesseract's OSD
+ * itself (orientation DG_ORIENT_CHECKED), or leaves the check to the
+ * ocr stage (DG_ORIENT_DEFERRED), which runs OSD only on a page that
+ * reads badly or whose lines run vertically, with prep's
+ * osd_min_confidence; DG_ORIENT_OFF: nobody checks.
  */
 #ifndef DG_SCAN_PAGES_H
 #define DG_SCAN_PAGES_H
@@ -31,6 +37,8 @@
 #include <leptonica/allheaders.h>
 
 #define DG_PAGES_KEY "@scan.pages"
+
+enum { DG_ORIENT_OFF = 0, DG_ORIENT_CHECKED = 1, DG_ORIENT_DEFERRED = 2 };
 
 struct dg_page {
 	int number;     /* 1-based page number in the document */
@@ -42,6 +50,9 @@ struct dg_page {
 	int rotated;   /* degrees turned clockwise by orientation (0/90/180/270) */
 	float skew;    /* degrees of skew corrected */
 	int ocr_dpi;   /* resolution of prepared (after scaling) */
+	int orientation; /* DG_ORIENT_*: who checks whether the page is turned */
+	int as_scanned;  /* prepared is pix at most made gray: not turned, deskewed,
+	                    scaled or binarised (the source image can stand for it) */
 	/* ocr: */
 	float confidence; /* mean word confidence 0..100, -1 = not run */
 };
@@ -51,6 +62,8 @@ struct dg_pages {
 	int n;
 	int has_text_layer; /* a PDF that already carries text */
 	int skip_ocr;       /* scan decided OCR is not needed (text layer, mode) */
+	/* prep: */
+	double osd_min_confidence; /* with DG_ORIENT_DEFERRED: OSD confidence needed to turn a page */
 };
 
 #endif

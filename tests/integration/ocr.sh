@@ -6,7 +6,8 @@
 # each is held to a character-error-rate bound (tests/cer.py); the turn,
 # the deskew and the scaling are recorded; text, hOCR and a searchable
 # PDF are stored; the out-of-focus page and the noise go to review; the
-# originals stay bit-exact.
+# originals stay bit-exact.  A page the first languages read badly is
+# read again with the fallback languages.
 . "$DG_SRCDIR/tests/lib.sh"
 
 data="$DG_TEST_DATA/ocr"
@@ -137,4 +138,25 @@ sed '/plugin="ocr"/s|</stage>$|<option name="languages">chi_sim+nosuchlang</opti
 dangan --store "$WORK/store2" -c "$WORK/missing.xml" ingest "$data/en-rotated-90.png" >"$WORK/out" 2>"$WORK/err"
 grep -q "nosuchlang.traineddata" "$WORK/err"
 ok $? "a missing traineddata is named"
+# a page the first languages read badly is read again with the fallback
+# languages, and the better reading is kept: the Chinese page read as
+# English first
+sed '/plugin="ocr"/s|</stage>$|<option name="languages">eng</option><option name="fallback-languages">chi_sim</option></stage>|' \
+	"$WORK/ocr.xml" >"$WORK/fallback.xml"
+check "ingest with fallback languages" dangan --store "$WORK/store3" -c "$WORK/fallback.xml" ingest "$data/zh-clean.png"
+dangan --store "$WORK/store3" show --json "$(id zh-clean.png)" >"$WORK/fb.json" 2>"$WORK/err"
+dangan --store "$WORK/store3" cat "$(id zh-clean.png)" --part text >"$WORK/fb.txt" 2>>"$WORK/err"
+grep -q 'page 1: read with eng: confidence [0-9]* < 88; read again with chi_sim: confidence [0-9]*, kept' "$WORK/fb.json"
+ok $? "fallback: the second reading is in the history"
+grep -q '"ocr.languages":\["chi_sim"\]' "$WORK/fb.json"
+ok $? "fallback: the languages of the reading kept are recorded"
+r=$(python3 "$cer" --max 0.03 "$data/zh-clean.gt.txt" "$WORK/fb.txt")
+ok $? "fallback: the text is chi_sim's (error rate $(echo "$r" | cut -d' ' -f1) <= 0.03)"
+# a fallback language that cannot be loaded is a warning, not an error
+sed '/plugin="ocr"/s|</stage>$|<option name="fallback-languages">nosuchlang</option></stage>|' \
+	"$WORK/ocr.xml" >"$WORK/fallback2.xml"
+dangan --store "$WORK/store4" -c "$WORK/fallback2.xml" ingest "$data/zh-clean.png" >"$WORK/out" 2>"$WORK/err"
+ok $? "a fallback language that is missing: the ingest succeeds"
+grep -q "fallback language 'nosuchlang'" "$WORK/err"
+ok $? "a fallback language that is missing: a warning names it"
 done_testing
