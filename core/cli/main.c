@@ -77,60 +77,61 @@ errmsg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static const char usage_text[] = "Usage: dangan [--store DIR] [--config FILE] [-v|-q] COMMAND [ARGS]\n"
-                                 "\n"
-                                 "A document engine for archives: ingest files, archives and text through a\n"
-                                 "pipeline of plugins into a content-addressed store with a searchable catalog.\n"
-                                 "\n"
-                                 "Commands:\n"
-                                 "  init                         create a store (and its editable config.xml)\n"
-                                 "  ingest [--pipeline NAME] [-j N] [-O PLUGIN.OPT=VAL] [--json] LOCATOR...\n"
-                                 "                               run files, directories, mailboxes (mbox, Maildir,\n"
-                                 "                               imaps://user@host/Folder) through the pipeline\n"
-                                 "  ls [--json] [--limit N]      list documents\n"
-                                 "  show ID [--json]             a document: parts, metadata, relations, history\n"
-                                 "  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
-                                 "  search QUERY [--json] [--limit N] [--fts]\n"
-                                 "                               find documents by text (substrings, Chinese too)\n"
-                                 "  verify [--json]              re-hash every object and check every reference\n"
-                                 "  reindex                      rebuild the catalog from the store\n"
-                                 "  quarantine ls [--json] | retry [ID...] | drop ID...\n"
-                                 "                               documents that failed, with the reason\n"
-                                 "  plugins ls [--json] | show NAME\n"
-                                 "                               installed plugins and their options\n"
-                                 "  config check [FILE]          check a configuration against the schema and plugins\n"
-                                 "  stats [--json]               counts and sizes\n"
-                                 "  dossier ls [--json] | show 户号 [--json]\n"
-                                 "                               customer dossiers (一户一档): documents filed by\n"
-                                 "                               their 户号, ordered by formation date\n"
-                                 "  dossier check [户号...] [--business B] [--catalogue DIR] [--json]\n"
-                                 "                               what the filing scope says each dossier lacks\n"
-                                 "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [--json]\n"
-                                 "                               write a package: eep, carrier, bagit, ocfl, eark\n"
-                                 "                               (all documents when nothing is selected), check\n"
-                                 "                               it, and write the four-property report PATH.check.*\n"
-                                 "  verify-bag | verify-ocfl | verify-eep | verify-eark PATH... [--json]\n"
-                                 "  verify-package --format F PATH...\n"
-                                 "                               check a package (from any producer); exit 0 = valid\n"
-                                 "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
-                                 "  set ID KEY=VALUE... [--by NAME]\n"
-                                 "                               correct a document's metadata: a new version with\n"
-                                 "                               a 'set' event (doctype=CODE or type=CODE: a person's type)\n"
-                                 "  train [--folds K | --test-split F] [--catalogue NAME] [--any] [--json]\n"
-                                 "                               train the learned classifier (-O OPT=VAL) on the\n"
-                                 "                               labelled documents; install the model\n"
-                                 "\n"
-                                 "Global options:\n"
-                                 "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
-                                 "  -c, --config FILE   the configuration (default: $DANGAN_CONFIG, else the store's\n"
-                                 "                      config.xml, else the installed default)\n"
-                                 "      --plugin-path P colon-separated plugin directories ($DANGAN_PLUGIN_PATH)\n"
-                                 "  -v, --verbose       more messages (repeat for debug)\n"
-                                 "  -q, --quiet         errors only\n"
-                                 "  -h, --help          this help;  -V, --version  the version\n"
-                                 "\n"
-                                 "IDs are sha256:<hex> or any unique prefix of the hex (at least 4 digits).\n"
-                                 "Exit status: 0 ok, 1 done with problems, 2 usage, 3 store/config error, 4 fatal.\n";
+static const char usage_text[] =
+    "Usage: dangan [--store DIR] [--config FILE] [-v|-q] COMMAND [ARGS]\n"
+    "\n"
+    "A document engine for archives: ingest files, archives and text through a\n"
+    "pipeline of plugins into a content-addressed store with a searchable catalog.\n"
+    "\n"
+    "Commands:\n"
+    "  init                         create a store (and its editable config.xml)\n"
+    "  ingest [--pipeline NAME] [-j N] [-O PLUGIN.OPT=VAL] [--json] LOCATOR...\n"
+    "                               run files, directories, mailboxes (mbox, Maildir,\n"
+    "                               imaps://user@host/Folder) through the pipeline\n"
+    "  ls [--json] [--limit N]      list documents\n"
+    "  show ID [--json]             a document: parts, metadata, relations, history\n"
+    "  cat ID [--part ROLE]         write a part's bytes (default: the original)\n"
+    "  search QUERY [--json] [--limit N] [--fts]\n"
+    "                               find documents by text (substrings, Chinese too)\n"
+    "  verify [--json]              re-hash every object and check every reference\n"
+    "  reindex                      rebuild the catalog from the store\n"
+    "  quarantine ls [--json] | retry [ID...] | drop ID...\n"
+    "                               documents that failed, with the reason\n"
+    "  plugins ls [--json] | show NAME\n"
+    "                               installed plugins and their options\n"
+    "  config check [FILE]          check a configuration against the schema and plugins\n"
+    "  stats [--json]               counts and sizes\n"
+    "  dossier ls [--json] | show 户号 [--json]\n"
+    "                               customer dossiers (一户一档): documents filed by\n"
+    "                               their 户号, ordered by formation date\n"
+    "  dossier check [户号...] [--business B] [--catalogue DIR] [--json]\n"
+    "                               what the filing scope says each dossier lacks\n"
+    "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [--json]\n"
+    "                               write a package: eep, carrier, bagit, ocfl, eark\n"
+    "                               (all documents when nothing is selected), check\n"
+    "                               it, and write the four-property report PATH.check.*\n"
+    "  verify-bag | verify-ocfl | verify-eep | verify-eark PATH... [--json]\n"
+    "  verify-package --format F PATH...\n"
+    "                               check a package (from any producer); exit 0 = valid\n"
+    "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
+    "  set ID KEY=VALUE... [--by NAME]\n"
+    "                               correct a document's metadata: a new version with\n"
+    "                               a 'set' event (doctype=CODE or type=CODE: a person's type)\n"
+    "  train [--folds K | --test-split F] [--catalogue NAME] [--any] [--json]\n"
+    "                               train the learned classifier (-O OPT=VAL) on the\n"
+    "                               labelled documents; install the model\n"
+    "\n"
+    "Global options:\n"
+    "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
+    "  -c, --config FILE   the configuration (default: $DANGAN_CONFIG, else the store's\n"
+    "                      config.xml, else the installed default)\n"
+    "      --plugin-path P colon-separated plugin directories ($DANGAN_PLUGIN_PATH)\n"
+    "  -v, --verbose       more messages (repeat for debug)\n"
+    "  -q, --quiet         errors only\n"
+    "  -h, --help          this help;  -V, --version  the version\n"
+    "\n"
+    "IDs are sha256:<hex> or any unique prefix of the hex (at least 4 digits).\n"
+    "Exit status: 0 ok, 1 done with problems, 2 usage, 3 store/config error, 4 fatal.\n";
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -577,8 +578,10 @@ json_prob(struct dg_buf *b, const char *s, size_t n)
 static void
 classification_json(struct dg_buf *b, const struct dg_record *r)
 {
-	static const char *const plain[][2] = {{"name", "doctype.name"},         {"category", "doctype.category"},
-	                                       {"retention", "doctype.retention"}, {"method", "doctype.method"},
+	static const char *const plain[][2] = {{"name", "doctype.name"},
+	                                       {"category", "doctype.category"},
+	                                       {"retention", "doctype.retention"},
+	                                       {"method", "doctype.method"},
 	                                       {"catalogue", "doctype.catalogue"}};
 	const char *type = record_meta(r, "doctype"), *v, *p;
 	size_t i, j;
@@ -621,7 +624,8 @@ classification_json(struct dg_buf *b, const struct dg_record *r)
 		if (strcmp(r->meta[i].key, "doctype.field") != 0)
 			continue;
 		for (j = 0; j < i; j++) /* a name listed twice */
-			if (strcmp(r->meta[j].key, "doctype.field") == 0 && strcmp(r->meta[j].value, r->meta[i].value) == 0)
+			if (strcmp(r->meta[j].key, "doctype.field") == 0 &&
+			    strcmp(r->meta[j].value, r->meta[i].value) == 0)
 				break;
 		if (j < i || !(v = record_meta(r, r->meta[i].value)))
 			continue;

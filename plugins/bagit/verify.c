@@ -1175,7 +1175,8 @@ bv_compare(struct bv *v, struct bv_file *f, unsigned char got[BG_ALG_N][BG_DIGES
 	v->checked_files++;
 	for (a = f; a != NULL; a = a == f ? f->aliases : a->alias_next)
 		for (i = 0; i < v->nman; i++) {
-			if (!(a->listed & (1u << i)) || !(mask & (1u << v->man[i].alg)) || (e = bv_exp_get(v, a, i)) == NULL)
+			if (!(a->listed & (1u << i)) || !(mask & (1u << v->man[i].alg)) ||
+			    (e = bv_exp_get(v, a, i)) == NULL)
 				continue;
 			v->checked_digests++;
 			if (memcmp(e, got[v->man[i].alg], bg_algs[v->man[i].alg].len) == 0)
@@ -1804,7 +1805,8 @@ bg_verify(struct dg_ctx *ctx, const struct dg_host *host, const struct bg_limits
 		bv_archive_digests(&v);
 	if (v.errors == before && !v.stop && v.checked_files > 0)
 		host->finding(ctx, DG_FINDING_PASS, "BAG-DIGESTS", NULL,
-		              "%" PRId64 " files, %" PRId64 " checksums verified%s%s%s", v.checked_files, v.checked_digests,
+		              "%" PRId64 " files, %" PRId64 " checksums verified%s%s%s", v.checked_files,
+		              v.checked_digests,
 		              lim->payload_alg >= 0 ? " (the export's own check of its bag: payload files by " : "",
 		              lim->payload_alg >= 0 ? bg_algs[lim->payload_alg].name : "",
 		              lim->payload_alg >= 0 ? " alone, the other manifests' digests having been computed "

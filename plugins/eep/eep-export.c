@@ -110,8 +110,8 @@ struct pkg {
 	int fd;
 	int64_t written; /* bytes written to fd */
 	int bad;         /* a writer call failed */
-	int io_errno; /* the write error */
-	char now[32]; /* 封装包创建时间 of the outermost layer */
+	int io_errno;    /* the write error */
+	char now[32];    /* 封装包创建时间 of the outermost layer */
 	const char *unit;
 	long number; /* running number of the document */
 	unsigned char *buf;
@@ -640,7 +640,9 @@ pin_digests(struct pkg *x, const char *sm3, const char *sha, const int64_t off[2
 	if (xmlTextWriterFlush(x->w) < 0 || x->io_errno || pwrite(x->fd, sm3, 64, (off_t)off[0]) != 64 ||
 	    pwrite(x->fd, sha, 64, (off_t)off[1]) != 64) {
 		fmt(x->err, sizeof(x->err), "cannot write the package: %s",
-		    x->io_errno ? strerror(x->io_errno) : errno ? strerror(errno) : "XML writer error");
+		    x->io_errno ? strerror(x->io_errno)
+		    : errno     ? strerror(errno)
+		                : "XML writer error");
 		return -1;
 	}
 	return 0;

@@ -527,7 +527,8 @@ s_start(void *user, const xmlChar *localname, const xmlChar *prefix, const xmlCh
 	int i;
 
 	for (i = 0; i < nb_attributes; i++)
-		n += strlen((const char *)attributes[5 * i]) + (size_t)(attributes[5 * i + 4] - attributes[5 * i + 3]) + 16;
+		n += strlen((const char *)attributes[5 * i]) + (size_t)(attributes[5 * i + 4] - attributes[5 * i + 3]) +
+		     16;
 	if (!held(ctxt, ps, n))
 		return;
 	start_element(user, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted, attributes);
@@ -878,7 +879,8 @@ text_pass(struct vrun *r, const struct dec *d, int (*text)(void *, const xmlChar
 	if (!t.done || t.failed || n < 0 || t.chars != d->chars) {
 		if (!t.failed || !r->splice_err[0])
 			snprintf(r->splice_err, sizeof(r->splice_err),
-			         "the text of 编码数据 (line %ld) read again is not what was read before", line_of(d->node));
+			         "the text of 编码数据 (line %ld) read again is not what was read before",
+			         line_of(d->node));
 		goto out;
 	}
 	rc = 0;
@@ -969,7 +971,6 @@ add_placeholders(struct vrun *r)
 	r->splice.fill = splice_fill;
 	r->splice.arg = r;
 }
-
 
 /* ---------------------------------------------------------------- */
 /* schema                                                             */
@@ -1614,9 +1615,10 @@ verify_package(struct vrun *r)
 	walk_codings(r, root->children, 0);
 	if (r->codings > 0 && r->codings == r->codings_ok)
 		report(r, DG_FINDING_PASS, "EEP-DIGEST", 0,
-		       r->sha256_only ? "%d bit streams decode to their recorded size and SHA-256 (their SM3 was computed "
-		                        "by this export from the same bytes, whose SHA-256 is the document id)"
-		                      : "%d bit streams decode to their recorded size and digests",
+		       r->sha256_only
+		           ? "%d bit streams decode to their recorded size and SHA-256 (their SM3 was computed "
+		             "by this export from the same bytes, whose SHA-256 is the document id)"
+		           : "%d bit streams decode to their recorded size and digests",
 		       r->codings);
 	bso = eep_child(root, "被签名对象");
 	if (bso != NULL) {

@@ -80,12 +80,12 @@
 
 struct ocr_state {
 	TessBaseAPI *api;
-	TessBaseAPI *osd; /* orientation left to OCR: made when first needed */
+	TessBaseAPI *osd;      /* orientation left to OCR: made when first needed */
 	TessBaseAPI *fallback; /* fallback-languages (NULL: none, or not loaded) */
 	char *fallback_languages;
 	int fallback_below;
-	int osd_failed;   /* osd.traineddata did not load: no second try */
-	char *tessdata;   /* NULL: tesseract's default */
+	int osd_failed; /* osd.traineddata did not load: no second try */
+	char *tessdata; /* NULL: tesseract's default */
 	char *languages;
 	int review_below;
 	int osd_below;
@@ -377,8 +377,7 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 		return DG_FATAL;
 	}
 	langs = host->opt_string(opts, "languages");
-	if (langs == NULL || *langs == '\0' ||
-	    strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
+	if (langs == NULL || *langs == '\0' || strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
 		host->error(ctx, "languages must be tesseract language names joined with +, not '%s'",
 		            langs ? langs : "");
 		goto fatal;
@@ -670,12 +669,14 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 		*text = t2;
 		*conf = conf2;
 		if (angle != 0)
-			host->note(ctx, doc,
-			           "page %d: turned %d° (OSD confidence %.1f, script %s; %s), deskewed %.2f° (confidence "
-			           "%.1f) and read again: confidence %d",
-			           page->number, quads * 90, oconf, script ? script : "unknown", why, angle, sconf, conf2);
+			host->note(
+			    ctx, doc,
+			    "page %d: turned %d° (OSD confidence %.1f, script %s; %s), deskewed %.2f° (confidence "
+			    "%.1f) and read again: confidence %d",
+			    page->number, quads * 90, oconf, script ? script : "unknown", why, angle, sconf, conf2);
 		else
-			host->note(ctx, doc, "page %d: turned %d° (OSD confidence %.1f, script %s; %s) and read again: "
+			host->note(ctx, doc,
+			           "page %d: turned %d° (OSD confidence %.1f, script %s; %s) and read again: "
 			           "confidence %d",
 			           page->number, quads * 90, oconf, script ? script : "unknown", why, conf2);
 		snprintf(key, sizeof(key), "prep.page.%d.rotation", page->number);
@@ -688,7 +689,8 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 	}
 	TessDeleteText(t2);
 	pixDestroy(&turned);
-	host->note(ctx, doc, "page %d: %s; OSD says turned %d° (confidence %.1f), but turned it reads no better "
+	host->note(ctx, doc,
+	           "page %d: %s; OSD says turned %d° (confidence %.1f), but turned it reads no better "
 	           "(confidence %d): not turned",
 	           page->number, why, quads * 90, oconf, conf2);
 	/* tesseract holds the turned reading: read the page as it was again */
@@ -713,7 +715,8 @@ ocr_fallback(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *s
 
 	if (ocr_read(st->fallback, img, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->fallback)) != NULL &&
 	    strspn(t2, " \t\r\n\f") != strlen(t2) && conf2 >= *conf + OCR_FALLBACK_MARGIN) {
-		host->note(ctx, doc, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
+		host->note(ctx, doc,
+		           "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
 		           "kept",
 		           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
 		TessDeleteText(*text);
@@ -721,7 +724,8 @@ ocr_fallback(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *s
 		*conf = conf2;
 		return st->fallback;
 	}
-	host->note(ctx, doc, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
+	host->note(ctx, doc,
+	           "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
 	           "not kept",
 	           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
 	TessDeleteText(t2);

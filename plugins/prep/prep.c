@@ -55,9 +55,9 @@
 #include "analysis.h"
 
 #define PREP_VERSION "0.1.0"
-#define PREP_DEFAULT_DPI 300     /* what an unknown resolution counts as */
-#define PREP_MAX_INCHES 17.0     /* a page larger than this has a wrong resolution */
-#define PREP_OSD_MIN_WIDTH 100   /* pixels; OSD says nothing useful on less */
+#define PREP_DEFAULT_DPI 300   /* what an unknown resolution counts as */
+#define PREP_MAX_INCHES 17.0   /* a page larger than this has a wrong resolution */
+#define PREP_OSD_MIN_WIDTH 100 /* pixels; OSD says nothing useful on less */
 
 enum prep_binarize { PREP_BIN_AUTO, PREP_BIN_NONE, PREP_BIN_OTSU, PREP_BIN_SAUVOLA };
 enum prep_orient { PREP_ORIENT_AUTO, PREP_ORIENT_ALWAYS, PREP_ORIENT_NEVER };
@@ -184,11 +184,11 @@ prep_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 	s = host->opt_string(opts, "orientation");
 	if (s != NULL && strcmp(s, "auto") == 0)
 		st->orientation = PREP_ORIENT_AUTO;
-	else if (s != NULL && (strcmp(s, "always") == 0 || strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
-	                       strcmp(s, "1") == 0))
+	else if (s != NULL &&
+	         (strcmp(s, "always") == 0 || strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "1") == 0))
 		st->orientation = PREP_ORIENT_ALWAYS;
-	else if (s != NULL && (strcmp(s, "never") == 0 || strcmp(s, "false") == 0 || strcmp(s, "no") == 0 ||
-	                       strcmp(s, "0") == 0))
+	else if (s != NULL &&
+	         (strcmp(s, "never") == 0 || strcmp(s, "false") == 0 || strcmp(s, "no") == 0 || strcmp(s, "0") == 0))
 		st->orientation = PREP_ORIENT_NEVER;
 	else {
 		host->error(ctx, "orientation must be auto, always or never, not '%s'", s ? s : "");
@@ -356,8 +356,10 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 	/* orientation */
 	if (st->orientation == PREP_ORIENT_AUTO) {
 		page->orientation = DG_ORIENT_DEFERRED;
-		host->note(ctx, doc, "page %d: orientation left to OCR (OSD only if the page reads badly or its lines "
-		           "run vertically)", page->number);
+		host->note(ctx, doc,
+		           "page %d: orientation left to OCR (OSD only if the page reads badly or its lines "
+		           "run vertically)",
+		           page->number);
 	} else if (st->osd != NULL && pixGetWidth(gray) >= PREP_OSD_MIN_WIDTH &&
 	           pixGetHeight(gray) >= PREP_OSD_MIN_WIDTH) {
 		int deg = 0, quads;

@@ -46,10 +46,10 @@ struct dg_page {
 	int xres, yres; /* resolution from the file, dpi (0 = unknown) */
 	int blank;      /* scan: detected as blank (kept, never dropped) */
 	/* prep: */
-	PIX *prepared; /* the image OCR should read; NULL = pix */
-	int rotated;   /* degrees turned clockwise by orientation (0/90/180/270) */
-	float skew;    /* degrees of skew corrected */
-	int ocr_dpi;   /* resolution of prepared (after scaling) */
+	PIX *prepared;   /* the image OCR should read; NULL = pix */
+	int rotated;     /* degrees turned clockwise by orientation (0/90/180/270) */
+	float skew;      /* degrees of skew corrected */
+	int ocr_dpi;     /* resolution of prepared (after scaling) */
 	int orientation; /* DG_ORIENT_*: who checks whether the page is turned */
 	int as_scanned;  /* prepared is pix at most made gray: not turned, deskewed,
 	                    scaled or binarised (the source image can stand for it) */
