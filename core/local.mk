@@ -15,6 +15,7 @@ core_libdangan_la_SOURCES = \
 	core/lib/verify.c core/lib/verify.h \
 	core/lib/engine.c core/lib/engine.h \
 	core/lib/export.c core/lib/export.h \
+	core/lib/turns.c core/lib/turns.h \
 	core/lib/fourcheck.c core/lib/fourcheck.h \
 	core/lib/edit.c core/lib/edit.h \
 	core/lib/train.c core/lib/train.h

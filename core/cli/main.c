@@ -106,7 +106,7 @@ static const char usage_text[] =
     "                               their 户号, ordered by formation date\n"
     "  dossier check [户号...] [--business B] [--catalogue DIR] [--json]\n"
     "                               what the filing scope says each dossier lacks\n"
-    "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [--json]\n"
+    "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [-j N] [--json]\n"
     "                               write a package: eep, carrier, bagit, ocfl, eark\n"
     "                               (all documents when nothing is selected), check\n"
     "                               it, and write the four-property report PATH.check.*\n"
@@ -2043,15 +2043,12 @@ add_package_option(const char *arg)
 static int
 cmd_export(int argc, char **argv)
 {
-	static const struct option lo[] = {{"format", required_argument, NULL, 'f'},
-	                                   {"output", required_argument, NULL, 'o'},
-	                                   {"query", required_argument, NULL, 'Q'},
-	                                   {"option", required_argument, NULL, 'O'},
-	                                   {"report", required_argument, NULL, 'r'},
-	                                   {"danghao-pattern", required_argument, NULL, 'D'},
-	                                   {"no-verify", no_argument, NULL, 'N'},
-	                                   {"json", no_argument, NULL, 'J'},
-	                                   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+	    {"query", required_argument, NULL, 'Q'},  {"option", required_argument, NULL, 'O'},
+	    {"report", required_argument, NULL, 'r'}, {"danghao-pattern", required_argument, NULL, 'D'},
+	    {"no-verify", no_argument, NULL, 'N'},    {"jobs", required_argument, NULL, 'j'},
+	    {"json", no_argument, NULL, 'J'},         {NULL, 0, NULL, 0}};
 	struct dg_export_opts o;
 	struct dg_export_stats st;
 	struct findings f;
@@ -2066,7 +2063,7 @@ cmd_export(int argc, char **argv)
 	memset(&f, 0, sizeof(f));
 	o.verify = 1;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:o:Q:O:r:D:NJ", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:Q:O:r:D:Nj:J", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.format = optarg; break;
 		case 'o': o.output = optarg; break;
@@ -2075,6 +2072,13 @@ cmd_export(int argc, char **argv)
 		case 'r': o.report = optarg; break;
 		case 'D': o.danghao_pattern = optarg; break;
 		case 'N': o.verify = 0; break;
+		case 'j': {
+			int64_t v;
+			if (dg_parse_i64(optarg, &v) < 0 || v < 1 || v > 256)
+				die_usage("-j takes a number of documents packaged at once, from 1 to 256");
+			o.jobs = (int)v;
+			break;
+		}
 		case 'J': g.json = 1; break;
 		default: exit(EX_USAGE);
 		}

@@ -45,7 +45,10 @@
  *                                  directory as the format wants; it is
  *                                  a temporary name beside the final one
  *   process(ctx, state, doc)       once per selected stored document,
- *                                  one at a time, on one thread
+ *                                  one at a time, on one thread; with
+ *                                  DG_PLUGIN_CONCURRENT (ABI 1.5) on
+ *                                  several threads at once, each with
+ *                                  its own ctx (see host->in_order)
  *   export_end(ctx, state)         finish the package (checksums, ...)
  *   fini(state)
  * The engine syncs the package to disk (one syncfs) and renames out to
@@ -84,7 +87,7 @@ extern "C" {
 
 #define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
 #define DG_ABI_MAJOR 1
-#define DG_ABI_MINOR 4
+#define DG_ABI_MINOR 5
 #define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -122,6 +125,13 @@ enum dg_kind {
  * engine then takes the original's fixity as checked and does not read
  * it a second time for the four-property report (ABI 1.3). */
 #define DG_PLUGIN_CHECKS_FIXITY 0x2u
+/* An export plugin whose process() may run for several documents at
+ * once, on as many threads, each call with its own ctx (ABI 1.5).  The
+ * documents are handed out in selection order; what must follow that
+ * order (a running number, the claim of a file name) goes through
+ * host->in_order().  export_begin, export_end and verify are still
+ * called alone. */
+#define DG_PLUGIN_CONCURRENT 0x4u
 
 /* Declarative options: the engine parses, checks, defaults and
  * documents them; the plugin only reads typed values. */
@@ -359,6 +369,15 @@ struct dg_host {
 	/* Exports: a progress tick (bytes written since the last call);
 	 * the engine draws the progress line. */
 	void (*progress)(struct dg_ctx *ctx, int64_t bytes);
+
+	/* ABI 1.5 ------------------------------------------------------ */
+	/* In an export's process(): call fn(arg) once every document before
+	 * this one in the selection has had its turn (its own in_order()
+	 * call, or the end of its process() without one), so that what fn
+	 * does happens in selection order however the threads of a
+	 * DG_PLUGIN_CONCURRENT export run.  One turn per process(): a
+	 * second call, or a call outside an export, runs fn at once. */
+	void (*in_order)(struct dg_ctx *ctx, void (*fn)(void *arg), void *arg);
 };
 
 /* Does this host provide member m?  (A plugin built against a newer

@@ -32,6 +32,7 @@
 #include "catalog.h"
 #include "pipeline.h"
 #include "engine.h"
+#include "turns.h"
 #include "loader.h"
 #include "quarantine.h"
 #include "record.h"
@@ -136,8 +137,11 @@ struct dg_ctx {
 	struct dg_doc *doc;
 	struct dg_err err;
 	int in_source;
-	char *store_root; /* standalone: the store of state_dir() */
-	char *state_path; /* standalone: what state_dir() returned */
+	char *store_root;       /* standalone: the store of state_dir() */
+	char *state_path;       /* standalone: what state_dir() returned */
+	struct dg_turns *turns; /* a concurrent export's, or NULL */
+	size_t seq;             /* the document's number there */
+	int turned;             /* it has had its turn */
 };
 
 struct dg_engine {
@@ -995,6 +999,37 @@ h_progress(struct dg_ctx *ctx, int64_t bytes)
 		ctx->hooks->progress(ctx->hooks->arg, bytes);
 }
 
+/* ---- ABI 1.5: turns in selection order ----------------------------- */
+
+static void
+h_in_order(struct dg_ctx *ctx, void (*fn)(void *arg), void *arg)
+{
+	if (!ctx->turns || ctx->turned) {
+		fn(arg);
+		return;
+	}
+	dg_turns_wait(ctx->turns, ctx->seq);
+	fn(arg);
+	ctx->turned = 1;
+	dg_turns_done(ctx->turns, ctx->seq);
+}
+
+void
+dg_ctx_begin_turn(struct dg_ctx *ctx, struct dg_turns *t, size_t seq)
+{
+	ctx->turns = t;
+	ctx->seq = seq;
+	ctx->turned = 0;
+}
+
+void
+dg_ctx_end_turn(struct dg_ctx *ctx)
+{
+	if (ctx->turns && !ctx->turned)
+		dg_turns_done(ctx->turns, ctx->seq);
+	ctx->turned = 1;
+}
+
 struct dg_doc *
 dg_stored_doc_load(const struct dg_store *s, const char *manifest_hex, struct dg_err *err)
 {
@@ -1133,6 +1168,7 @@ static const struct dg_host host = {
     .doc_previous = h_doc_previous,
     .finding = h_finding,
     .progress = h_progress,
+    .in_order = h_in_order,
 };
 
 const struct dg_host *

@@ -33,6 +33,11 @@ int dg_ctx_set_store(struct dg_ctx *ctx, const char *root);
 /* The error a plugin set on ctx (NULL if none), and clearing it. */
 const char *dg_ctx_error(struct dg_ctx *ctx);
 void dg_ctx_clear_error(struct dg_ctx *ctx);
+/* A concurrent export: ctx is about to process document seq of t, and
+ * has done so (its turn is marked had if the plugin did not take it). */
+struct dg_turns;
+void dg_ctx_begin_turn(struct dg_ctx *ctx, struct dg_turns *t, size_t seq);
+void dg_ctx_end_turn(struct dg_ctx *ctx);
 
 /* A committed version read back from the store, as a document the
  * host functions accept (read only; parts point at the objects). */

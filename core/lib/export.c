@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "fourcheck.h"
 #include "loader.h"
 #include "record.h"
+#include "turns.h"
 #include "util.h"
 #include "xmlsafe.h"
 
@@ -95,6 +97,7 @@ struct run {
 	int64_t start_us, last_us;
 	int64_t errors, warnings;
 	int tty;
+	pthread_mutex_t mu; /* the above, the four-property checks and the findings callback */
 };
 
 static void
@@ -121,8 +124,10 @@ on_progress(void *arg, int64_t bytes)
 {
 	struct run *r = arg;
 
+	pthread_mutex_lock(&r->mu);
 	r->bytes += bytes;
 	draw(r, 0);
+	pthread_mutex_unlock(&r->mu);
 }
 
 static void
@@ -130,6 +135,7 @@ on_finding(void *arg, enum dg_finding_level level, const char *code, const char 
 {
 	struct run *r = arg;
 
+	pthread_mutex_lock(&r->mu);
 	if (level == DG_FINDING_ERROR)
 		r->errors++;
 	else if (level == DG_FINDING_WARN)
@@ -138,6 +144,214 @@ on_finding(void *arg, enum dg_finding_level level, const char *code, const char 
 		dg_fourcheck_package_finding(r->fc, level, code, where, msg);
 	if (r->o && r->o->findings.fn)
 		r->o->findings.fn(r->o->findings.arg, level, code, where, msg);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* ---- concurrent export ---------------------------------------------------- */
+
+/* A DG_PLUGIN_CONCURRENT plugin: this thread loads the documents in
+ * selection order, runs their four-property checks (so the report is
+ * the same whatever the threads do) and queues them; jobs workers,
+ * each with its own context, take them in that order and call
+ * process().  The first failure (the lowest document number) stops
+ * the run. */
+#define QUEUE_PER_JOB 2
+
+struct conc {
+	struct run *r;
+	const struct dg_plugin *p;
+	const struct dg_module *m;
+	const struct dg_host *h;
+	void *state;
+	const struct sel *sel;
+	struct dg_turns turns;
+	pthread_mutex_t mu; /* the queue and the failure */
+	pthread_cond_t cv;
+	struct dg_doc **q;
+	size_t *qseq;
+	size_t cap, head, count;
+	int closed, failed;
+	size_t fail_seq;
+	char fail_msg[DG_ERR_MAX];
+};
+
+struct conc_worker {
+	struct conc *c;
+	struct dg_ctx *ctx;
+	pthread_t tid;
+	int started;
+};
+
+static void
+conc_fail(struct conc *c, size_t seq, const char *msg)
+{
+	pthread_mutex_lock(&c->mu);
+	if (!c->failed || seq < c->fail_seq) {
+		c->fail_seq = seq;
+		snprintf(c->fail_msg, sizeof(c->fail_msg), "%s", msg);
+	}
+	c->failed = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void *
+conc_work(void *arg)
+{
+	struct conc_worker *w = arg;
+	struct conc *c = w->c;
+	struct run *r = c->r;
+
+	for (;;) {
+		struct dg_doc *d;
+		size_t seq;
+		int status;
+
+		pthread_mutex_lock(&c->mu);
+		while (!c->count && !c->closed && !c->failed)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->failed || !c->count) {
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
+		d = c->q[c->head];
+		seq = c->qseq[c->head];
+		c->head = (c->head + 1) % c->cap;
+		c->count--;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+
+		dg_ctx_clear_error(w->ctx);
+		dg_ctx_begin_turn(w->ctx, &c->turns, seq);
+		status = c->p->process(w->ctx, c->h, c->state, d);
+		dg_ctx_end_turn(w->ctx);
+		dg_stored_doc_free(d);
+		if (status != DG_OK && status != DG_WARN && status != DG_DECLINED) {
+			char msg[DG_ERR_MAX];
+			const char *e = dg_ctx_error(w->ctx);
+			snprintf(msg, sizeof(msg), "%s: sha256:%s: %s", c->m->name, c->sel->doc[seq],
+			         e ? e : "export failed");
+			conc_fail(c, seq, msg);
+			break;
+		}
+		pthread_mutex_lock(&r->mu);
+		if (status == DG_WARN)
+			r->warnings++;
+		r->docs++;
+		draw(r, 0);
+		pthread_mutex_unlock(&r->mu);
+	}
+	return NULL;
+}
+
+static int
+export_concurrent(struct run *r, struct dg_store *s, const struct dg_module *m, void *state, const struct sel *sel,
+                  int jobs, const struct dg_ctx_hooks *hooks, struct dg_err *err)
+{
+	struct conc c;
+	struct conc_worker *w = NULL;
+	size_t i;
+	int k, rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.p = m->desc;
+	c.m = m;
+	c.h = dg_engine_host();
+	c.state = state;
+	c.sel = sel;
+	c.cap = (size_t)jobs * QUEUE_PER_JOB;
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	c.q = dg_calloc(c.cap, sizeof(*c.q));
+	c.qseq = dg_calloc(c.cap, sizeof(*c.qseq));
+	w = dg_calloc((size_t)jobs, sizeof(*w));
+	if (!c.q || !c.qseq || !w || dg_turns_init(&c.turns, sel->n) < 0) {
+		dg_err_set(err, DG_FATAL, "out of memory");
+		goto out;
+	}
+	for (k = 0; k < jobs; k++) {
+		w[k].c = &c;
+		if (!(w[k].ctx = dg_ctx_new(m, r->o->verbosity, hooks)) ||
+		    pthread_create(&w[k].tid, NULL, conc_work, &w[k]) != 0) {
+			conc_fail(&c, 0, "cannot start the export threads");
+			break;
+		}
+		w[k].started = 1;
+	}
+	for (i = 0; i < sel->n; i++) {
+		struct dg_err lerr = {0};
+		struct dg_doc *d = dg_stored_doc_load(s, sel->man[i], &lerr);
+		if (!d) {
+			conc_fail(&c, i, (const char *)lerr.msg);
+			break;
+		}
+		pthread_mutex_lock(&r->mu);
+		if (c.p->flags & DG_PLUGIN_CHECKS_FIXITY)
+			dg_fourcheck_doc_copied(r->fc, d);
+		else
+			dg_fourcheck_doc(r->fc, d);
+		pthread_mutex_unlock(&r->mu);
+		pthread_mutex_lock(&c.mu);
+		while (c.count == c.cap && !c.failed)
+			pthread_cond_wait(&c.cv, &c.mu);
+		if (c.failed) {
+			pthread_mutex_unlock(&c.mu);
+			dg_stored_doc_free(d);
+			break;
+		}
+		c.q[(c.head + c.count) % c.cap] = d;
+		c.qseq[(c.head + c.count) % c.cap] = i;
+		c.count++;
+		pthread_cond_broadcast(&c.cv);
+		pthread_mutex_unlock(&c.mu);
+	}
+	pthread_mutex_lock(&c.mu);
+	c.closed = 1;
+	pthread_cond_broadcast(&c.cv);
+	pthread_mutex_unlock(&c.mu);
+	for (k = 0; k < jobs; k++)
+		if (w[k].started)
+			pthread_join(w[k].tid, NULL);
+	while (c.count) { /* left by a failure */
+		dg_stored_doc_free(c.q[c.head]);
+		c.head = (c.head + 1) % c.cap;
+		c.count--;
+	}
+	if (c.failed)
+		dg_err_set(err, DG_FAILED, "%s", c.fail_msg);
+	else
+		rc = 0;
+out:
+	if (w)
+		for (k = 0; k < jobs; k++)
+			dg_ctx_free(w[k].ctx);
+	dg_free(w);
+	dg_free(c.q);
+	dg_free(c.qseq);
+	dg_turns_free(&c.turns);
+	pthread_cond_destroy(&c.cv);
+	pthread_mutex_destroy(&c.mu);
+	return rc;
+}
+
+/* How many documents are packaged at once: --jobs, else one per CPU
+ * (at most 8); 1 for a plugin that cannot. */
+static int
+export_jobs(const struct dg_plugin *p, const struct dg_export_opts *o, size_t n)
+{
+	long j = o->jobs;
+
+	if (!(p->flags & DG_PLUGIN_CONCURRENT))
+		return 1;
+	if (j <= 0) {
+		j = sysconf(_SC_NPROCESSORS_ONLN);
+		if (j > 8)
+			j = 8;
+	}
+	if (j > (long)n)
+		j = (long)n;
+	return j < 1 ? 1 : (int)j;
 }
 
 /* ---- export ------------------------------------------------------------ */
@@ -221,12 +435,13 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 	struct sel sel = {0};
 	struct stat sb;
 	void *state = NULL;
-	int inited = 0, rc = 4, status;
+	int inited = 0, rc = 4, status, jobs;
 	char *tmp = NULL, *report = NULL;
 	size_t i;
 
 	memset(st, 0, sizeof(*st));
 	memset(&r, 0, sizeof(r));
+	pthread_mutex_init(&r.mu, NULL);
 	r.o = o;
 	r.start_us = r.last_us = dg_now_us();
 	r.tty = isatty(2);
@@ -305,7 +520,8 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "cannot begin");
 		goto fail;
 	}
-	for (i = 0; i < sel.n; i++) {
+	jobs = export_jobs(p, o, sel.n);
+	for (i = 0; jobs == 1 && i < sel.n; i++) {
 		struct dg_doc *d = dg_stored_doc_load(s, sel.man[i], &err);
 		if (!d)
 			goto fail;
@@ -326,6 +542,8 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		r.docs++;
 		draw(&r, 0);
 	}
+	if (jobs > 1 && export_concurrent(&r, s, m, state, &sel, jobs, &hooks, &err) < 0)
+		goto fail;
 	dg_ctx_clear_error(ctx);
 	if (p->export_end(ctx, h, state) != DG_OK) {
 		dg_err_set(&err, DG_FAILED, "%s: %s", m->name, dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "cannot finish");
@@ -393,6 +611,7 @@ out:
 	dg_free(sel.man);
 	dg_free(tmp);
 	dg_free(report);
+	pthread_mutex_destroy(&r.mu);
 	return rc;
 }
 
@@ -414,6 +633,7 @@ dg_verify_package(const char *plugin_path, const char *format, const char *path,
 	int rc = 3, status;
 
 	memset(&r, 0, sizeof(r));
+	pthread_mutex_init(&r.mu, NULL);
 	dg_xml_init();
 	if (!reg) {
 		dg_err_set(&err, DG_FATAL, "out of memory");
@@ -460,6 +680,7 @@ out:
 	dg_ctx_free(ctx);
 	dg_opts_free(opts);
 	dg_registry_free(reg);
+	pthread_mutex_destroy(&r.mu);
 	return rc;
 }
 

@@ -31,6 +31,7 @@ struct dg_export_opts {
 	int verify;    /* check the package with the plugin's verify() afterwards */
 	int progress;  /* progress line on stderr */
 	int verbosity; /* as the engine's */
+	int jobs;      /* documents packaged at once by a concurrent plugin; 0: one per CPU */
 	struct dg_finding_cb findings;
 };
 

@@ -1553,12 +1553,42 @@ create_unique(struct pkg *x, const char *base, char *final, size_t cap)
 	return -1;
 }
 
+/* What a package takes in selection order (host->in_order): its running
+ * number and, when base is set, its file name (created here). */
+struct claim {
+	struct pkg *x;
+	const char *base;
+	char *final;
+	size_t cap;
+	int fd;
+};
+
+static void
+claim(void *arg)
+{
+	struct claim *c = arg;
+
+	c->x->number = ++c->x->st->counter;
+	if (c->base != NULL)
+		c->fd = create_unique(c->x, c->base, c->final, c->cap);
+}
+
+static void
+take_turn(struct pkg *x, struct claim *c)
+{
+	if (DG_HOST_HAS(x->host, in_order) && x->host->in_order != NULL)
+		x->host->in_order(x->ctx, claim, c);
+	else
+		claim(c);
+}
+
 int
 eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
 	struct eep_state *st = state;
 	struct dg_doc *docs[EEP_MAX_VERSIONS], *d;
 	struct pkg x;
+	struct claim cl;
 	char base[EEP_NAME_MAX + 1], final[EEP_NAME_MAX + 32], tmpname[EEP_NAME_MAX + 48];
 	const char *id = host->doc_id(doc), *v;
 	int n = 0, i, fd = -1, rc = DG_FAILED;
@@ -1569,17 +1599,23 @@ eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, 
 	x.ctx = ctx;
 	x.host = host;
 	x.fd = -1;
-	x.number = ++st->counter;
+	memset(&cl, 0, sizeof(cl));
+	cl.x = &x;
+	cl.final = final;
+	cl.cap = sizeof(final);
+	cl.fd = -1;
 	iso_time(now_us(), x.now);
 	x.buf = malloc(EEP_CHUNK);
 	x.b64 = malloc(B64_CAP);
 	if (x.buf == NULL || x.b64 == NULL) {
 		free(x.buf);
 		free(x.b64);
+		take_turn(&x, &cl);
 		host->error(ctx, "eep: out of memory");
 		return DG_FAILED;
 	}
 	if (id == NULL) { /* a record without bytes has no 编码数据 to carry */
+		take_turn(&x, &cl);
 		host->log(ctx, DG_LOG_WARN, "eep: a document without an original is not packaged");
 		free(x.buf);
 		free(x.b64);
@@ -1608,7 +1644,9 @@ eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, 
 	if (base[0] == '\0')
 		snprintf(base, sizeof(base), "%.16s", id + (strncmp(id, "sha256:", 7) == 0 ? 7 : 0));
 
-	fd = create_unique(&x, base, final, sizeof(final));
+	cl.base = base;
+	take_turn(&x, &cl);
+	fd = cl.fd;
 	if (fd < 0)
 		goto out;
 	wrote_final = true;

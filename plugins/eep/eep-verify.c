@@ -74,6 +74,7 @@
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 #include <libxml/parserInternals.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,12 +355,76 @@ struct vrun {
 	unsigned long ndecs;
 	struct eep_splice splice; /* their text, for the canonical forms */
 	char splice_err[256];
-	bool sha256_only; /* the export's own check: SM3 is not computed again */
-	int sigs;         /* signatures checked */
+	bool sha256_only;      /* the export's own check: SM3 is not computed again */
+	struct vfindings *out; /* findings held for the caller (verify of a directory), or NULL */
+	int sigs;              /* signatures checked */
 	int sigs_ok;
 	int codings, codings_ok;
 	char signer[256];
 };
+
+/* Findings of one package verified on a worker thread, handed to
+ * host->finding() by the calling thread in package order. */
+struct vfinding {
+	enum dg_finding_level level;
+	char *code, *where, *msg;
+};
+struct vfindings {
+	struct vfinding *v;
+	size_t n, cap;
+	int errors;
+	bool done;
+};
+
+static void
+hold_finding(struct vfindings *h, enum dg_finding_level level, const char *code, const char *where, const char *msg)
+{
+	struct vfinding *f;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		void *v = realloc(h->v, cap * sizeof(*h->v));
+		if (v == NULL)
+			return; /* the verdict (errors) still counts it */
+		h->v = v;
+		h->cap = cap;
+	}
+	f = &h->v[h->n];
+	f->level = level;
+	f->code = code != NULL ? strdup(code) : NULL;
+	f->where = strdup(where);
+	f->msg = strdup(msg);
+	if ((code != NULL && f->code == NULL) || f->where == NULL || f->msg == NULL) {
+		free(f->code);
+		free(f->where);
+		free(f->msg);
+		return;
+	}
+	h->n++;
+}
+
+static void
+release_findings(struct vfindings *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].code);
+		free(h->v[i].where);
+		free(h->v[i].msg);
+	}
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+static void
+pass_on(struct vrun *r, enum dg_finding_level level, const char *code, const char *where, const char *msg)
+{
+	if (r->out != NULL)
+		hold_finding(r->out, level, code, where, msg);
+	else
+		r->host->finding(r->ctx, level, code, where, "%s", msg);
+}
 
 static void report(struct vrun *r, enum dg_finding_level level, const char *code, long line, const char *f, ...)
     DG_PRINTF(5, 6);
@@ -391,13 +456,12 @@ report(struct vrun *r, enum dg_finding_level level, const char *code, long line,
 		return;
 	}
 	if (++r->findings == EEP_MAX_FINDINGS * 5) {
-		r->host->finding(r->ctx, DG_FINDING_ERROR, "EEP-LIMIT", where,
-		                 "too many findings: the rest are not shown");
+		pass_on(r, DG_FINDING_ERROR, "EEP-LIMIT", where, "too many findings: the rest are not shown");
 		return;
 	}
 	if (r->findings > EEP_MAX_FINDINGS * 5)
 		return;
-	r->host->finding(r->ctx, level, code, where, "%s", msg);
+	pass_on(r, level, code, where, msg);
 }
 
 static long
@@ -1718,42 +1782,160 @@ free_list(char **v, size_t n)
 	free(v);
 }
 
+/*
+ * A directory of packages is verified by as many threads as there are
+ * CPUs (at most EEP_VERIFY_THREADS), each taking the next package; the
+ * findings are held per package and reported by the calling thread in
+ * name order, so the output is the same whatever the threads do.  A
+ * thread does not run more than EEP_VERIFY_AHEAD packages ahead of the
+ * one being reported, which bounds the findings held.
+ */
+#define EEP_VERIFY_THREADS 8
+#define EEP_VERIFY_AHEAD 256
+
+struct vdir {
+	struct dg_ctx *ctx;
+	const struct dg_host *host;
+	struct eep_state *st;
+	char **files;
+	size_t n;
+	struct vfindings *res;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t next;     /* the next package to take */
+	size_t reported; /* packages reported so far */
+};
+
+/* Verify package i, reporting its findings (out NULL) or holding them
+ * in out; its number of errors. */
+static int
+verify_one(struct vdir *v, size_t i, struct vfindings *out)
+{
+	struct vrun r;
+	int errors;
+
+	memset(&r, 0, sizeof(r));
+	r.ctx = v->ctx;
+	r.host = v->host;
+	r.st = v->st;
+	r.path = v->files[i];
+	r.sha256_only = v->st->exported;
+	r.out = out;
+	verify_package(&r);
+	errors = r.errors;
+	run_release(&r);
+	return errors;
+}
+
+static void *
+verify_worker(void *arg)
+{
+	struct vdir *v = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&v->mu);
+		while (v->next < v->n && v->next >= v->reported + EEP_VERIFY_AHEAD)
+			pthread_cond_wait(&v->cv, &v->mu);
+		i = v->next < v->n ? v->next++ : v->n;
+		pthread_mutex_unlock(&v->mu);
+		if (i == v->n)
+			return NULL;
+		v->res[i].errors = verify_one(v, i, &v->res[i]);
+		pthread_mutex_lock(&v->mu);
+		v->res[i].done = true;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+	}
+}
+
+/* Verify files[0..n) on threads; the number of errors. */
+static int
+verify_dir(struct vdir *v)
+{
+	pthread_t tid[EEP_VERIFY_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int threads = 0, errors = 0, k;
+	size_t i, j;
+
+	if (cpus > EEP_VERIFY_THREADS)
+		cpus = EEP_VERIFY_THREADS;
+	if ((size_t)cpus > v->n)
+		cpus = (long)v->n;
+	v->res = cpus > 1 ? calloc(v->n, sizeof(*v->res)) : NULL;
+	if (v->res != NULL) {
+		pthread_mutex_init(&v->mu, NULL);
+		pthread_cond_init(&v->cv, NULL);
+		for (k = 0; k < cpus; k++)
+			if (pthread_create(&tid[threads], NULL, verify_worker, v) == 0)
+				threads++;
+	}
+	if (threads == 0) { /* one CPU, or no thread to be had: here, one by one */
+		for (i = 0; i < v->n; i++)
+			errors += verify_one(v, i, NULL);
+		goto out;
+	}
+	for (i = 0; i < v->n; i++) {
+		pthread_mutex_lock(&v->mu);
+		while (!v->res[i].done)
+			pthread_cond_wait(&v->cv, &v->mu);
+		pthread_mutex_unlock(&v->mu);
+		for (j = 0; j < v->res[i].n; j++) {
+			const struct vfinding *f = &v->res[i].v[j];
+			v->host->finding(v->ctx, f->level, f->code, f->where, "%s", f->msg);
+		}
+		errors += v->res[i].errors;
+		release_findings(&v->res[i]);
+		pthread_mutex_lock(&v->mu);
+		v->reported = i + 1;
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mu);
+	}
+	for (k = 0; k < threads; k++)
+		pthread_join(tid[k], NULL);
+out:
+	if (v->res != NULL) {
+		pthread_cond_destroy(&v->cv);
+		pthread_mutex_destroy(&v->mu);
+		free(v->res);
+	}
+	return errors;
+}
+
 int
 eep_verify(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path)
 {
 	struct eep_state *st = state;
 	struct stat sb;
-	char **files = NULL;
-	size_t n = 0, i;
-	int errors = 0;
+	struct vdir v;
+	char *one[1];
+	int errors;
 
+	memset(&v, 0, sizeof(v));
+	v.ctx = ctx;
+	v.host = host;
+	v.st = st;
 	if (stat(path, &sb) < 0) {
 		host->finding(ctx, DG_FINDING_ERROR, "EEP-READ", path, "cannot read: %s", strerror(errno));
 		return DG_FAILED;
 	}
 	if (S_ISDIR(sb.st_mode)) {
-		if (list_packages(path, &files, &n) < 0) {
+		if (list_packages(path, &v.files, &v.n) < 0) {
 			host->finding(ctx, DG_FINDING_ERROR, "EEP-READ", path, "cannot list: %s", strerror(errno));
 			return DG_FAILED;
 		}
-		if (n == 0) {
+		if (v.n == 0) {
 			host->finding(ctx, DG_FINDING_ERROR, "EEP-EMPTY", path, "no .eep package in the directory");
 			return DG_FAILED;
 		}
+		errors = verify_dir(&v);
+		free_list(v.files, v.n);
+	} else {
+		one[0] = (char *)path;
+		v.files = one;
+		v.n = 1;
+		errors = verify_dir(&v);
 	}
-	for (i = 0; i < (n > 0 ? n : 1); i++) {
-		struct vrun r;
-		memset(&r, 0, sizeof(r));
-		r.ctx = ctx;
-		r.host = host;
-		r.st = st;
-		r.path = n > 0 ? files[i] : path;
-		r.sha256_only = st->exported;
-		verify_package(&r);
-		errors += r.errors;
-		run_release(&r);
-	}
-	free_list(files, n);
 	return errors > 0 ? DG_FAILED : DG_OK;
 }
 

@@ -17,6 +17,7 @@
 #include <libxml/xmlschemas.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,11 +53,11 @@ struct eep_state {
 	EVP_PKEY *key;
 	X509 *cert;
 	/* export run */
-	char *out;    /* the output directory */
-	int out_fd;   /* open on it */
-	long counter; /* documents exported (室编件号 default) */
-	long failed;
-	bool exported; /* export_end() done: verify() checks this export's own packages */
+	char *out;          /* the output directory */
+	int out_fd;         /* open on it */
+	long counter;       /* documents exported (室编件号 default); taken in turn */
+	atomic_long failed; /* packages that failed (process() runs on several threads) */
+	bool exported;      /* export_end() done: verify() checks this export's own packages */
 };
 
 /* eep-sign.c ---------------------------------------------------------- */

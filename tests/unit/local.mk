@@ -3,7 +3,7 @@
 UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
 	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
 	tests/unit/test-model \
-	tests/unit/test-simhash tests/unit/test-dossier \
+	tests/unit/test-simhash tests/unit/test-dossier tests/unit/test-turns \
 	tests/unit/test-classify
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
