@@ -29,6 +29,7 @@
 #include <config.h>
 
 #include "bagit.h"
+#include "../common/ordpool.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -1189,50 +1190,152 @@ bv_compare(struct bv *v, struct bv_file *f, unsigned char got[BG_ALG_N][BG_DIGES
 		}
 }
 
-/* Hash a file of the directory (or of the unpacked tag files). */
-static void
-bv_digest_file(struct bv *v, struct bv_file *f)
-{
+/* A file of the directory (or of the unpacked tag files) hashed: the
+ * reading may run on another thread, the findings come after. */
+struct bv_hashed {
+	struct bv_file *f;
+	unsigned mask;
 	unsigned char got[BG_ALG_N][BG_DIGEST_MAX];
+	int64_t size;
+	int err;     /* 0, an errno, or -1: not a regular file */
+	bool opened; /* err is a read error, not one of opening */
+	bool nomem;  /* no memory for the buffer or the digests */
+	bool hashed; /* got holds the digests */
+};
+
+static void
+bv_hash(const struct bv *v, struct bv_hashed *h)
+{
 	unsigned char *buf = NULL;
-	struct bg_hash h;
+	struct bg_hash md;
 	struct stat sb;
-	int64_t total = 0;
 	ssize_t n;
 	int fd;
 
-	fd = bv_open_rel(v->root, f->path);
+	h->size = 0;
+	errno = 0;
+	fd = bv_open_rel(v->root, h->f->path);
 	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		bv_find(v, DG_FINDING_ERROR, "BAG-OPEN", f->path, "cannot read: %s",
-		        fd < 0 ? strerror(errno) : "not a file");
+		h->err = fd >= 0 ? -1 : errno != 0 ? errno : ENAMETOOLONG;
 		goto out;
 	}
+	h->opened = true;
 	buf = malloc(BG_CHUNK);
-	if (buf == NULL || bg_hash_init(&h, bv_mask(v, f)) != 0) {
-		bv_find(v, DG_FINDING_ERROR, "BAG-LIMIT", f->path, "out of memory");
-		v->stop = true;
+	if (buf == NULL || bg_hash_init(&md, h->mask) != 0) {
+		h->nomem = true;
 		goto out;
 	}
 	while ((n = read(fd, buf, BG_CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || bg_hash_update(&h, buf, (size_t)n) != 0) {
-			bv_find(v, DG_FINDING_ERROR, "BAG-OPEN", f->path, "read error: %s", strerror(errno));
-			bg_hash_release(&h);
+		if (n < 0 || bg_hash_update(&md, buf, (size_t)n) != 0) {
+			h->err = n < 0 ? errno : EIO;
+			bg_hash_release(&md);
 			goto out;
 		}
-		total += n;
+		h->size += n;
 	}
-	if (bg_hash_final(&h, got) == 0) {
-		f->size = total;
-		bv_compare(v, f, got);
-	}
-	bg_hash_release(&h);
+	h->hashed = bg_hash_final(&md, h->got) == 0;
+	bg_hash_release(&md);
 out:
-	f->flags |= BV_F_DONE;
 	if (fd >= 0)
 		close(fd);
 	free(buf);
+}
+
+/* The findings of a hashed file. */
+static void
+bv_hashed_report(struct bv *v, struct bv_hashed *h)
+{
+	struct bv_file *f = h->f;
+
+	if (h->err != 0)
+		bv_find(v, DG_FINDING_ERROR, "BAG-OPEN", f->path, "%s: %s", h->opened ? "read error" : "cannot read",
+		        h->err > 0 ? strerror(h->err) : "not a file");
+	else if (h->nomem) {
+		bv_find(v, DG_FINDING_ERROR, "BAG-LIMIT", f->path, "out of memory");
+		v->stop = true;
+	} else if (h->hashed) {
+		f->size = h->size;
+		bv_compare(v, f, h->got);
+	}
+	f->flags |= BV_F_DONE;
+}
+
+/* Hash a file of the directory (or of the unpacked tag files). */
+static void
+bv_digest_file(struct bv *v, struct bv_file *f)
+{
+	struct bv_hashed h;
+
+	memset(&h, 0, sizeof(h));
+	h.f = f;
+	h.mask = bv_mask(v, f);
+	bv_hash(v, &h);
+	bv_hashed_report(v, &h);
+}
+
+/* Many files: read on one thread per CPU, reported here in order. */
+struct bv_many {
+	struct bv *v;
+	struct bv_hashed *h;
+};
+
+static void
+bv_many_work(void *arg, size_t i)
+{
+	struct bv_many *m = arg;
+
+	bv_hash(m->v, &m->h[i]);
+}
+
+static int
+bv_many_report(void *arg, size_t i)
+{
+	struct bv_many *m = arg;
+
+	bv_hashed_report(m->v, &m->h[i]);
+	return m->v->stop ? 1 : 0;
+}
+
+/* Hash every regular file of all[] that a manifest lists and that is
+ * not done yet (skipping the payload of a serialization, streamed
+ * apart). */
+static void
+bv_digest_all(struct bv *v, struct bv_file **all)
+{
+	struct bv_many m = {v, NULL};
+	size_t i, n = 0, k = 0;
+	struct bv_file *f;
+
+	for (i = 0; all[i] != NULL; i++) {
+		f = all[i];
+		if (f->type == BV_REG && !(f->flags & BV_F_DONE) &&
+		    !(v->archive && strncmp(f->path, "data/", 5) == 0) && bv_mask(v, f) != 0)
+			n++;
+	}
+	if (n > 1)
+		m.h = calloc(n, sizeof(*m.h));
+	for (i = 0; all[i] != NULL && !v->stop; i++) {
+		f = all[i];
+		if (f->type != BV_REG || (f->flags & BV_F_DONE))
+			continue;
+		if (v->archive && strncmp(f->path, "data/", 5) == 0)
+			continue; /* streamed below */
+		if (bv_mask(v, f) == 0)
+			continue;
+		if (m.h == NULL) { /* one file, or no memory for the list */
+			bv_digest_file(v, f);
+			continue;
+		}
+		m.h[k].f = f;
+		m.h[k].mask = bv_mask(v, f);
+		k++;
+	}
+	if (m.h != NULL) {
+		ordpool_run(k, bv_many_work, bv_many_report, &m);
+		free(m.h);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1792,15 +1895,7 @@ bg_verify(struct dg_ctx *ctx, const struct dg_host *host, const struct bg_limits
 	bv_complete(&v, all);
 
 	before = v.errors;
-	for (i = 0; all[i] != NULL && !v.stop; i++) {
-		f = all[i];
-		if (f->type != BV_REG || (f->flags & BV_F_DONE))
-			continue;
-		if (v.archive && strncmp(f->path, "data/", 5) == 0)
-			continue; /* streamed below */
-		if (bv_mask(&v, f) != 0)
-			bv_digest_file(&v, f);
-	}
+	bv_digest_all(&v, all);
 	if (v.archive && !v.stop)
 		bv_archive_digests(&v);
 	if (v.errors == before && !v.stop && v.checked_files > 0)

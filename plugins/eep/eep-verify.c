@@ -64,6 +64,7 @@
 #include <config.h>
 
 #include "eep.h"
+#include "../common/ordpool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,7 +75,6 @@
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 #include <libxml/parserInternals.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1783,16 +1783,11 @@ free_list(char **v, size_t n)
 }
 
 /*
- * A directory of packages is verified by as many threads as there are
- * CPUs (at most EEP_VERIFY_THREADS), each taking the next package; the
- * findings are held per package and reported by the calling thread in
- * name order, so the output is the same whatever the threads do.  A
- * thread does not run more than EEP_VERIFY_AHEAD packages ahead of the
- * one being reported, which bounds the findings held.
+ * The packages of a directory are verified on one thread per CPU
+ * (ordpool.h); the findings are held per package and reported by the
+ * calling thread in name order, so the output is the same whatever the
+ * threads do.
  */
-#define EEP_VERIFY_THREADS 8
-#define EEP_VERIFY_AHEAD 256
-
 struct vdir {
 	struct dg_ctx *ctx;
 	const struct dg_host *host;
@@ -1800,10 +1795,7 @@ struct vdir {
 	char **files;
 	size_t n;
 	struct vfindings *res;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t next;     /* the next package to take */
-	size_t reported; /* packages reported so far */
+	int errors;
 };
 
 /* Verify package i, reporting its findings (out NULL) or holding them
@@ -1827,79 +1819,44 @@ verify_one(struct vdir *v, size_t i, struct vfindings *out)
 	return errors;
 }
 
-static void *
-verify_worker(void *arg)
+static void
+verify_work(void *arg, size_t i)
 {
 	struct vdir *v = arg;
-	size_t i;
 
-	for (;;) {
-		pthread_mutex_lock(&v->mu);
-		while (v->next < v->n && v->next >= v->reported + EEP_VERIFY_AHEAD)
-			pthread_cond_wait(&v->cv, &v->mu);
-		i = v->next < v->n ? v->next++ : v->n;
-		pthread_mutex_unlock(&v->mu);
-		if (i == v->n)
-			return NULL;
-		v->res[i].errors = verify_one(v, i, &v->res[i]);
-		pthread_mutex_lock(&v->mu);
-		v->res[i].done = true;
-		pthread_cond_broadcast(&v->cv);
-		pthread_mutex_unlock(&v->mu);
-	}
+	v->res[i].errors = verify_one(v, i, &v->res[i]);
 }
 
-/* Verify files[0..n) on threads; the number of errors. */
+static int
+verify_report(void *arg, size_t i)
+{
+	struct vdir *v = arg;
+	size_t j;
+
+	for (j = 0; j < v->res[i].n; j++) {
+		const struct vfinding *f = &v->res[i].v[j];
+		v->host->finding(v->ctx, f->level, f->code, f->where, "%s", f->msg);
+	}
+	v->errors += v->res[i].errors;
+	release_findings(&v->res[i]);
+	return 0;
+}
+
+/* Verify files[0..n); the number of errors. */
 static int
 verify_dir(struct vdir *v)
 {
-	pthread_t tid[EEP_VERIFY_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int threads = 0, errors = 0, k;
-	size_t i, j;
+	size_t i;
 
-	if (cpus > EEP_VERIFY_THREADS)
-		cpus = EEP_VERIFY_THREADS;
-	if ((size_t)cpus > v->n)
-		cpus = (long)v->n;
-	v->res = cpus > 1 ? calloc(v->n, sizeof(*v->res)) : NULL;
-	if (v->res != NULL) {
-		pthread_mutex_init(&v->mu, NULL);
-		pthread_cond_init(&v->cv, NULL);
-		for (k = 0; k < cpus; k++)
-			if (pthread_create(&tid[threads], NULL, verify_worker, v) == 0)
-				threads++;
-	}
-	if (threads == 0) { /* one CPU, or no thread to be had: here, one by one */
+	v->res = v->n > 1 ? calloc(v->n, sizeof(*v->res)) : NULL;
+	if (v->res == NULL) { /* one package, or no memory for more: here, one by one */
 		for (i = 0; i < v->n; i++)
-			errors += verify_one(v, i, NULL);
-		goto out;
+			v->errors += verify_one(v, i, NULL);
+		return v->errors;
 	}
-	for (i = 0; i < v->n; i++) {
-		pthread_mutex_lock(&v->mu);
-		while (!v->res[i].done)
-			pthread_cond_wait(&v->cv, &v->mu);
-		pthread_mutex_unlock(&v->mu);
-		for (j = 0; j < v->res[i].n; j++) {
-			const struct vfinding *f = &v->res[i].v[j];
-			v->host->finding(v->ctx, f->level, f->code, f->where, "%s", f->msg);
-		}
-		errors += v->res[i].errors;
-		release_findings(&v->res[i]);
-		pthread_mutex_lock(&v->mu);
-		v->reported = i + 1;
-		pthread_cond_broadcast(&v->cv);
-		pthread_mutex_unlock(&v->mu);
-	}
-	for (k = 0; k < threads; k++)
-		pthread_join(tid[k], NULL);
-out:
-	if (v->res != NULL) {
-		pthread_cond_destroy(&v->cv);
-		pthread_mutex_destroy(&v->mu);
-		free(v->res);
-	}
-	return errors;
+	ordpool_run(v->n, verify_work, verify_report, v);
+	free(v->res);
+	return v->errors;
 }
 
 int

@@ -48,7 +48,7 @@ tests_fuzz_fuzz_model_LDFLAGS = $(FUZZ_FLAGS)
 # the EEP plugin's verify(), its sources linked in (a stub host)
 noinst_PROGRAMS += tests/fuzz/fuzz-eep
 tests_fuzz_fuzz_eep_SOURCES = tests/fuzz/fuzz-eep.c plugins/eep/eep.c plugins/eep/eep-export.c \
-	plugins/eep/eep-verify.c plugins/eep/eep-sign.c plugins/common/mdthread.c
+	plugins/eep/eep-verify.c plugins/eep/eep-sign.c plugins/common/mdthread.c plugins/common/ordpool.c
 tests_fuzz_fuzz_eep_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(CRYPTO_CFLAGS)
 tests_fuzz_fuzz_eep_LDADD = $(XML_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 tests_fuzz_fuzz_eep_LDFLAGS = $(FUZZ_FLAGS)
