@@ -378,6 +378,10 @@ struct dg_host {
 	 * DG_PLUGIN_CONCURRENT export run.  One turn per process(): a
 	 * second call, or a call outside an export, runs fn at once. */
 	void (*in_order)(struct dg_ctx *ctx, void (*fn)(void *arg), void *arg);
+	/* In an export's process(): nonzero when the engine will run the
+	 * plugin's verify() on the finished package, so that a check
+	 * verify() makes of every package need not be made twice. */
+	int (*export_verified)(struct dg_ctx *ctx);
 };
 
 /* Does this host provide member m?  (A plugin built against a newer

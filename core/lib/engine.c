@@ -142,6 +142,7 @@ struct dg_ctx {
 	struct dg_turns *turns; /* a concurrent export's, or NULL */
 	size_t seq;             /* the document's number there */
 	int turned;             /* it has had its turn */
+	int verified_after;     /* an export that verify() will check */
 };
 
 struct dg_engine {
@@ -1014,6 +1015,18 @@ h_in_order(struct dg_ctx *ctx, void (*fn)(void *arg), void *arg)
 	dg_turns_done(ctx->turns, ctx->seq);
 }
 
+static int
+h_export_verified(struct dg_ctx *ctx)
+{
+	return ctx->verified_after;
+}
+
+void
+dg_ctx_set_verified_after(struct dg_ctx *ctx, int on)
+{
+	ctx->verified_after = on;
+}
+
 void
 dg_ctx_begin_turn(struct dg_ctx *ctx, struct dg_turns *t, size_t seq)
 {
@@ -1169,6 +1182,7 @@ static const struct dg_host host = {
     .finding = h_finding,
     .progress = h_progress,
     .in_order = h_in_order,
+    .export_verified = h_export_verified,
 };
 
 const struct dg_host *

@@ -36,6 +36,8 @@ void dg_ctx_clear_error(struct dg_ctx *ctx);
 /* A concurrent export: ctx is about to process document seq of t, and
  * has done so (its turn is marked had if the plugin did not take it). */
 struct dg_turns;
+/* The export's package will be checked by the plugin's verify(). */
+void dg_ctx_set_verified_after(struct dg_ctx *ctx, int on);
 void dg_ctx_begin_turn(struct dg_ctx *ctx, struct dg_turns *t, size_t seq);
 void dg_ctx_end_turn(struct dg_ctx *ctx);
 

@@ -246,7 +246,7 @@ conc_work(void *arg)
 
 static int
 export_concurrent(struct run *r, struct dg_store *s, const struct dg_module *m, void *state, const struct sel *sel,
-                  int jobs, const struct dg_ctx_hooks *hooks, struct dg_err *err)
+                  int jobs, int verified_after, const struct dg_ctx_hooks *hooks, struct dg_err *err)
 {
 	struct conc c;
 	struct conc_worker *w = NULL;
@@ -272,8 +272,12 @@ export_concurrent(struct run *r, struct dg_store *s, const struct dg_module *m, 
 	}
 	for (k = 0; k < jobs; k++) {
 		w[k].c = &c;
-		if (!(w[k].ctx = dg_ctx_new(m, r->o->verbosity, hooks)) ||
-		    pthread_create(&w[k].tid, NULL, conc_work, &w[k]) != 0) {
+		if (!(w[k].ctx = dg_ctx_new(m, r->o->verbosity, hooks))) {
+			conc_fail(&c, 0, "out of memory");
+			break;
+		}
+		dg_ctx_set_verified_after(w[k].ctx, verified_after);
+		if (pthread_create(&w[k].tid, NULL, conc_work, &w[k]) != 0) {
 			conc_fail(&c, 0, "cannot start the export threads");
 			break;
 		}
@@ -435,7 +439,7 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 	struct sel sel = {0};
 	struct stat sb;
 	void *state = NULL;
-	int inited = 0, rc = 4, status, jobs;
+	int inited = 0, rc = 4, status, jobs, verified_after;
 	char *tmp = NULL, *report = NULL;
 	size_t i;
 
@@ -509,6 +513,8 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 	hooks.arg = &r;
 	if (!(ctx = dg_ctx_new(m, o->verbosity, &hooks)))
 		goto oom;
+	verified_after = o->verify && DG_PLUGIN_HAS(p, verify) && p->verify;
+	dg_ctx_set_verified_after(ctx, verified_after);
 	if (p->init && p->init(ctx, h, opts, &state) != DG_OK) {
 		dg_err_set(&err, DG_FAILED, "%s: cannot start: %s", m->name,
 		           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "init failed");
@@ -542,7 +548,7 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		r.docs++;
 		draw(&r, 0);
 	}
-	if (jobs > 1 && export_concurrent(&r, s, m, state, &sel, jobs, &hooks, &err) < 0)
+	if (jobs > 1 && export_concurrent(&r, s, m, state, &sel, jobs, verified_after, &hooks, &err) < 0)
 		goto fail;
 	dg_ctx_clear_error(ctx);
 	if (p->export_end(ctx, h, state) != DG_OK) {
@@ -569,7 +575,7 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 	st->seconds = (double)(dg_now_us() - r.start_us) / 1e6;
 	/* the package as it is now: the format's own check */
 	r.errors = r.warnings = 0;
-	if (o->verify && DG_PLUGIN_HAS(p, verify) && p->verify) {
+	if (verified_after) {
 		dg_ctx_clear_error(ctx);
 		status = p->verify(ctx, h, state, o->output);
 		if (status != DG_OK && status != DG_WARN && !r.errors)

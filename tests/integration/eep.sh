@@ -127,6 +127,24 @@ ls "$WORK/j1"/*.eep >"$WORK/names"
 cmp -s "$WORK/order" "$WORK/names"
 ok $? "verify-eep reports the packages in name order"
 
+# ---- Base64 at every boundary -------------------------------------------------
+# sizes around a group (3 bytes), a line (57), and a read block (65535):
+# each 编码数据, decoded by base64(1), is the file
+mkdir "$WORK/sizes"
+for n in 1 2 3 4 5 56 57 58 59 114 65534 65535 65536 65537 131071; do
+	head -c "$n" /dev/urandom >"$WORK/sizes/f$n.bin"
+done
+DANGAN_STORE="$WORK/store-sizes" dangan -q ingest --pipeline store-only "$WORK/sizes" &&
+	DANGAN_STORE="$WORK/store-sizes" dangan -q export --format eep -o "$WORK/sz"
+ok $? "export files of 1 B to 128 KiB"
+bad=0
+for f in "$WORK/sizes"/*.bin; do
+	p="$WORK/sz/$(sha256sum "$f" | cut -c1-16).eep"
+	xmllint --xpath "string(//$(el 编码数据))" "$p" | base64 -d >"$WORK/dec" 2>/dev/null
+	cmp -s "$WORK/dec" "$f" || bad=$((bad + 1))
+done
+is "$bad" "0" "every 编码数据 decodes (base64 -d) to its file, whatever its size"
+
 # ---- import into a fresh store -----------------------------------------
 dangan ls --json | jq -r '.[].id' | sort >"$WORK/ids1"
 DANGAN_STORE="$WORK/store2" dangan -q import "$E" >"$WORK/imp.out" 2>&1
