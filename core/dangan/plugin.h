@@ -54,7 +54,10 @@
  * The engine syncs the package to disk (one syncfs) and renames out to
  * the final name only after export_end() succeeds, and removes it
  * otherwise: a failed export leaves nothing under the final name, and
- * plugins need not fsync each file they write.  Stored documents are read through the host's
+ * plugins need not fsync each file they write.  The export's own check
+ * (verify() on out, unless --no-verify) runs while the package is
+ * synced, before the rename; its findings are reported under the final
+ * name.  Stored documents are read through the host's
  * meta_*, part_* and the ABI 1.3 doc_* / *_n functions; they are read
  * only.  verify(ctx, state, path), optional, checks a package of the
  * format (any producer's) and reports every finding with

@@ -1,9 +1,10 @@
 /*
  * export.c -- exports: the selected stored documents are handed one by
- * one to an export plugin that writes a package under a temporary name
- * beside the final one; only a finished package is renamed into place.
- * The package is then checked by the plugin's own verify(), and the
- * four-property checks (DA/T 70) are written beside it.
+ * one (or, to a DG_PLUGIN_CONCURRENT plugin, several at once) to an
+ * export plugin that writes a package under a temporary name beside
+ * the final one.  The finished package is checked by the plugin's own
+ * verify() while it is synced to disk, and only then renamed into
+ * place; the four-property checks (DA/T 70) are written beside it.
  */
 #include <config.h>
 
@@ -88,6 +89,8 @@ format_module(struct dg_registry *reg, const char *format, struct dg_err *err)
 	return m;
 }
 
+static int sync_tree(const char *path);
+
 /* ---- progress and findings --------------------------------------------- */
 
 struct run {
@@ -97,7 +100,9 @@ struct run {
 	int64_t start_us, last_us;
 	int64_t errors, warnings;
 	int tty;
-	pthread_mutex_t mu; /* the above, the four-property checks and the findings callback */
+	pthread_mutex_t mu;   /* the above, the four-property checks and the findings callback */
+	const char *tmp_name; /* findings name the package by final_name instead */
+	const char *final_name;
 };
 
 static void
@@ -134,7 +139,14 @@ static void
 on_finding(void *arg, enum dg_finding_level level, const char *code, const char *where, const char *msg)
 {
 	struct run *r = arg;
+	char *w = NULL, *m = NULL;
 
+	if (r->tmp_name) { /* checked before its rename: name it as it will be */
+		w = where ? dg_str_replace(where, r->tmp_name, r->final_name) : NULL;
+		m = msg ? dg_str_replace(msg, r->tmp_name, r->final_name) : NULL;
+		where = w ? w : where;
+		msg = m ? m : msg;
+	}
 	pthread_mutex_lock(&r->mu);
 	if (level == DG_FINDING_ERROR)
 		r->errors++;
@@ -145,6 +157,24 @@ on_finding(void *arg, enum dg_finding_level level, const char *code, const char 
 	if (r->o && r->o->findings.fn)
 		r->o->findings.fn(r->o->findings.arg, level, code, where, msg);
 	pthread_mutex_unlock(&r->mu);
+	dg_free(w);
+	dg_free(m);
+}
+
+/* syncfs() of the package on a thread of its own, while it is checked */
+struct syncer {
+	const char *path;
+	int rc, err;
+};
+
+static void *
+sync_run(void *arg)
+{
+	struct syncer *y = arg;
+
+	y->rc = sync_tree(y->path);
+	y->err = errno;
+	return NULL;
 }
 
 /* ---- concurrent export ---------------------------------------------------- */
@@ -559,9 +589,38 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		dg_err_set(&err, DG_FAILED, "%s wrote no package", m->name);
 		goto fail;
 	}
-	if (sync_tree(tmp) < 0) {
-		dg_err_set(&err, DG_FAILED, "cannot sync the package to disk: %s", strerror(errno));
-		goto fail;
+	draw(&r, 1);
+	st->docs = r.docs;
+	st->bytes = r.bytes;
+	/* The package goes to disk (syncfs, on a thread) while the format's
+	 * own check reads it from the page cache, under its temporary name:
+	 * its findings name it by the final one.  Only a package that is
+	 * on disk is renamed into place. */
+	{
+		struct syncer y = {tmp, 0, 0};
+		pthread_t tid;
+		int threaded = pthread_create(&tid, NULL, sync_run, &y) == 0;
+
+		if (!threaded)
+			sync_run(&y);
+		r.errors = r.warnings = 0;
+		if (verified_after) {
+			r.tmp_name = tmp;
+			r.final_name = o->output;
+			dg_ctx_clear_error(ctx);
+			status = p->verify(ctx, h, state, tmp);
+			if (status != DG_OK && status != DG_WARN && !r.errors)
+				on_finding(&r, DG_FINDING_ERROR, NULL, o->output,
+				           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "verification failed");
+			r.tmp_name = r.final_name = NULL;
+			st->verified = 1;
+		}
+		if (threaded)
+			pthread_join(tid, NULL);
+		if (y.rc < 0) {
+			dg_err_set(&err, DG_FAILED, "cannot sync the package to disk: %s", strerror(y.err));
+			goto fail;
+		}
 	}
 	if (lstat(o->output, &sb) == 0 || rename(tmp, o->output) < 0) {
 		dg_err_set(&err, DG_FAILED, "cannot rename the package to %s: %s", o->output,
@@ -569,20 +628,7 @@ dg_export_run(struct dg_store *s, struct dg_catalog *c, const struct dg_export_o
 		goto fail;
 	}
 	sync_parent(o->output);
-	draw(&r, 1);
-	st->docs = r.docs;
-	st->bytes = r.bytes;
 	st->seconds = (double)(dg_now_us() - r.start_us) / 1e6;
-	/* the package as it is now: the format's own check */
-	r.errors = r.warnings = 0;
-	if (verified_after) {
-		dg_ctx_clear_error(ctx);
-		status = p->verify(ctx, h, state, o->output);
-		if (status != DG_OK && status != DG_WARN && !r.errors)
-			on_finding(&r, DG_FINDING_ERROR, NULL, o->output,
-			           dg_ctx_error(ctx) ? dg_ctx_error(ctx) : "verification failed");
-		st->verified = 1;
-	}
 	dg_fourcheck_package_done(r.fc, st->verified, (int64_t)sel.n, r.docs);
 	st->errors = r.errors;
 	st->warnings = r.warnings;

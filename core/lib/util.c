@@ -79,6 +79,32 @@ dg_strdup(const char *s)
 }
 
 char *
+dg_str_replace(const char *s, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to), n = 0, len;
+	const char *p, *q;
+	char *out, *o;
+
+	if (fl == 0)
+		return NULL;
+	for (p = s; (q = strstr(p, from)) != NULL; p = q + fl)
+		n++;
+	if (n == 0)
+		return NULL;
+	len = strlen(s) - n * fl + n * tl;
+	if (!(out = dg_malloc(len + 1)))
+		return NULL;
+	for (o = out, p = s; (q = strstr(p, from)) != NULL; p = q + fl) {
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		memcpy(o, to, tl);
+		o += tl;
+	}
+	strcpy(o, p);
+	return out;
+}
+
+char *
 dg_asprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,9 @@ void *dg_realloc(void *p, size_t n);
 char *dg_strdup(const char *s);
 char *dg_strndup(const char *s, size_t n);
 char *dg_asprintf(const char *fmt, ...) DG_PRINTF(1, 2);
+/* s with every from replaced by to (allocated); NULL when from does not
+ * occur in s, is empty, or memory runs out. */
+char *dg_str_replace(const char *s, const char *from, const char *to);
 void dg_free(void *p);
 /* Make the n-th allocation from now fail (n >= 1); 0 turns it off.
  * Returns how many allocations were made since the last call. */

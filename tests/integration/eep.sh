@@ -111,6 +111,11 @@ grep -q "does not hash to its id" "$WORK/out"
 ok $? "... saying which object is bad"
 test -z "$(ls -A "$WORK/jr")"
 ok $? "... and leaves nothing under the final name, nor a temporary"
+# the export's own check reads the package while it goes to disk, before
+# its rename: its findings still name the package by its final name
+dangan -vv export --format eep -o "$WORK/jn" >"$WORK/out" 2>&1
+is "$(grep -c 'EEP-SIGNATURE' "$WORK/out")" "$ndocs" "the export's check reports on every package"
+is "$(grep 'EEP-SIGNATURE' "$WORK/out" | grep -vc " $WORK/jn/")" "0" "... by its final name (none by the temporary one)"
 # verify-eep of a directory runs on several threads too: the findings
 # still come in name order, and a bad package among good ones is found
 cp -r "$WORK/j1" "$WORK/jt"

@@ -41,6 +41,17 @@ main(void)
 	is_str(buf.data, "\"a\\\"b\\\\c\\n\\u0001户\"", "JSON escaping");
 	dg_buf_release(&buf);
 
+	{
+		char *a = dg_str_replace("/o/.e.partial-9/x.eep: in /o/.e.partial-9", "/o/.e.partial-9", "/o/e");
+		char *b = dg_str_replace("aaa", "a", "bb");
+		is_str(a, "/o/e/x.eep: in /o/e", "dg_str_replace: every occurrence, longer to shorter");
+		is_str(b, "bbbbbb", "dg_str_replace: shorter to longer");
+		ok(dg_str_replace("abc", "x", "y") == NULL, "dg_str_replace: NULL when from does not occur");
+		ok(dg_str_replace("abc", "", "y") == NULL, "dg_str_replace: NULL for an empty from");
+		dg_free(a);
+		dg_free(b);
+	}
+
 	dg_alloc_fail_at(2);
 	{
 		char *a = dg_strdup("x"), *c = dg_strdup("y"), *d = dg_strdup("z");
