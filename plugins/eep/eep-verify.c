@@ -373,7 +373,6 @@ struct vfindings {
 	struct vfinding *v;
 	size_t n, cap;
 	int errors;
-	bool done;
 };
 
 static void

@@ -37,14 +37,12 @@
  * line read twice for each line of low confidence, so more on poor
  * pages): it is off unless the option invert asks for it.
  *
- * Script: a page read with a confidence under fallback-below is tried
- * with fallback-languages (chi_tra for pages in traditional script,
- * which chi_sim reads as simplified, a third of the characters wrong,
- * with a confidence of 76-85 against 90-92 for simplified pages): a
- * few of its lines are read with them, and only when they read better
- * is the page read again whole (a poor simplified page, noisy or of
- * low resolution, is not).  The reading kept is the one whose
- * confidence is higher by 3 points at least.  Each step is a note.
+ * Script: a page read with a confidence under fallback-below is read
+ * again with fallback-languages (chi_tra for pages in traditional
+ * script, which chi_sim reads as simplified, a third of the characters
+ * wrong, with a confidence of 82-85 against 90-92 for simplified
+ * pages); the reading kept is the one whose confidence is higher by 3
+ * points at least.  Each page so read has a note.
  *
  * Orientation: when the prep stage left it to OCR (the default, see
  * plugins/prep), a page whose first reading has a mean confidence under
@@ -60,7 +58,6 @@
  */
 
 #include <dlfcn.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -704,117 +701,18 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 	return 0;
 }
 
-/* The trial of the fallback languages: a few text lines from the middle
- * of the first reading (OCR_TRIAL_LINES at most, a sixth of the page's
- * lines, two at least), read again with the fallback languages alone.
- * Only a page whose trial lines read better by OCR_FALLBACK_MARGIN is
- * read again whole: on a poor page of the first script (noise, a low
- * resolution) the fallback reads no better, and reading it whole cost
- * a fifth of the OCR time of the scans benchmark.  *first gets the
- * first reading's confidence over the same lines (its words there,
- * weighted by their characters), *second the trial's, *from and *to
- * the lines (1-based).  0; -1 when there is nothing to try (fewer than
- * two lines): the page is then read again whole. */
-#define OCR_TRIAL_LINES 4
-static int
-ocr_trial(struct ocr_state *st, PIX *img, int dpi, int *first, int *second, int *from, int *to)
-{
-	TessResultIterator *ri = TessBaseAPIGetIterator(st->api);
-	TessPageIterator *pi;
-	int l, t, r, b, n = 0, k, i = 0, pad, hsum = 0, box[4] = {INT_MAX, INT_MAX, 0, 0};
-	double sum = 0, chars = 0;
-
-	if (ri == NULL)
-		return -1;
-	pi = TessResultIteratorGetPageIterator(ri);
-	do
-		n += TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &l, &t, &r, &b) != 0;
-	while (TessPageIteratorNext(pi, RIL_TEXTLINE));
-	k = n / 6 > OCR_TRIAL_LINES ? OCR_TRIAL_LINES : n / 6 < 2 ? 2 : n / 6;
-	if (n < 2) {
-		TessResultIteratorDelete(ri);
-		return -1;
-	}
-	*from = (n - k) / 2 + 1;
-	*to = *from + k - 1;
-	TessPageIteratorBegin(pi);
-	do {
-		if (!TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &l, &t, &r, &b))
-			continue;
-		if (++i < *from || i > *to)
-			continue;
-		hsum += b - t;
-		box[0] = l < box[0] ? l : box[0];
-		box[1] = t < box[1] ? t : box[1];
-		box[2] = r > box[2] ? r : box[2];
-		box[3] = b > box[3] ? b : box[3];
-	} while (TessPageIteratorNext(pi, RIL_TEXTLINE));
-	TessPageIteratorBegin(pi);
-	do {
-		char *w;
-		int cx, cy;
-		if (!TessPageIteratorBoundingBox(pi, RIL_WORD, &l, &t, &r, &b))
-			continue;
-		cx = (l + r) / 2;
-		cy = (t + b) / 2;
-		if (cx < box[0] || cx > box[2] || cy < box[1] || cy > box[3])
-			continue;
-		if ((w = TessResultIteratorGetUTF8Text(ri, RIL_WORD)) != NULL) {
-			size_t c = 0, j;
-			for (j = 0; w[j] != '\0'; j++)
-				c += ((unsigned char)w[j] & 0xc0) != 0x80;
-			sum += TessResultIteratorConfidence(ri, RIL_WORD) * (double)c;
-			chars += (double)c;
-			TessDeleteText(w);
-		}
-	} while (TessPageIteratorNext(pi, RIL_WORD));
-	TessResultIteratorDelete(ri);
-	if (chars == 0 || box[2] <= box[0] || box[3] <= box[1])
-		return -1;
-	*first = (int)(sum / chars + 0.5);
-	/* a margin: tesseract reads a tight crop badly, and one that cuts
-	 * into the next lines worse; a third of a line's height, and half
-	 * the gap between the lines at most */
-	pad = hsum / k / 3;
-	if (k > 1 && (box[3] - box[1] - hsum) / (2 * (k - 1)) < pad)
-		pad = (box[3] - box[1] - hsum) / (2 * (k - 1));
-	pad = pad < 2 ? 2 : pad;
-	box[0] = box[0] > pad ? box[0] - pad : 0;
-	box[1] = box[1] > pad ? box[1] - pad : 0;
-	box[2] = box[2] + pad < (int)pixGetWidth(img) ? box[2] + pad : (int)pixGetWidth(img);
-	box[3] = box[3] + pad < (int)pixGetHeight(img) ? box[3] + pad : (int)pixGetHeight(img);
-	pixSetInputFormat(img, IFF_UNKNOWN);
-	TessBaseAPISetImage2(st->fallback, img);
-	TessBaseAPISetSourceResolution(st->fallback, dpi);
-	TessBaseAPISetRectangle(st->fallback, box[0], box[1], box[2] - box[0], box[3] - box[1]);
-	*second = TessBaseAPIRecognize(st->fallback, NULL) == 0 ? TessBaseAPIMeanTextConf(st->fallback) : 0;
-	TessBaseAPIClear(st->fallback);
-	return 0;
-}
-
 /* A page read with a confidence under fallback-below (*conf, *text, in
- * st->api): when the trial (ocr_trial) says so, read again with the
- * fallback languages; the reading with the higher confidence, by
- * OCR_FALLBACK_MARGIN at least, is kept.  Returns the API that holds
- * the reading kept (*conf and *text are its). */
+ * st->api): read again with the fallback languages; the reading with
+ * the higher confidence, by OCR_FALLBACK_MARGIN at least, is kept.
+ * Returns the API that holds the reading kept (*conf and *text are
+ * its). */
 static TessBaseAPI *
 ocr_fallback(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st, struct dg_doc *doc,
              struct dg_page *page, PIX *img, int dpi, int *conf, char **text)
 {
 	char *t2 = NULL;
-	int conf2 = 0, first = 0, second = 0, from = 0, to = 0;
+	int conf2 = 0;
 
-	if (ocr_trial(st, img, dpi, &first, &second, &from, &to) == 0 && second < first + OCR_FALLBACK_MARGIN) {
-		host->note(ctx, doc,
-		           "page %d: read with %s: confidence %d < %d; lines %d-%d read with %s: confidence %d "
-		           "against %d, not read again",
-		           page->number, st->languages, *conf, st->fallback_below, from, to, st->fallback_languages,
-		           second, first);
-		return st->api;
-	}
-	if (from > 0)
-		host->note(ctx, doc, "page %d: lines %d-%d read with %s: confidence %d against %d with %s",
-		           page->number, from, to, st->fallback_languages, second, first, st->languages);
 	if (ocr_read(st->fallback, img, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->fallback)) != NULL &&
 	    strspn(t2, " \t\r\n\f") != strlen(t2) && conf2 >= *conf + OCR_FALLBACK_MARGIN) {
 		host->note(ctx, doc,
