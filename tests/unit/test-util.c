@@ -42,14 +42,14 @@ main(void)
 	dg_buf_release(&buf);
 
 	{
-		char *a = dg_str_replace("/o/.e.partial-9/x.eep: in /o/.e.partial-9", "/o/.e.partial-9", "/o/e");
-		char *b = dg_str_replace("aaa", "a", "bb");
-		is_str(a, "/o/e/x.eep: in /o/e", "dg_str_replace: every occurrence, longer to shorter");
-		is_str(b, "bbbbbb", "dg_str_replace: shorter to longer");
+		char *r1 = dg_str_replace("/o/.e.partial-9/x.eep: in /o/.e.partial-9", "/o/.e.partial-9", "/o/e");
+		char *r2 = dg_str_replace("aaa", "a", "bb");
+		is_str(r1, "/o/e/x.eep: in /o/e", "dg_str_replace: every occurrence, longer to shorter");
+		is_str(r2, "bbbbbb", "dg_str_replace: shorter to longer");
 		ok(dg_str_replace("abc", "x", "y") == NULL, "dg_str_replace: NULL when from does not occur");
 		ok(dg_str_replace("abc", "", "y") == NULL, "dg_str_replace: NULL for an empty from");
-		dg_free(a);
-		dg_free(b);
+		dg_free(r1);
+		dg_free(r2);
 	}
 
 	dg_alloc_fail_at(2);
