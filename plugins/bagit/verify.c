@@ -1275,9 +1275,13 @@ bv_digest_file(struct bv *v, struct bv_file *f)
 	bv_hashed_report(v, &h);
 }
 
-/* Many files: read on one thread per CPU, reported here in order. */
+/* Many files: read on one thread per CPU, reported here in order.  The
+ * results are held in a ring of ORDPOOL_AHEAD slots (ordpool starts no
+ * work that far past the last report), so memory does not follow the
+ * number of files. */
 struct bv_many {
 	struct bv *v;
+	struct bv_file **f;
 	struct bv_hashed *h;
 };
 
@@ -1285,8 +1289,12 @@ static void
 bv_many_work(void *arg, size_t i)
 {
 	struct bv_many *m = arg;
+	struct bv_hashed *h = &m->h[i % ORDPOOL_AHEAD];
 
-	bv_hash(m->v, &m->h[i]);
+	memset(h, 0, sizeof(*h));
+	h->f = m->f[i];
+	h->mask = bv_mask(m->v, h->f);
+	bv_hash(m->v, h);
 }
 
 static int
@@ -1294,48 +1302,49 @@ bv_many_report(void *arg, size_t i)
 {
 	struct bv_many *m = arg;
 
-	bv_hashed_report(m->v, &m->h[i]);
+	bv_hashed_report(m->v, &m->h[i % ORDPOOL_AHEAD]);
 	return m->v->stop ? 1 : 0;
 }
 
-/* Hash every regular file of all[] that a manifest lists and that is
- * not done yet (skipping the payload of a serialization, streamed
- * apart). */
+/* A regular file that a manifest lists and that is not done yet (the
+ * payload of a serialization is streamed apart). */
+static bool
+bv_to_digest(const struct bv *v, const struct bv_file *f)
+{
+	return f->type == BV_REG && !(f->flags & BV_F_DONE) && !(v->archive && strncmp(f->path, "data/", 5) == 0) &&
+	       bv_mask(v, f) != 0;
+}
+
+/* Hash every file of all[] that bv_to_digest() picks. */
 static void
 bv_digest_all(struct bv *v, struct bv_file **all)
 {
-	struct bv_many m = {v, NULL};
-	size_t i, n = 0, k = 0;
+	struct bv_many m = {v, NULL, NULL};
+	size_t i, n = 0;
 	struct bv_file *f;
 
 	for (i = 0; all[i] != NULL; i++) {
 		f = all[i];
-		if (f->type == BV_REG && !(f->flags & BV_F_DONE) &&
-		    !(v->archive && strncmp(f->path, "data/", 5) == 0) && bv_mask(v, f) != 0)
+		if (bv_to_digest(v, f))
 			n++;
 	}
-	if (n > 1)
-		m.h = calloc(n, sizeof(*m.h));
-	for (i = 0; all[i] != NULL && !v->stop; i++) {
-		f = all[i];
-		if (f->type != BV_REG || (f->flags & BV_F_DONE))
-			continue;
-		if (v->archive && strncmp(f->path, "data/", 5) == 0)
-			continue; /* streamed below */
-		if (bv_mask(v, f) == 0)
-			continue;
-		if (m.h == NULL) { /* one file, or no memory for the list */
-			bv_digest_file(v, f);
-			continue;
+	if (n > 1 && (m.f = calloc(n, sizeof(*m.f))) != NULL && (m.h = calloc(ORDPOOL_AHEAD, sizeof(*m.h))) != NULL) {
+		n = 0;
+		for (i = 0; all[i] != NULL; i++) {
+			f = all[i];
+			if (bv_to_digest(v, f))
+				m.f[n++] = f;
 		}
-		m.h[k].f = f;
-		m.h[k].mask = bv_mask(v, f);
-		k++;
+		ordpool_run(n, bv_many_work, bv_many_report, &m);
+	} else { /* one file, or no memory for the list: here, one by one */
+		for (i = 0; all[i] != NULL && !v->stop; i++) {
+			f = all[i];
+			if (bv_to_digest(v, f))
+				bv_digest_file(v, f);
+		}
 	}
-	if (m.h != NULL) {
-		ordpool_run(k, bv_many_work, bv_many_report, &m);
-		free(m.h);
-	}
+	free(m.f);
+	free(m.h);
 }
 
 /* ------------------------------------------------------------------ */

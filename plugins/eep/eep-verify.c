@@ -1818,26 +1818,31 @@ verify_one(struct vdir *v, size_t i, struct vfindings *out)
 	return errors;
 }
 
+/* The held findings live in a ring of ORDPOOL_AHEAD slots: ordpool
+ * starts no package that far past the last one reported. */
 static void
 verify_work(void *arg, size_t i)
 {
 	struct vdir *v = arg;
+	struct vfindings *h = &v->res[i % ORDPOOL_AHEAD];
 
-	v->res[i].errors = verify_one(v, i, &v->res[i]);
+	memset(h, 0, sizeof(*h));
+	h->errors = verify_one(v, i, h);
 }
 
 static int
 verify_report(void *arg, size_t i)
 {
 	struct vdir *v = arg;
+	struct vfindings *h = &v->res[i % ORDPOOL_AHEAD];
 	size_t j;
 
-	for (j = 0; j < v->res[i].n; j++) {
-		const struct vfinding *f = &v->res[i].v[j];
+	for (j = 0; j < h->n; j++) {
+		const struct vfinding *f = &h->v[j];
 		v->host->finding(v->ctx, f->level, f->code, f->where, "%s", f->msg);
 	}
-	v->errors += v->res[i].errors;
-	release_findings(&v->res[i]);
+	v->errors += h->errors;
+	release_findings(h);
 	return 0;
 }
 
@@ -1847,7 +1852,7 @@ verify_dir(struct vdir *v)
 {
 	size_t i;
 
-	v->res = v->n > 1 ? calloc(v->n, sizeof(*v->res)) : NULL;
+	v->res = v->n > 1 ? calloc(ORDPOOL_AHEAD, sizeof(*v->res)) : NULL;
 	if (v->res == NULL) { /* one package, or no memory for more: here, one by one */
 		for (i = 0; i < v->n; i++)
 			v->errors += verify_one(v, i, NULL);

@@ -292,4 +292,26 @@ printf 'X' | dd of="$f" bs=1 seek=2500000 conv=notrunc 2>/dev/null
 check_fails "a byte changed 2.5 MB into it" 1 dangan verify-bag "$WORK/bigbag"
 is "$(grep -c "^ERROR BAG-DIGEST-MISMATCH data/.*big.bin" "$WORK/out")" "2" "... is a mismatch of both its SHA-512 and SHA-256"
 
+# ---- many files: read on several threads, reported in order ------------------
+# more files than the checker reads ahead of its report (256): a changed
+# file far down the list is the one reported, and the findings of the
+# payload come in the order of the bag's paths
+mkdir "$WORK/many"
+i=0
+while [ $i -lt 600 ]; do
+	printf 'document %d\n' $i >"$WORK/many/f$i.txt"
+	i=$((i + 1))
+done
+DANGAN_STORE="$WORK/manystore" dangan -q ingest --pipeline store-only "$WORK/many" &&
+	DANGAN_STORE="$WORK/manystore" dangan -q export --format bagit -o "$WORK/manybag"
+ok $? "export a bag of 600 documents"
+dangan verify-bag "$WORK/manybag" >"$WORK/out" 2>&1
+ok $? "... verify-bag: valid"
+victim=$(cd "$WORK/manybag" && find data -type f -name 'f*.txt' | sort | sed -n 500p)
+printf 'X' >>"$WORK/manybag/$victim"
+dangan verify-bag "$WORK/manybag" >"$WORK/out" 2>&1
+is "$?" "1" "a file changed 500 files down: invalid"
+is "$(grep -c '^ERROR BAG-DIGEST-MISMATCH' "$WORK/out")" "2" "... two mismatches (sha512 and sha256) ..."
+is "$(grep '^ERROR BAG-DIGEST-MISMATCH' "$WORK/out" | grep -vc " $victim:")" "0" "... both for that file"
+
 done_testing
