@@ -1781,6 +1781,17 @@ free_list(char **v, size_t n)
 	free(v);
 }
 
+/* A run over the package at path (verify() and the importer). */
+static void
+vrun_init(struct vrun *r, struct dg_ctx *ctx, const struct dg_host *host, struct eep_state *st, const char *path)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctx = ctx;
+	r->host = host;
+	r->st = st;
+	r->path = path;
+}
+
 /*
  * The packages of a directory are verified on one thread per CPU
  * (ordpool.h); the findings are held per package and reported by the
@@ -1805,11 +1816,7 @@ verify_one(struct vdir *v, size_t i, struct vfindings *out)
 	struct vrun r;
 	int errors;
 
-	memset(&r, 0, sizeof(r));
-	r.ctx = v->ctx;
-	r.host = v->host;
-	r.st = v->st;
-	r.path = v->files[i];
+	vrun_init(&r, v->ctx, v->host, v->st, v->files[i]);
 	r.sha256_only = v->st->exported;
 	r.out = out;
 	verify_package(&r);
@@ -2126,12 +2133,8 @@ eep_scan(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char
 	for (i = 0; i < total; i++) {
 		struct vrun r;
 		int s;
-		memset(&r, 0, sizeof(r));
-		r.ctx = ctx;
-		r.host = host;
-		r.st = st;
+		vrun_init(&r, ctx, host, st, files != NULL ? files[i] : locator);
 		r.quiet = true;
-		r.path = files != NULL ? files[i] : locator;
 		verify_package(&r);
 		if (r.errors > 0) {
 			host->log(ctx, DG_LOG_ERROR, "eep: %s: refused, not a valid package (%d errors)", r.path,
