@@ -38,8 +38,9 @@
  * part's role).  电子属性 carries the media type (格式信息), the file name
  * and size; 数字化属性 is written for an image original with scan.*
  * metadata.  编码描述 is the standard's text followed by the digests
- * "校验值 SM3:<hex> SHA-256:<hex>" of the bit stream (the tamper evidence
- * of unsigned packages; eep-verify.c recomputes them).  编码数据 is the
+ * "校验值 SHA-256:<hex>" of the bit stream, or with sm3=true
+ * "校验值 SM3:<hex> SHA-256:<hex>" (the tamper evidence of unsigned
+ * packages; eep-verify.c recomputes them).  编码数据 is the
  * Base64 of the file, written by xmlTextWriterWriteBase64 from a read
  * loop of 65535-byte blocks (a multiple of 3, so no block pads): memory
  * stays constant whatever the file size.  A bit stream already written
@@ -588,9 +589,10 @@ out:
 	return NULL;
 }
 
-/* SM3 and SHA-256 of a file.  A large file is hashed by two threads at
- * once, one digest each (OpenSSL's SM3 is slow: alone it takes as long
- * as everything else of the export); a small one in this thread. */
+/* SHA-256 of a file, and its SM3 when the package records SM3.  A large
+ * file is hashed by two threads at once, one digest each (OpenSSL's SM3
+ * is slow: alone it takes as long as everything else of the export); a
+ * small one in this thread. */
 #define HASH_THREADED ((int64_t)128 << 10)
 
 static int
@@ -600,9 +602,9 @@ hash_file(struct pkg *x, const char *path, int64_t expect, char sm3[65], char sh
 	pthread_t t;
 	int threaded = 0;
 
-	if (expect >= HASH_THREADED && (a.buf = malloc(EEP_CHUNK)) != NULL)
+	if (x->st->sm3 && expect >= HASH_THREADED && (a.buf = malloc(EEP_CHUNK)) != NULL)
 		threaded = pthread_create(&t, NULL, md_run, &a) == 0;
-	if (!threaded) {
+	if (x->st->sm3 && !threaded) {
 		free(a.buf);
 		a.buf = x->buf;
 		md_run(&a);
@@ -612,6 +614,8 @@ hash_file(struct pkg *x, const char *path, int64_t expect, char sm3[65], char sh
 		pthread_join(t, NULL);
 		free(a.buf);
 	}
+	if (!x->st->sm3)
+		a.size = b.size;
 	if (a.err || b.err || a.size != b.size) {
 		int e = a.err ? a.err : b.err;
 		fmt(x->err, sizeof(x->err), "%s: cannot read: %s", path,
@@ -657,36 +661,42 @@ id_hex(const char *id)
 	return id + 7;
 }
 
-/* 编码描述 with its digests.  Unknown yet (NULL), they are written as
- * zeros and their offsets in the file put in off[2]: pin_digests()
- * writes them there once the bit stream has been read. */
+/* 编码描述 with its digests (SM3 only with sm3=true).  Unknown yet
+ * (NULL), they are written as zeros and their offsets in the file put
+ * in off[2] (off[0] -1 without SM3): pin_digests() writes them there
+ * once the bit stream has been read. */
 static void
-write_coding_desc(struct pkg *x, const char *sm3, const char *sha, int64_t off[2])
+write_digest(struct pkg *x, const char *label, const char *hex, int64_t *off)
 {
 	static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
+	W(x, xmlTextWriterWriteString(x->w, BAD_CAST label));
+	SKW(x, xmlTextWriterWriteString(x->sk, BAD_CAST label));
+	if (hex == NULL)
+		W(x, xmlTextWriterFlush(x->w));
+	*off = x->written;
+	W(x, xmlTextWriterWriteString(x->w, BAD_CAST(hex != NULL ? hex : zeros)));
+	SKW(x, xmlTextWriterWriteString(x->sk, BAD_CAST(hex != NULL ? hex : zeros)));
+}
+
+static void
+write_coding_desc(struct pkg *x, const char *sm3, const char *sha, int64_t off[2])
+{
 	start(x, "编码描述");
-	W(x, xmlTextWriterWriteString(x->w, BAD_CAST EEP_CODING_DESC " " EEP_DIGEST_TAG " SM3:"));
-	SKW(x, xmlTextWriterWriteString(x->sk, BAD_CAST EEP_CODING_DESC " " EEP_DIGEST_TAG " SM3:"));
-	if (sm3 == NULL)
-		W(x, xmlTextWriterFlush(x->w));
-	off[0] = x->written;
-	W(x, xmlTextWriterWriteString(x->w, BAD_CAST(sm3 != NULL ? sm3 : zeros)));
-	SKW(x, xmlTextWriterWriteString(x->sk, BAD_CAST(sm3 != NULL ? sm3 : zeros)));
-	W(x, xmlTextWriterWriteString(x->w, BAD_CAST " SHA-256:"));
-	SKW(x, xmlTextWriterWriteString(x->sk, BAD_CAST " SHA-256:"));
-	if (sha == NULL)
-		W(x, xmlTextWriterFlush(x->w));
-	off[1] = x->written;
-	W(x, xmlTextWriterWriteString(x->w, BAD_CAST(sha != NULL ? sha : zeros)));
-	SKW(x, xmlTextWriterWriteString(x->sk, BAD_CAST(sha != NULL ? sha : zeros)));
+	W(x, xmlTextWriterWriteString(x->w, BAD_CAST EEP_CODING_DESC " " EEP_DIGEST_TAG));
+	SKW(x, xmlTextWriterWriteString(x->sk, BAD_CAST EEP_CODING_DESC " " EEP_DIGEST_TAG));
+	off[0] = -1;
+	if (x->st->sm3)
+		write_digest(x, " SM3:", sm3, &off[0]);
+	write_digest(x, " SHA-256:", sha, &off[1]);
 	end(x);
 }
 
 static int
 pin_digests(struct pkg *x, const char *sm3, const char *sha, const int64_t off[2])
 {
-	if (xmlTextWriterFlush(x->w) < 0 || x->io_errno || pwrite(x->fd, sm3, 64, (off_t)off[0]) != 64 ||
+	if (xmlTextWriterFlush(x->w) < 0 || x->io_errno ||
+	    (off[0] >= 0 && pwrite(x->fd, sm3, 64, (off_t)off[0]) != 64) ||
 	    pwrite(x->fd, sha, 64, (off_t)off[1]) != 64) {
 		fmt(x->err, sizeof(x->err), "cannot write the package: %s",
 		    x->io_errno ? strerror(x->io_errno)
@@ -701,8 +711,9 @@ pin_digests(struct pkg *x, const char *sm3, const char *sha, const int64_t off[2
  * 编码 for one part: prefix is "修改N-文档D-文档数据1-编码1".  doc is given
  * for the original (its file name and scan metadata).
  *
- * The part is read once: each block goes to the digests (SM3 in a
- * second thread for a large part, see struct eep_digest) and, encoded,
+ * The part is read once: each block goes to the digests (SM3, if
+ * recorded, in a second thread for a large part, see struct
+ * eep_digest) and, encoded,
  * to the package.  编码描述 comes before 编码数据, so its digests are
  * written as zeros first and put in place (pwrite) when the part has
  * been read and its SHA-256 found to be its id.  A part whose id is not
@@ -797,7 +808,7 @@ write_coding(struct pkg *x, struct dg_doc *doc, const struct dg_part_info *part,
 		return x->bad ? -1 : 0;
 	}
 	if (known != NULL) {
-		if (eep_digest_init(&dg) < 0) {
+		if ((x->st->sm3 ? eep_digest_init(&dg) : eep_digest_init_sha256(&dg)) < 0) {
 			fmt(x->err, sizeof(x->err), "cannot start the digests");
 			goto out;
 		}

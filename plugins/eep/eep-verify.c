@@ -15,7 +15,7 @@
  *   EEP-BASE64     编码数据 (or a signature or certificate) that is not Base64
  *   EEP-SIZE       decoded size differs from 计算机文件大小
  *   EEP-DIGEST     decoded bytes differ from the SM3 / SHA-256 recorded in
- *                  编码描述 ("校验值 SM3:<hex> SHA-256:<hex>"); a package
+ *                  编码描述 ("校验值 [SM3:<hex> ]SHA-256:<hex>"); a package
  *                  without a recorded digest gets a warning (EEP-NODIGEST)
  *   EEP-SIGNATURE  an 电子签名 that does not verify over its 被签名对象
  *   EEP-LOCK       a 锁定签名 that does not verify over the 电子签名 it names
@@ -490,6 +490,27 @@ dec_digest(void *arg, const unsigned char *buf, size_t len)
 	return eep_digest_update(&d->d, buf, len);
 }
 
+/* Whether the 编码 holding a 编码数据 records an SM3 (its 编码描述,
+ * which comes before the data, has been read). */
+static bool
+records_sm3(xmlNodePtr data)
+{
+	xmlNodePtr c;
+	bool found = false;
+
+	for (c = data != NULL && data->parent != NULL ? data->parent->children : NULL; c != NULL && c != data;
+	     c = c->next)
+		if (eep_is(c, "编码描述")) {
+			xmlChar *t = xmlNodeGetContent(c);
+			found = t != NULL && strstr((const char *)t, "SM3:") != NULL;
+			xmlFree(t);
+			break;
+		}
+	return found;
+}
+
+/* SM3 is computed where it is recorded, except by the export's own
+ * check, which compares SHA-256 alone. */
 static struct dec *
 dec_new(struct vrun *r, xmlNodePtr node)
 {
@@ -505,7 +526,7 @@ dec_new(struct vrun *r, xmlNodePtr node)
 		;
 	*tail = d;
 	node->_private = d;
-	if ((r->sha256_only ? eep_digest_init_sha256(&d->d) : eep_digest_init(&d->d)) < 0 ||
+	if ((r->sha256_only || !records_sm3(node) ? eep_digest_init_sha256(&d->d) : eep_digest_init(&d->d)) < 0 ||
 	    eep_b64_init(&d->b, dec_digest, d) < 0)
 		d->ok = -1;
 	else
@@ -1213,11 +1234,13 @@ dec_in(void *arg, const xmlChar *ch, size_t len)
 	return eep_b64_update(s->b, ch, len);
 }
 
-/* Decode the text of d into the writer w (read again from the file, or
- * from the tree for one that was not streamed); 0, -1 (not the bytes
- * checked, or not readable), -2 (the writer failed). */
+/* Decode the text of d into the writer w, if any (read again from the
+ * file, or from the tree for one that was not streamed), and into the
+ * digests it was checked with, or with sm3 != NULL into SM3 too, which
+ * goes there; 0, -1 (not the bytes checked, or not readable), -2 (the
+ * writer failed). */
 static int
-decode_data(struct vrun *r, const struct dec *dd, struct dg_writer *w)
+decode_data(struct vrun *r, const struct dec *dd, struct dg_writer *w, char sm3_out[65])
 {
 	struct eep_digest d;
 	struct eep_b64 b;
@@ -1225,7 +1248,7 @@ decode_data(struct vrun *r, const struct dec *dd, struct dg_writer *w)
 	char sm3[65], sha[65];
 	int rc = -1, e;
 
-	if (eep_digest_init(&d) < 0)
+	if ((sm3_out != NULL || dd->sm3[0] != '\0' ? eep_digest_init(&d) : eep_digest_init_sha256(&d)) < 0)
 		return -1;
 	if (eep_b64_init(&b, dec_out, &s) < 0) {
 		eep_digest_release(&d);
@@ -1241,8 +1264,11 @@ decode_data(struct vrun *r, const struct dec *dd, struct dg_writer *w)
 		e = text_pass(r, dd, dec_in, NULL, &s);
 	}
 	if (e == 0 && eep_b64_final(&b) == 0 && eep_digest_final(&d, sm3, sha) == 0 && strcmp(sha, dd->sha256) == 0 &&
-	    (dd->sm3[0] == '\0' || strcmp(sm3, dd->sm3) == 0))
+	    (dd->sm3[0] == '\0' || strcmp(sm3, dd->sm3) == 0)) {
 		rc = 0;
+		if (sm3_out != NULL)
+			memcpy(sm3_out, sm3, 65);
+	}
 	if (s.failed == 2)
 		rc = -2; /* the writer failed */
 	eep_b64_release(&b);
@@ -1361,9 +1387,18 @@ check_coding(struct vrun *r, xmlNodePtr coding)
 		report(r, DG_FINDING_WARN, "EEP-NODIGEST", line,
 		       "编码描述 records no digest (校验值 SM3:/SHA-256:): a change to the bytes would go unseen "
 		       "unless the package is signed");
-	if (sm3[0] != '\0' && d->sm3[0] != '\0' && strcmp(sm3, d->sm3) != 0)
+	if (sm3[0] != '\0' && d->sm3[0] == '\0' && !r->sha256_only) {
+		/* a reference from a 编码 that records SM3 to one that does not */
+		char again[65];
+		if (decode_data(r, d, NULL, again) < 0)
+			report(r, DG_FINDING_ERROR, "EEP-DIGEST", line, "cannot compute the SM3 of 编码数据");
+		else if (strcmp(sm3, again) != 0)
+			report(r, DG_FINDING_ERROR, "EEP-DIGEST", line,
+			       "SM3 of the decoded bytes is %s, 编码描述 records %s", again, sm3);
+	} else if (sm3[0] != '\0' && d->sm3[0] != '\0' && strcmp(sm3, d->sm3) != 0) {
 		report(r, DG_FINDING_ERROR, "EEP-DIGEST", line, "SM3 of the decoded bytes is %s, 编码描述 records %s",
 		       d->sm3, sm3);
+	}
 	if (sha[0] != '\0' && strcmp(sha, d->sha256) != 0)
 		report(r, DG_FINDING_ERROR, "EEP-DIGEST", line,
 		       "SHA-256 of the decoded bytes is %s, 编码描述 records %s", d->sha256, sha);
@@ -2028,7 +2063,7 @@ import_package(struct vrun *r)
 		goto out;
 	}
 	d = decoded(r, data);
-	e = d != NULL && d->ok == 1 ? decode_data(r, d, w) : -1;
+	e = d != NULL && d->ok == 1 ? decode_data(r, d, w, NULL) : -1;
 	if (e < 0) {
 		snprintf(r->first, sizeof(r->first), "%s: cannot restore the bit stream%s", r->path,
 		         e == -2 ? " (the store refused it)" : "");

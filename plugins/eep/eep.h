@@ -44,6 +44,7 @@ struct eep_state {
 	const char *unit;      /* 封装包创建单位 */
 	bool parts_all;        /* derived parts as 附属文档 too */
 	bool versions;         /* 修改型 packages for documents with versions */
+	bool sm3;              /* 编码描述 records SM3 besides SHA-256 */
 	const char *sign_key;  /* PEM private key (SM2), or NULL */
 	const char *sign_cert; /* PEM certificate, or NULL */
 	const char *signer;    /* 签名人, or NULL: the certificate's subject */

@@ -61,6 +61,12 @@ is "$(x "$D/$(el 电子属性)/$(el 格式信息)")" "message/rfc822" "格式信
 is "$(x "$D/$(el 反编码关键字)")" "base64-eml" "反编码关键字 base64-<extension>"
 x "$D/$(el 编码描述)" | grep -q "SHA-256:$(echo "$mail" | cut -c8-)"
 ok $? "编码描述 records the SHA-256 of the bit stream"
+! x "$D/$(el 编码描述)" | grep -q "SM3:"
+ok $? "编码描述 records no SM3 by default"
+check "export with -O sm3=true" dangan -q export --format eep -o "$WORK/e3" -O sm3=true "$mail"
+msf="$WORK/e3/$(basename "$mf")"
+xmllint --xpath "string($D/$(el 编码描述))" "$msf" | grep -q "SM3:$(dangan cat "$mail" | openssl dgst -sm3 -r | cut -c1-64) SHA-256:"
+ok $? "with sm3=true 编码描述 records the SM3 of the bit stream too (as openssl dgst -sm3)"
 x "$D/$(el 编码数据)" | base64 -d >"$WORK/dec"
 dangan cat "$mail" >"$WORK/orig"
 cmp -s "$WORK/dec" "$WORK/orig"
@@ -261,7 +267,7 @@ perl -0pi -e 's/(<计算机文件大小>)([0-9]+)/$1.($2+1)/se' "$WORK/t-size.ee
 vfy "$WORK/t-size.eep"
 has "ERROR EEP-SIZE"
 ok $? "a wrong 计算机文件大小: EEP-SIZE"
-cp "$mf" "$WORK/t-sm3.eep"
+cp "$msf" "$WORK/t-sm3.eep"
 perl -0pi -e 's/(SM3:[0-9a-f]{10})([0-9a-f])/$1.($2 eq "0" ? "1" : "0")/se' "$WORK/t-sm3.eep"
 vfy "$WORK/t-sm3.eep"
 has "ERROR EEP-DIGEST.*SM3 of the decoded bytes"
@@ -313,6 +319,18 @@ perl -0pi -e 's/<修改标识符>修改1</<修改标识符>修改3</' "$WORK/t-c
 vfy "$WORK/t-chain.eep"
 has "ERROR EEP-CHAIN"
 ok $? "a 修改标识符 out of sequence: EEP-CHAIN"
+# SM3 recorded where the bytes are referred to, not where they are
+check "export the two-version document with sm3=true" dangan -q export --format eep -o "$WORK/m3" -O sm3=true "$cid"
+cp "$WORK/m3/$(basename "$vf")" "$WORK/t-refsm3.eep"
+perl -0pi -e 's/ SM3:[0-9a-f]{64}( SHA-256:[0-9a-f]{64}<\/编码描述>\s*<反编码关键字>[^<]*<\/反编码关键字>\s*<编码数据 编码数据ID="修改0-)/$1/s' \
+	"$WORK/t-refsm3.eep"
+is "$(grep -o 'SM3:' "$WORK/t-refsm3.eep" | wc -l)" "1" "only the referring 编码 records SM3"
+vfy "$WORK/t-refsm3.eep"
+ok $? "verify-eep: SM3 of referred bytes that record none is computed again, and matches"
+perl -0pi -e 's/(SM3:[0-9a-f]{10})([0-9a-f])/$1.($2 eq "0" ? "1" : "0")/se' "$WORK/t-refsm3.eep"
+vfy "$WORK/t-refsm3.eep"
+has "ERROR EEP-DIGEST.*SM3 of the decoded bytes"
+ok $? "a changed SM3 of referred bytes: EEP-DIGEST"
 
 # ---- hostile packages --------------------------------------------------------
 NS='xmlns="http://www.saac.gov.cn/standards/ERM/encapsulation"'
