@@ -243,7 +243,10 @@ struct dg_host {
 	int (*opt_bool)(const struct dg_opts *opts, const char *name);
 
 	/* Metadata: key -> list of UTF-8 values.  Keys starting with '@'
-	 * are scratch between stages and never stored. */
+	 * are scratch between stages and never stored.  meta_set replaces
+	 * the key's values; meta_add appends a value the key does not hold
+	 * yet (one it holds is not added twice: an imported document whose
+	 * values the pipeline finds again keeps each once). */
 	const char *(*meta_get)(struct dg_doc *doc, const char *key);
 	size_t (*meta_count)(struct dg_doc *doc, const char *key);
 	const char *(*meta_get_n)(struct dg_doc *doc, const char *key, size_t i);

@@ -480,8 +480,13 @@ h_meta_set(struct dg_doc *d, const char *key, const char *value)
 static int
 h_meta_add(struct dg_doc *d, const char *key, const char *value)
 {
+	size_t i, n;
+
 	if (!meta_ok(key, value))
 		return -1;
+	for (i = 0, n = dg_record_meta_count(&d->rec, key); i < n; i++)
+		if (strcmp(dg_record_meta_n(&d->rec, key, i), value) == 0)
+			return 0;
 	return dg_record_meta_add(&d->rec, key, value);
 }
 

@@ -184,6 +184,10 @@ done
 is "$miss" "0" "every imported document records eep.type, whatever the order of the packages"
 is "$(printf "%s\n" "$m2" | meta email.message-id)" "$(dangan show "$mail" --json | meta email.message-id)" \
 	"metadata is restored from the package (email.message-id)"
+# the pipeline finds again what the package restored: each value once
+is "$(printf "%s\n" "$m2" | jq -c '.document.metadata["email.from"], .document.metadata["email.to"]')" \
+	"$(dangan show "$mail" --json | jq -c '.document.metadata["email.from"], .document.metadata["email.to"]')" \
+	"multi-valued metadata (email.from, email.to) comes back as it was, not twice"
 is "$(printf "%s\n" "$m2" | meta source.name)" "$(dangan show "$mail" --json | meta source.name)" \
 	"metadata is restored from the package (source.name)"
 
