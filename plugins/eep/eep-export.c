@@ -55,16 +55,18 @@
  * "修改N-业务E", the unit "修改N-机构人员1".  The oldest layer is 修改0.
  *
  * Signing (sign-key, sign-cert): the package is written unsigned to a
- * hidden temporary file, read back as a tree (at most max-size), every
- * 被签名对象 signed from the innermost out (each 原封装包 gets its own
- * 电子签名块), the outermost one's 电子签名 locked by a 锁定签名, and
- * the tree saved under the final name.  Signing therefore holds one
- * package in memory; unsigned export never does.
+ * hidden temporary file, read back as verify-eep reads one (a tree of
+ * all but the 编码数据 text, at most max-size), every 被签名对象 signed
+ * from the innermost out (each 原封装包 gets its own 电子签名块), the
+ * outermost one's 电子签名 locked by a 锁定签名, and the unsigned file
+ * copied under the final name with the signatures put in.  Memory does
+ * not follow the size of the bit streams, signed or not.
  *
  * Every package written is validated against the schema in process:
- * the signed tree before it is saved, an unsigned package through its
- * skeleton (the same writer calls with the 编码数据 left empty; see
- * check_skeleton()), so that no package is ever held whole for it.
+ * a signed one as its signed tree with the 编码数据 left empty, an
+ * unsigned one through its skeleton (the same writer calls with the
+ * 编码数据 left empty; see check_skeleton()) unless verify() checks the
+ * finished export, so that no package is ever held whole for it.
  */
 #include <config.h>
 
@@ -75,7 +77,6 @@
 #include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/c14n.h>
-#include <libxml/xmlsave.h>
 #include <libxml/xmlwriter.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -120,6 +121,7 @@ struct pkg {
 	char *b64; /* Base64 of one read block, in lines of B64_LINE */
 	struct seen *seen;
 	size_t nseen, capseen;
+	int64_t object_end[EEP_MAX_VERSIONS]; /* offset after each layer's </被签名对象> (signing) */
 	char err[512];
 };
 
@@ -1206,6 +1208,8 @@ write_signed_object(struct pkg *x, struct dg_doc **docs, int k, int n)
 		end(x);
 	}
 	end(x);
+	W(x, xmlTextWriterFlush(x->w));
+	x->object_end[k] = x->written; /* the writer may have put a line end after the tag: see sign_package() */
 	return x->bad ? -1 : 0;
 }
 
@@ -1355,7 +1359,7 @@ pretty(xmlDocPtr doc, xmlNodePtr n)
 /* Sign the 被签名对象 bso: a new 电子签名块 after it (inside
  * 原封装包) or appended to the root; returns the 电子签名 element. */
 static xmlNodePtr
-sign_object(struct pkg *x, xmlDocPtr doc, xmlNodePtr bso, const char *who)
+sign_object(struct pkg *x, xmlDocPtr doc, xmlNodePtr bso, const struct eep_splice *sp, const char *who)
 {
 	unsigned char *sig = NULL;
 	size_t siglen = 0;
@@ -1372,7 +1376,7 @@ sign_object(struct pkg *x, xmlDocPtr doc, xmlNodePtr bso, const char *who)
 		free(mod);
 	}
 	snprintf(id, sizeof(id), "修改%d-签名1", layer);
-	if (eep_sign_node(doc, bso, XML_C14N_EXCLUSIVE_1_0, x->st->key, &sig, &siglen, x->err, sizeof(x->err)) < 0)
+	if (eep_sign_node(doc, bso, XML_C14N_EXCLUSIVE_1_0, sp, x->st->key, &sig, &siglen, x->err, sizeof(x->err)) < 0)
 		return NULL;
 	block = xmlNewDocNode(doc, bso->ns, BAD_CAST "电子签名块", NULL);
 	if (block == NULL || xmlAddNextSibling(bso, block) == NULL)
@@ -1404,36 +1408,129 @@ collect_objects(xmlNodePtr n, xmlNodePtr *out, int *count, int cap)
 	}
 }
 
-/* Read the unsigned package, sign it, save it to fd (final's). */
+/* Copy bytes [from, to) of the unsigned package in to the output. */
 static int
-sign_package(struct pkg *x, const char *tmpname, const char *final, int fd)
+copy_range(struct pkg *x, int in, int64_t from, int64_t to)
 {
-	xmlNodePtr objs[EEP_MAX_VERSIONS + 1], root, sig = NULL, lock;
-	xmlDocPtr doc = NULL;
+	while (from < to) {
+		size_t want = (size_t)(to - from) < EEP_CHUNK ? (size_t)(to - from) : EEP_CHUNK;
+		ssize_t n = pread(in, x->buf, want, (off_t)from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fmt(x->err, sizeof(x->err), "cannot read the unsigned package: %s",
+			    n < 0 ? strerror(errno) : "it is shorter than written");
+			return -1;
+		}
+		if (out_write(x, (const char *)x->buf, (int)n) != (int)n) {
+			fmt(x->err, sizeof(x->err), "cannot write the package: %s", strerror(x->io_errno));
+			return -1;
+		}
+		from += n;
+	}
+	return 0;
+}
+
+/* Serialise the nodes from first up to (not including) stop. */
+static int
+write_nodes(struct pkg *x, xmlDocPtr doc, xmlNodePtr first, xmlNodePtr stop)
+{
+	xmlBufferPtr b = xmlBufferCreate();
+	int rc = -1;
+
+	if (b == NULL) {
+		fmt(x->err, sizeof(x->err), "out of memory while signing");
+		return -1;
+	}
+	for (; first != NULL && first != stop; first = first->next)
+		if (xmlNodeDump(b, doc, first, 0, 0) < 0) {
+			fmt(x->err, sizeof(x->err), "cannot write a signature");
+			goto out;
+		}
+	if (out_write(x, (const char *)xmlBufferContent(b), xmlBufferLength(b)) != xmlBufferLength(b)) {
+		fmt(x->err, sizeof(x->err), "cannot write the package: %s", strerror(x->io_errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	xmlBufferFree(b);
+	return rc;
+}
+
+/* Take the placeholders out of the 编码数据 (for the schema check: what
+ * stays is a tree with empty 编码数据, which are valid). */
+static void
+drop_placeholders(xmlNodePtr n)
+{
+	xmlNodePtr next;
+
+	for (; n != NULL; n = next) {
+		next = n->next;
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (eep_is(n, "编码数据")) {
+			xmlNodePtr t = n->children;
+			if (t != NULL && t->type == XML_TEXT_NODE && t->content != NULL && t->content[0] == '\x01') {
+				xmlUnlinkNode(t);
+				xmlFreeNode(t);
+			}
+			continue;
+		}
+		drop_placeholders(n->children);
+	}
+}
+
+/*
+ * Sign the unsigned package (tmpname, layers oldest first ending at
+ * x->object_end[]) and write the signed one to fd (final's).  The
+ * unsigned package is read as verify-eep reads one: a tree without the
+ * 编码数据 text, whose canonical form is made with that text read again
+ * from the file (struct eep_splice), so memory does not follow the size
+ * of the bit streams.  The signed package is the unsigned one copied,
+ * with each 电子签名块 (and the 锁定签名) put in after the 被签名对象 it
+ * signs; they are serialised from the tree the signatures were made
+ * over, so the canonical forms are those of the file written.
+ */
+static int
+sign_package(struct pkg *x, const char *tmpname, const char *final, int fd, int layers)
+{
+	xmlNodePtr objs[EEP_MAX_VERSIONS + 1], after[EEP_MAX_VERSIONS + 1], root, sig = NULL, lock;
+	xmlDocPtr doc;
+	struct eep_held *held = NULL;
+	const struct eep_splice *sp;
 	char path[4096], *who = NULL;
 	unsigned char *val = NULL;
 	size_t len = 0;
-	int count = 0, i, line = 0, rc = -1;
-	xmlSaveCtxtPtr save = NULL;
+	int count = 0, i, in = -1, rc = -1;
+	int64_t at = 0;
+	struct stat sb;
 
 	if (fmt(path, sizeof(path), "%s/%s", x->st->out, tmpname) < 0) {
 		fmt(x->err, sizeof(x->err), "path too long");
 		return -1;
 	}
-	doc = eep_parse_file(path, x->st->max_size, x->err, sizeof(x->err), &line);
-	if (doc == NULL)
+	held = eep_hold(x->ctx, x->host, x->st, path, x->err, sizeof(x->err));
+	if (held == NULL)
 		goto out;
+	doc = eep_held_doc(held);
+	sp = eep_held_splice(held);
 	root = xmlDocGetRootElement(doc);
 	collect_objects(root->children, objs, &count, EEP_MAX_VERSIONS + 1);
+	if (count != layers) {
+		fmt(x->err, sizeof(x->err), "the unsigned package holds %d 被签名对象, not %d", count, layers);
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		after[i] = objs[i]->next; /* what follows it in the file */
 	who = x->st->signer != NULL ? strdup(x->st->signer) : cert_subject(x->st->cert);
 	/* innermost first: objects are in document order, outer before inner */
 	for (i = count - 1; i >= 0; i--) {
-		sig = sign_object(x, doc, objs[i], who);
+		sig = sign_object(x, doc, objs[i], sp, who);
 		if (sig == NULL)
-			goto out;
+			goto fail;
 	}
-	/* the outermost signature block belongs to the root: move it after
-	 * 被签名对象 (it already is), then lock its signature */
+	/* the outermost signature block belongs to the root, after
+	 * 被签名对象; then the lock of its signature */
 	lock = xmlNewDocNode(doc, root->ns, BAD_CAST "锁定签名", NULL);
 	if (lock == NULL || xmlAddNextSibling(sig->parent, lock) == NULL) {
 		fmt(x->err, sizeof(x->err), "out of memory while signing");
@@ -1446,36 +1543,53 @@ sign_package(struct pkg *x, const char *tmpname, const char *final, int fd)
 		if (r == NULL)
 			goto out;
 	}
-	if (eep_sign_node(doc, sig, XML_C14N_EXCLUSIVE_1_0, x->st->key, &val, &len, x->err, sizeof(x->err)) < 0)
-		goto out;
+	if (eep_sign_node(doc, sig, XML_C14N_EXCLUSIVE_1_0, sp, x->st->key, &val, &len, x->err, sizeof(x->err)) < 0)
+		goto fail;
 	if (fill_signature(x, lock, eep_lock_rule, val, len, who) < 0) {
 		fmt(x->err, sizeof(x->err), "out of memory while signing");
 		goto out;
 	}
 	pretty(doc, lock);
+	drop_placeholders(root);
 	if (validate_doc(x, doc, final) < 0)
 		goto out;
+	/* the unsigned bytes, each layer's signatures after its 被签名对象
+	 * (objs[count - 1 - k] is layer k) */
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || fstat(in, &sb) < 0) {
+		fmt(x->err, sizeof(x->err), "%s: cannot open: %s", tmpname, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < count; i++) { /* right after each '>' of </被签名对象> */
+		char c = 0;
+		while (x->object_end[i] > 0 && pread(in, &c, 1, (off_t)(x->object_end[i] - 1)) == 1 && c != '>')
+			x->object_end[i]--;
+		if (c != '>') {
+			fmt(x->err, sizeof(x->err), "cannot find the end of 被签名对象 in the unsigned package");
+			goto out;
+		}
+	}
 	x->fd = fd;
 	x->io_errno = 0;
-	save = xmlSaveToIO(out_write, out_close, x, "UTF-8", 0);
-	if (save == NULL || xmlSaveDoc(save, doc) < 0 || xmlSaveClose(save) < 0 || x->io_errno) {
-		save = NULL;
-		fmt(x->err, sizeof(x->err), "%s: cannot write: %s", final,
-		    x->io_errno ? strerror(x->io_errno) : "save failed");
-		goto out;
+	for (i = 0; i < count; i++) {
+		if (copy_range(x, in, at, x->object_end[i]) < 0 ||
+		    write_nodes(x, doc, objs[count - 1 - i]->next, after[count - 1 - i]) < 0)
+			goto out;
+		at = x->object_end[i];
 	}
-	save = NULL;
-	if (out_write(x, "\n", 1) != 1) {
-		fmt(x->err, sizeof(x->err), "%s: cannot write: %s", final, strerror(x->io_errno));
+	if (copy_range(x, in, at, (int64_t)sb.st_size) < 0)
 		goto out;
-	}
 	rc = 0;
+	goto out;
+fail:
+	if (held != NULL && eep_held_error(held)[0])
+		fmt(x->err, sizeof(x->err), "%s", eep_held_error(held));
 out:
-	if (save != NULL)
-		xmlSaveClose(save);
+	if (in >= 0)
+		close(in);
 	free(val);
 	free(who);
-	xmlFreeDoc(doc);
+	eep_held_free(held);
 	return rc;
 }
 
@@ -1737,7 +1851,7 @@ eep_export_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, 
 			goto out;
 		}
 		x.fd = -1;
-		if (sign_package(&x, tmpname, final, fd) < 0)
+		if (sign_package(&x, tmpname, final, fd, n) < 0)
 			goto out;
 	}
 	x.fd = -1;

@@ -571,8 +571,8 @@ fail2:
 }
 
 int
-eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *key, unsigned char **sig, size_t *siglen, char *err,
-              size_t errcap)
+eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, const struct eep_splice *sp, EVP_PKEY *key, unsigned char **sig,
+              size_t *siglen, char *err, size_t errcap)
 {
 	EVP_MD_CTX *md = sm2_ctx(key, 0, err, errcap);
 	size_t len = 0;
@@ -581,7 +581,7 @@ eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *key, unsigned 
 	*sig = NULL;
 	if (md == NULL)
 		return -1;
-	if (c14n_feed(doc, node, mode, NULL, md, 0) < 0) {
+	if (c14n_feed(doc, node, mode, sp, md, 0) < 0) {
 		ssl_err(err, errcap, "cannot canonicalize the signed element");
 		goto out;
 	}

@@ -1827,6 +1827,63 @@ vrun_init(struct vrun *r, struct dg_ctx *ctx, const struct dg_host *host, struct
 	r->path = path;
 }
 
+/* ---------------------------------------------------------------- */
+/* a package held for signing                                         */
+
+struct eep_held {
+	struct vrun r;
+};
+
+struct eep_held *
+eep_hold(struct dg_ctx *ctx, const struct dg_host *host, struct eep_state *st, const char *path, char *err,
+         size_t errcap)
+{
+	struct eep_held *h = calloc(1, sizeof(*h));
+	int line = 0;
+
+	if (h == NULL) {
+		snprintf(err, errcap, "out of memory");
+		return NULL;
+	}
+	vrun_init(&h->r, ctx, host, st, path);
+	h->r.quiet = true;
+	h->r.sha256_only = true;
+	h->r.doc = read_package(&h->r, err, errcap, &line);
+	if (h->r.doc == NULL) {
+		eep_held_free(h);
+		return NULL;
+	}
+	add_placeholders(&h->r);
+	return h;
+}
+
+xmlDocPtr
+eep_held_doc(struct eep_held *h)
+{
+	return h->r.doc;
+}
+
+const struct eep_splice *
+eep_held_splice(struct eep_held *h)
+{
+	return &h->r.splice;
+}
+
+const char *
+eep_held_error(struct eep_held *h)
+{
+	return h->r.splice_err;
+}
+
+void
+eep_held_free(struct eep_held *h)
+{
+	if (h == NULL)
+		return;
+	run_release(&h->r);
+	free(h);
+}
+
 /*
  * The packages of a directory are verified on one thread per CPU
  * (ordpool.h); the findings are held per package and reported by the

@@ -57,8 +57,8 @@ static const struct dg_option eep_options[] = {
     {.name = "max-size",
      .type = DG_OPT_SIZE,
      .default_value = "1G",
-     .help = "most bytes of a package held in memory: everything but its 编码数据 text when verifying and "
-             "importing (that text is streamed), the whole package when signing",
+     .help = "most bytes of a package held in memory when it is verified, imported or signed: everything but "
+             "its 编码数据 text (that text is streamed)",
      .min = 1024,
      .max = INT64_MAX},
     {.name = NULL},

@@ -120,9 +120,10 @@ struct eep_splice {
 	int (*fill)(void *arg, unsigned long n, int (*emit)(void *, const char *, size_t), void *emit_arg);
 	void *arg;
 };
-/* Sign node (and its subtree) in C14N with key; *sig is malloc'd DER. */
-int eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, EVP_PKEY *key, unsigned char **sig, size_t *siglen,
-                  char *err, size_t errcap);
+/* Sign node (and its subtree) in C14N with key; *sig is malloc'd DER;
+ * sp NULL for a whole tree. */
+int eep_sign_node(xmlDocPtr doc, xmlNodePtr node, int mode, const struct eep_splice *sp, EVP_PKEY *key,
+                  unsigned char **sig, size_t *siglen, char *err, size_t errcap);
 /* 1 valid, 0 invalid, -1 error (err set); sp NULL for a whole tree. */
 int eep_verify_node(xmlDocPtr doc, xmlNodePtr node, int mode, const struct eep_splice *sp, EVP_PKEY *pub,
                     const unsigned char *sig, size_t siglen, char *err, size_t errcap);
@@ -134,6 +135,17 @@ extern const char eep_sign_rule[];
 extern const char eep_lock_rule[];
 
 /* eep-verify.c -------------------------------------------------------- */
+/* A package read for signing as the verifier reads one: a tree of all
+ * but its 编码数据 text, which stands there as placeholders that the
+ * splice fills from the file (max-size bounds the rest).  NULL with err
+ * set when it cannot be read. */
+struct eep_held;
+struct eep_held *eep_hold(struct dg_ctx *ctx, const struct dg_host *host, struct eep_state *st, const char *path,
+                          char *err, size_t errcap);
+xmlDocPtr eep_held_doc(struct eep_held *h);
+const struct eep_splice *eep_held_splice(struct eep_held *h);
+const char *eep_held_error(struct eep_held *h); /* why the splice failed, or "" */
+void eep_held_free(struct eep_held *h);
 int eep_verify(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *path);
 int eep_bid_locator(const char *locator);
 int eep_scan(struct dg_ctx *ctx, const struct dg_host *host, void *state, const char *locator);

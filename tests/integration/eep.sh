@@ -323,6 +323,45 @@ perl -0pi -e 's/<修改标识符>修改1</<修改标识符>修改3</' "$WORK/t-c
 vfy "$WORK/t-chain.eep"
 has "ERROR EEP-CHAIN"
 ok $? "a 修改标识符 out of sequence: EEP-CHAIN"
+# a signed 修改型 package: each layer's 被签名对象 signed, the outer one locked
+if [ -s "$WORK/sm2.key" ]; then
+	check "signed export of the two-version document" dangan -q export --format eep -o "$WORK/m2" "$cid" \
+		-O sign-key="$WORK/sm2.key" -O sign-cert="$WORK/sm2.crt"
+	svf="$WORK/m2/$(basename "$vf")"
+	is "$(xmllint --xpath "count(//$(el 原封装包)/$(el 电子签名块)/$(el 电子签名)) + count(/*/$(el 电子签名块)/$(el 电子签名)) + count(/*/$(el 锁定签名))" "$svf")" \
+		"3" "the 原封装包 and the package are signed, the outer signature locked"
+	xmllint --noout --nonet --schema "$XSD" "$svf" 2>/dev/null
+	ok $? "the signed 修改型 package is valid against eep.xsd"
+	dangan -v verify-eep "$svf" >"$WORK/out" 2>&1
+	ok $? "verify-eep: the signed 修改型 package is clean"
+	has "PASS EEP-SIGNATURE.*: 3 signatures valid"
+	ok $? "verify-eep checks its 3 signatures"
+	# openssl checks both over the exclusive C14N of their 被签名对象
+	# (the inner one is the second start tag up to the first end tag;
+	# the outer one ends with the end tag at the package's own level)
+	awk '/<被签名对象 /{n++} n==2{print} n==2 && /<\/被签名对象>/{exit}' "$svf" >"$WORK/in.xml"
+	awk '/<被签名对象 /{p=1} p{print} /^ <\/被签名对象>/{exit}' "$svf" >"$WORK/out.xml"
+	for w in in out; do
+		sed -i -e '1s/^ *<被签名对象 /<被签名对象 xmlns="http:\/\/www.saac.gov.cn\/standards\/ERM\/encapsulation" /' \
+			"$WORK/$w.xml"
+		xmllint --exc-c14n "$WORK/$w.xml" >"$WORK/$w.c14n"
+	done
+	xmllint --xpath "string(//$(el 原封装包)/$(el 电子签名块)/$(el 电子签名)/$(el 签名结果))" "$svf" | base64 -d >"$WORK/in.sig"
+	xmllint --xpath "string(/*/$(el 电子签名块)/$(el 电子签名)/$(el 签名结果))" "$svf" | base64 -d >"$WORK/out.sig"
+	openssl pkeyutl -verify -certin -inkey "$WORK/sm2.crt" -rawin -digest sm3 -in "$WORK/in.c14n" \
+		-sigfile "$WORK/in.sig" -pkeyopt distid:1234567812345678 >/dev/null 2>&1 &&
+		openssl pkeyutl -verify -certin -inkey "$WORK/sm2.crt" -rawin -digest sm3 -in "$WORK/out.c14n" \
+			-sigfile "$WORK/out.sig" -pkeyopt distid:1234567812345678 >/dev/null 2>&1
+	ok $? "openssl verifies the 原封装包's signature and the outer one (the outer covers the inner signature block)"
+	cp "$svf" "$WORK/t-sref.eep"
+	perl -0pi -e 's/(<原封装包>.*?<编码数据 [^>]*>.{10})(.)/$1.($2 eq "A" ? "B" : "A")/se' "$WORK/t-sref.eep"
+	vfy "$WORK/t-sref.eep"
+	has "ERROR EEP-SIGNATURE"
+	ok $? "a Base64 byte changed inside the signed 原封装包: EEP-SIGNATURE"
+else
+	for i in 1 2 3 4 5 6; do echo "ok $((T_N + i)) # SKIP openssl cannot make SM2 keys"; done
+	T_N=$((T_N + 6))
+fi
 # SM3 recorded where the bytes are referred to, not where they are
 check "export the two-version document with sm3=true" dangan -q export --format eep -o "$WORK/m3" -O sm3=true "$cid"
 cp "$WORK/m3/$(basename "$vf")" "$WORK/t-refsm3.eep"
@@ -404,5 +443,27 @@ DANGAN_STORE="$WORK/store9" dangan -q import "$lf" >/dev/null 2>&1 &&
 	DANGAN_STORE="$WORK/store9" dangan cat "sha256:$(sha256sum "$WORK/large/large.bin" | cut -c1-64)" |
 	cmp -s - "$WORK/large/large.bin"
 ok $? "import restores the 64 MB original bit exact"
+# signing reads the unsigned package as verify-eep does: memory does not
+# follow the size of the bit stream either
+if [ -s "$WORK/sm2.key" ] && [ -x /usr/bin/time ]; then
+	/usr/bin/time -f %M -o "$WORK/rss-ssmall" "$DANGAN" --store "$WORK/store8" -q export --format eep \
+		-o "$WORK/ls0" -O sign-key="$WORK/sm2.key" -O sign-cert="$WORK/sm2.crt" >/dev/null 2>&1
+	/usr/bin/time -f %M -o "$WORK/rss-slarge" "$DANGAN" -q export --format eep -o "$WORK/ls1" \
+		-O sign-key="$WORK/sm2.key" -O sign-cert="$WORK/sm2.crt" >"$WORK/out" 2>&1
+	ok $? "signed export of the 64 MB document"
+	small=$(tail -n 1 "$WORK/rss-ssmall")
+	large=$(tail -n 1 "$WORK/rss-slarge")
+	ok "$([ $((large - small)) -lt 16384 ]; echo $?)" \
+		"its peak memory is ${large} KB, ${small} KB for a signed 3 MB package (less than 16 MB more)"
+	dangan -v verify-eep "$WORK/ls1" >"$WORK/out" 2>&1
+	ok $? "verify-eep: the signed 64 MB package is clean"
+	has "PASS EEP-SIGNATURE.*: 2 signatures valid"
+	ok $? "its signature and lock signature verify"
+	ls -A "$WORK/ls1" | grep -q unsigned
+	ok "$([ $? -ne 0 ]; echo $?)" "no unsigned temporary file is left behind"
+else
+	for i in 1 2 3 4 5; do echo "ok $((T_N + i)) # SKIP no SM2 key or no /usr/bin/time"; done
+	T_N=$((T_N + 5))
+fi
 
 done_testing
