@@ -43,9 +43,10 @@
  *
  * When the instance has just exported the packages it checks (the
  * export's own check), the decoded bytes are compared with the recorded
- * SHA-256 only: the export computed the recorded SM3 from the same bytes
+ * SHA-256 only: the export computed any recorded SM3 from the same bytes
  * of the store object, whose SHA-256 is its id, so equal SHA-256 proves
- * the SM3 too.  verify-eep computes and compares both.
+ * the SM3 too.  verify-eep computes and compares every digest recorded
+ * (SM3 only for a bit stream whose 编码描述 records one).
  *
  * Import (scan): a locator that ends in .eep, or a directory holding
  * .eep files.  Each package is verified first; one with an error is
