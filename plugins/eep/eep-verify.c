@@ -357,6 +357,7 @@ struct vrun {
 	struct eep_splice splice; /* their text, for the canonical forms */
 	char splice_err[256];
 	bool sha256_only;      /* the export's own check: SM3 is not computed again */
+	bool locate_only;      /* signing: 编码数据 text is located, not decoded (the export just hashed it) */
 	struct vfindings *out; /* findings held for the caller (verify of a directory), or NULL */
 	int sigs;              /* signatures checked */
 	int sigs_ok;
@@ -527,6 +528,8 @@ dec_new(struct vrun *r, xmlNodePtr node)
 		;
 	*tail = d;
 	node->_private = d;
+	if (r->locate_only)
+		return d;
 	if ((r->sha256_only || !records_sm3(node) ? eep_digest_init_sha256(&d->d) : eep_digest_init(&d->d)) < 0 ||
 	    eep_b64_init(&d->b, dec_digest, d) < 0)
 		d->ok = -1;
@@ -1848,7 +1851,7 @@ eep_hold(struct dg_ctx *ctx, const struct dg_host *host, struct eep_state *st, c
 	}
 	vrun_init(&h->r, ctx, host, st, path);
 	h->r.quiet = true;
-	h->r.sha256_only = true;
+	h->r.locate_only = true;
 	h->r.doc = read_package(&h->r, err, errcap, &line);
 	if (h->r.doc == NULL) {
 		eep_held_free(h);
