@@ -58,6 +58,7 @@
  */
 
 #include <dlfcn.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -663,6 +664,7 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 		page->prepared = turned;
 		page->rotated = (page->rotated + quads * 90) % 360;
 		page->as_scanned = 0;
+		page->only_scaled = 0;
 		if (angle != 0)
 			page->skew = angle;
 		TessDeleteText(*text);
@@ -735,10 +737,26 @@ ocr_fallback(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *s
 
 /* The original image file, when it can stand for the page in the PDF
  * as it is: a JPEG or PNG of one page, 8 bits gray or RGB, that prep
- * did not turn, deskew, scale or binarise (page->as_scanned), of the
- * page's size.  tesseract's PDF renderer then copies its compressed
- * data (leptonica reads the file by the input name) instead of
- * encoding the page again. */
+ * did not turn, deskew or binarise (page->as_scanned), or only scaled
+ * (page->only_scaled), of the page's proportions.  tesseract's PDF
+ * renderer then copies its compressed data (leptonica reads the file
+ * by the input name) instead of encoding the page again; it draws the
+ * image over the whole page, whose size in inches is that of the image
+ * OCR read, at its resolution, so a scaled page keeps its full
+ * resolution in the PDF. */
+static int
+ocr_same_picture(l_int32 w, l_int32 h, PIX *img, int as_scanned)
+{
+	double sx, sy;
+
+	if (as_scanned)
+		return w == pixGetWidth(img) && h == pixGetHeight(img);
+	/* scaled: the same factor both ways, to the rounding of a pixel */
+	sx = (double)pixGetWidth(img) / w;
+	sy = (double)pixGetHeight(img) / h;
+	return w > 0 && h > 0 && fabs(sx * w - sy * w) <= 1.0 && fabs(sx * h - sy * h) <= 1.0;
+}
+
 static const char *
 ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg_pages *pages,
                  const struct dg_page *page, PIX *img)
@@ -746,14 +764,14 @@ ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg
 	const char *mt = host->media_type(doc), *path;
 	l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 
-	if (pages->n != 1 || !page->as_scanned || mt == NULL ||
+	if (pages->n != 1 || !(page->as_scanned || page->only_scaled) || mt == NULL ||
 	    (strcmp(mt, "image/jpeg") != 0 && strcmp(mt, "image/png") != 0))
 		return NULL;
 	path = host->part_path(doc, DG_ROLE_ORIGINAL);
 	if (path == NULL || pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap) != 0)
 		return NULL;
 	if ((format != IFF_JFIF_JPEG && format != IFF_PNG) || bps != 8 || (spp != 1 && spp != 3) || cmap ||
-	    w != pixGetWidth(img) || h != pixGetHeight(img))
+	    !ocr_same_picture(w, h, img, page->as_scanned))
 		return NULL;
 	return path;
 }

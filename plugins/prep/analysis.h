@@ -2,12 +2,15 @@
  * analysis.h -- the page analysis that the prep stage does and the ocr
  * stage repeats on a page it turns (orientation left to OCR): the
  * binary copy that OSD and the skew search read, the skew search, and
- * the deskew.  Header-only (static inline), for the two plugins.
+ * the deskew; and the text height that prep scales a page by.
+ * Header-only (static inline), for the two plugins and their unit test
+ * (tests/unit/test-analysis.c).
  */
 #ifndef DG_PREP_ANALYSIS_H
 #define DG_PREP_ANALYSIS_H
 
 #include <math.h>
+#include <stdlib.h>
 
 #include <leptonica/allheaders.h>
 
@@ -34,31 +37,101 @@ prep_binary(PIX *gray)
  * quarter of the binarising, which is what costs, and on the simulated
  * scans and tesseract's test pages the same angles as a search at full
  * resolution, but for one a search step (1/64°) apart.  Returns 0 when
- * a search ran. */
+ * a search ran.  With bin not NULL, *bin gets the binary copy searched
+ * (the caller destroys it) and *factor the reduction (2 or 1); a page
+ * too small to search still gets its copy. */
 static inline int
-prep_find_skew(PIX *page, float *angle, float *conf)
+prep_find_skew_bin(PIX *page, float *angle, float *conf, PIX **bin, int *factor)
 {
-	PIX *half, *bin;
+	PIX *half, *b;
 	int rc;
 
 	*angle = *conf = 0;
+	if (bin != NULL)
+		*bin = NULL;
 	if (pixGetDepth(page) == 8 && pixGetWidth(page) >= PREP_HALF_MIN && pixGetHeight(page) >= PREP_HALF_MIN) {
 		half = pixScaleGrayMinMax(page, 2, 2, L_CHOOSE_MIN);
 		if (half == NULL)
 			return -1;
-		bin = prep_binary(half);
+		b = prep_binary(half);
 		pixDestroy(&half);
-		if (bin == NULL)
+		if (b == NULL)
 			return -1;
-		rc = pixFindSkewSweepAndSearch(bin, angle, conf, 2, 1, 7.0f, 1.0f, 0.01f);
+		rc = pixFindSkewSweepAndSearch(b, angle, conf, 2, 1, 7.0f, 1.0f, 0.01f);
+		if (factor != NULL)
+			*factor = 2;
 	} else {
-		bin = prep_binary(page);
-		if (bin == NULL)
+		b = prep_binary(page);
+		if (b == NULL)
 			return -1;
-		rc = pixFindSkew(bin, angle, conf);
+		rc = pixFindSkew(b, angle, conf);
+		if (factor != NULL)
+			*factor = 1;
 	}
-	pixDestroy(&bin);
+	if (bin != NULL)
+		*bin = b;
+	else
+		pixDestroy(&b);
 	return rc;
+}
+
+static inline int
+prep_find_skew(PIX *page, float *angle, float *conf)
+{
+	return prep_find_skew_bin(page, angle, conf, NULL, NULL);
+}
+
+static inline int
+prep_int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The height of the text of a binary page (1 = ink), in its pixels: 0
+ * when it cannot tell.  Of the connected components shaped like (part
+ * of) a character (2 pixels or more each way, neither side more than 8
+ * times the other, under a tenth of the page high: no specks, rules or
+ * pictures), those at least half as tall as the 90th percentile (the
+ * tallest parts of the characters, not their dots and strokes), their
+ * median height.  For Chinese that is the height of the characters; for
+ * Latin script, between the x-height and the capitals.  Fewer than
+ * PREP_TEXT_MIN_GLYPHS such components (a photo, a near-empty page, a
+ * page of noise) tell nothing.  The skew of a page (a few degrees) adds
+ * under a pixel to a character's box, so it is measured as it is.
+ * *glyphs gets the number of components the median is of. */
+#define PREP_TEXT_MIN_GLYPHS 50
+static inline int
+prep_text_height(PIX *bin, int *glyphs)
+{
+	BOXA *boxes;
+	int *h, n, i, k = 0, c = 0, p90, x, y, w, bh, height = 0, page_h = pixGetHeight(bin);
+
+	*glyphs = 0;
+	boxes = pixConnCompBB(bin, 8);
+	if (boxes == NULL)
+		return 0;
+	n = boxaGetCount(boxes);
+	h = n > 0 ? malloc((size_t)n * sizeof(*h)) : NULL;
+	for (i = 0; h != NULL && i < n; i++) {
+		if (boxaGetBoxGeometry(boxes, i, &x, &y, &w, &bh) != 0 || w < 2 || bh < 2 || bh > 8 * w || w > 8 * bh ||
+		    bh > page_h / 10)
+			continue;
+		h[k++] = bh;
+	}
+	boxaDestroy(&boxes);
+	if (k > 0) {
+		qsort(h, (size_t)k, sizeof(*h), prep_int_cmp);
+		p90 = h[k * 9 / 10];
+		for (i = 0; i < k; i++)
+			if (2 * h[i] >= p90)
+				h[c++] = h[i]; /* sorted still */
+		if (c >= PREP_TEXT_MIN_GLYPHS) {
+			height = h[c / 2];
+			*glyphs = c;
+		}
+	}
+	free(h);
+	return height;
 }
 
 /* Whether a skew found is sure enough and large enough to correct. */

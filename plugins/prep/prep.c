@@ -9,12 +9,10 @@
  * read (page->prepared).  The decoded page and the original bytes are
  * never touched: every step works on a derived copy.
  *
- *   1. gray: the page as 8-bit gray (alpha laid over white);
- *   2. scale: a page under ocr-dpi is scaled up to it (linear
- *      interpolation); an unknown resolution counts as 300 dpi, and so
- *      does one that would make the page larger than 17 inches (a
- *      "72 dpi" photo);
- *   3. orientation: tesseract's orientation detection (OSD) on a
+ *   1. gray: the page as 8-bit gray (alpha laid over white); an
+ *      unknown resolution counts as 300 dpi, and so does one that would
+ *      make the page larger than 17 inches (a "72 dpi" photo);
+ *   2. orientation: tesseract's orientation detection (OSD) on a
  *      binarised copy; a page found turned by 90, 180 or 270 degrees is
  *      turned upright when OSD's confidence reaches osd-min-confidence.
  *      OSD costs about a third of the page's recognition, and nearly
@@ -22,11 +20,23 @@
  *      left to the ocr stage, which runs it only on a page that reads
  *      badly or whose lines run vertically (and turns it, and reads it
  *      again); orientation=always runs it here on every page;
- *   4. deskew: leptonica's skew search on a binarised copy at half the
- *      resolution (the same angles as at full resolution, a quarter of
- *      the work); the angle found is applied to the gray page
+ *   3. skew search and text height, on one binarised copy at half the
+ *      resolution (leptonica's skew search: the same angles as at full
+ *      resolution, a quarter of the work; the text height: see
+ *      prep_text_height in analysis.h);
+ *   4. scale: a page whose text is taller than 5/4 of text-height
+ *      pixels is scaled down (area-mapped) to make it text-height tall.
+ *      tesseract scales every line to the height its network reads (48
+ *      pixels for chi_sim) whatever the page's resolution, but finds
+ *      the lines, thresholds and cuts them out at the page's: on the
+ *      simulated A4 scans (10-point text, 42 pixels tall at 300 dpi)
+ *      read at 200 dpi, tesseract made fewer errors on the clean, noisy
+ *      and JPEG pages than at 300 dpi, in less time (bench/ocr.sh).  A
+ *      page under ocr-dpi is scaled up to it (linear interpolation),
+ *      unless its text is already text-height tall at least;
+ *   5. deskew: the angle found is applied to the (scaled) gray page
  *      (area-mapped, white brought in);
- *   5. binarisation: none (tesseract thresholds internally), otsu
+ *   6. binarisation: none (tesseract thresholds internally), otsu
  *      (background normalisation, then Otsu), sauvola (local, tiled), or
  *      auto: none on a clean page, otsu on a noisy or unevenly lit one
  *      (see prep_degradation).  Measured on simulated scans: on clean,
@@ -67,6 +77,7 @@ struct prep_state {
 	enum prep_orient orientation;
 	double osd_min_conf;
 	int dpi;
+	int text_height;
 	int deskew;
 	enum prep_binarize binarize;
 	int noise_threshold;
@@ -77,9 +88,18 @@ static const struct dg_option prep_options[] = {
     {.name = "ocr-dpi",
      .type = DG_OPT_INT,
      .default_value = "300",
-     .help = "pages under this resolution are scaled up to it (an unknown resolution counts as 300)",
+     .help = "pages under this resolution are scaled up to it, unless their text is text-height pixels tall "
+             "already (an unknown resolution counts as 300)",
      .min = 70,
      .max = 1200},
+    {.name = "text-height",
+     .type = DG_OPT_INT,
+     .default_value = "28",
+     .help = "pixels: a page whose text (measured: the height of Chinese characters, between x-height and "
+             "capitals for Latin script) is taller than 5/4 of this is scaled down to make it this tall for "
+             "OCR (faster, and as accurate); 0: pages are not scaled down",
+     .min = 0,
+     .max = 400},
     {.name = "orientation",
      .type = DG_OPT_STRING,
      .default_value = "auto",
@@ -171,6 +191,7 @@ prep_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 		return DG_FATAL;
 	}
 	st->dpi = (int)host->opt_int(opts, "ocr-dpi");
+	st->text_height = (int)host->opt_int(opts, "text-height");
 	st->deskew = host->opt_bool(opts, "deskew");
 	s = host->opt_string(opts, "binarize");
 	for (b = PREP_BIN_AUTO; b <= PREP_BIN_SAUVOLA; b++)
@@ -296,23 +317,150 @@ prep_set_meta(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc
 	return 0;
 }
 
+/* OSD here (orientation=always): *gray turned upright when OSD finds
+ * it turned.  0, or -1 when the page is to be left as it is (a note
+ * says why). */
+static int
+prep_osd(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
+         struct dg_page *page, PIX **gray, int *changed)
+{
+	int deg = 0, quads;
+	float oconf = 0, sconf = 0;
+	const char *script = NULL;
+	PIX *bin = prep_binary(*gray);
+
+	if (bin == NULL) {
+		host->note(ctx, doc, "page %d: cannot binarise for analysis, left as it is", page->number);
+		return -1;
+	}
+	page->orientation = DG_ORIENT_CHECKED;
+	TessBaseAPISetImage2(st->osd, bin);
+	TessBaseAPISetSourceResolution(st->osd, page->ocr_dpi);
+	if (TessBaseAPIDetectOrientationScript(st->osd, &deg, &oconf, &script, &sconf) && deg % 90 == 0 && deg > 0 &&
+	    deg < 360) {
+		/* deg: how far the page is turned clockwise; turn the rest of the way */
+		quads = (360 - deg) / 90;
+		if (oconf < st->osd_min_conf) {
+			host->note(ctx, doc, "page %d: OSD says turned %d° with confidence %.1f < %.1f: not turned",
+			           page->number, quads * 90, oconf, st->osd_min_conf);
+		} else if (prep_take(gray, pixRotateOrth(*gray, quads)) != 0) {
+			host->note(ctx, doc, "page %d: cannot turn %d°, left as it is", page->number, quads * 90);
+			TessBaseAPIClear(st->osd);
+			pixDestroy(&bin);
+			return -1;
+		} else {
+			page->rotated = quads * 90;
+			*changed = 1;
+			host->note(ctx, doc, "page %d: turned %d° (OSD confidence %.1f, script %s)", page->number,
+			           page->rotated, oconf, script ? script : "unknown");
+		}
+	}
+	TessBaseAPIClear(st->osd);
+	pixDestroy(&bin);
+	return 0;
+}
+
+/* Scale *gray for OCR: down when its text (text pixels tall, 0:
+ * unknown) is taller than 5/4 of text-height, up to ocr-dpi when its
+ * resolution is under that and its text is not text-height tall
+ * already.  Sets page->ocr_dpi; *scaled is 1 when it scaled.  0, or -1
+ * when the page is to be left as it is (a note says why). */
+static int
+prep_scale(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
+           struct dg_page *page, PIX **gray, int xres, int yres, int text, int glyphs, int *scaled)
+{
+	float sx, sy;
+	int dpi;
+
+	*scaled = 0;
+	if (st->text_height > 0 && text > 0 && 4 * text > 5 * st->text_height && xres == yres) {
+		sx = (float)st->text_height / (float)text;
+		dpi = (int)lrintf((float)xres * sx);
+		if (prep_take(gray, pixScaleAreaMap(*gray, sx, sx)) != 0) {
+			host->note(ctx, doc, "page %d: cannot scale %d→%d dpi, left as it is", page->number, xres, dpi);
+			return -1;
+		}
+		host->note(ctx, doc,
+		           "page %d: text %d px tall (median of %d glyphs): scaled %d→%d dpi for OCR (text-height %d)",
+		           page->number, text, glyphs, xres, dpi, st->text_height);
+		page->ocr_dpi = dpi;
+		*scaled = 1;
+		return 0;
+	}
+	if (xres >= st->dpi && yres >= st->dpi)
+		return 0;
+	if (st->text_height > 0 && text >= st->text_height) {
+		host->note(ctx, doc, "page %d: %d dpi, but its text is %d px tall (text-height %d): not scaled up",
+		           page->number, xres, text, st->text_height);
+		return 0;
+	}
+	sx = xres < st->dpi ? (float)st->dpi / (float)xres : 1.0f;
+	sy = yres < st->dpi ? (float)st->dpi / (float)yres : 1.0f;
+	if (prep_take(gray, pixScaleGrayLI(*gray, sx, sy)) != 0) {
+		host->note(ctx, doc, "page %d: cannot scale %d→%d dpi, left as it is", page->number, xres, st->dpi);
+		return -1;
+	}
+	if (xres == yres)
+		host->note(ctx, doc, "page %d: scaled %d→%d dpi", page->number, xres, st->dpi);
+	else
+		host->note(ctx, doc, "page %d: scaled %dx%d→%d dpi", page->number, xres, yres, st->dpi);
+	page->ocr_dpi = st->dpi;
+	*scaled = 1;
+	return 0;
+}
+
+/* Binarise *gray as binarize says (auto: by noise and uneven, measured
+ * on the page before it was scaled).  Sets *changed when the page
+ * became binary. */
+static void
+prep_binarise(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
+              struct dg_page *page, PIX **gray, int noise, int uneven, int *changed)
+{
+	enum prep_binarize b = st->binarize;
+	PIX *out = NULL;
+
+	if (b == PREP_BIN_AUTO)
+		b = noise > st->noise_threshold || uneven > st->uneven_threshold ? PREP_BIN_OTSU : PREP_BIN_NONE;
+	if (b == PREP_BIN_OTSU)
+		out = pixOtsuThreshOnBackgroundNorm(*gray, NULL, 10, 15, 100, 50, 255, 2, 2, 0.1f, NULL);
+	else if (b == PREP_BIN_SAUVOLA && pixSauvolaBinarizeTiled(*gray, 25, 0.35f, 1, 1, NULL, &out) != 0)
+		out = NULL;
+	if (b != PREP_BIN_NONE && prep_take(gray, out) != 0)
+		host->note(ctx, doc, "page %d: binarisation %s failed, the gray page is kept", page->number,
+		           prep_binarize_name(b));
+	else if (st->binarize == PREP_BIN_AUTO)
+		host->note(ctx, doc, "page %d: binarisation: %s (auto: paper noise %d, background range %d)",
+		           page->number,
+		           b == PREP_BIN_NONE ? "none, tesseract's own" : "otsu(background normalised, tiles 10x15)",
+		           noise, uneven);
+	else if (b == PREP_BIN_OTSU)
+		host->note(ctx, doc, "page %d: binarisation: otsu(background normalised, tiles 10x15)", page->number);
+	else if (b == PREP_BIN_SAUVOLA)
+		host->note(ctx, doc, "page %d: binarisation: sauvola(window 25, k 0.35)", page->number);
+	if (b != PREP_BIN_NONE && pixGetDepth(*gray) == 1)
+		*changed = 1;
+}
+
 /* Prepare one page.  Returns DG_OK, DG_WARN (the page is left as it
  * was, with a note) or DG_FAILED (metadata could not be set). */
 static int
 prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
           struct dg_page *page)
 {
-	PIX *gray = NULL;
+	PIX *gray = NULL, *bin = NULL;
 	l_int32 w, h;
-	int xres, yres, rc = DG_WARN, changed = 0;
+	int xres, yres, rc = DG_WARN, changed = 0, scaled = 0, noise = 0, uneven = 0, text = 0, glyphs = 0;
+	int factor = 1, searched = 0;
 	float angle = 0, conf = 0;
 	char num[32];
 
 	pixDestroy(&page->prepared);
 	page->rotated = 0;
 	page->skew = 0;
+	page->text_height = 0;
 	page->orientation = DG_ORIENT_OFF;
 	page->as_scanned = 1; /* prepared is NULL: the page as decoded */
+	page->only_scaled = 0;
 	xres = page->xres > 0 ? page->xres : PREP_DEFAULT_DPI;
 	yres = page->yres > 0 ? page->yres : xres;
 	page->ocr_dpi = xres;
@@ -328,30 +476,15 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 		goto meta;
 	}
 	pixGetDimensions(gray, &w, &h, NULL);
-
-	/* scale */
 	if ((double)w / xres > PREP_MAX_INCHES || (double)h / yres > PREP_MAX_INCHES) {
 		host->note(ctx, doc, "page %d: %d dpi would make it %.0f by %.0f inches: taken as %d dpi", page->number,
 		           xres, (double)w / xres, (double)h / yres, PREP_DEFAULT_DPI);
 		xres = yres = PREP_DEFAULT_DPI;
 		page->ocr_dpi = xres;
 	}
-	if (xres < st->dpi || yres < st->dpi) {
-		float sx = xres < st->dpi ? (float)st->dpi / (float)xres : 1.0f;
-		float sy = yres < st->dpi ? (float)st->dpi / (float)yres : 1.0f;
-
-		if (prep_take(&gray, pixScaleGrayLI(gray, sx, sy)) != 0) {
-			host->note(ctx, doc, "page %d: cannot scale %d→%d dpi, left as it is", page->number, xres,
-			           st->dpi);
-			goto meta;
-		}
-		if (xres == yres)
-			host->note(ctx, doc, "page %d: scaled %d→%d dpi", page->number, xres, st->dpi);
-		else
-			host->note(ctx, doc, "page %d: scaled %dx%d→%d dpi", page->number, xres, yres, st->dpi);
-		page->ocr_dpi = st->dpi;
-		changed = 1;
-	}
+	/* how degraded, on the page as scanned: scaling down averages noise away */
+	if (st->binarize == PREP_BIN_AUTO)
+		prep_degradation(gray, &noise, &uneven);
 
 	/* orientation */
 	if (st->orientation == PREP_ORIENT_AUTO) {
@@ -360,48 +493,26 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 		           "page %d: orientation left to OCR (OSD only if the page reads badly or its lines "
 		           "run vertically)",
 		           page->number);
-	} else if (st->osd != NULL && pixGetWidth(gray) >= PREP_OSD_MIN_WIDTH &&
-	           pixGetHeight(gray) >= PREP_OSD_MIN_WIDTH) {
-		int deg = 0, quads;
-		float oconf = 0, sconf = 0;
-		const char *script = NULL;
-		PIX *bin = prep_binary(gray);
-
-		if (bin == NULL) {
-			host->note(ctx, doc, "page %d: cannot binarise for analysis, left as it is", page->number);
-			goto meta;
-		}
-		page->orientation = DG_ORIENT_CHECKED;
-		TessBaseAPISetImage2(st->osd, bin);
-		TessBaseAPISetSourceResolution(st->osd, page->ocr_dpi);
-		if (TessBaseAPIDetectOrientationScript(st->osd, &deg, &oconf, &script, &sconf) && deg % 90 == 0 &&
-		    deg > 0 && deg < 360) {
-			/* deg: how far the page is turned clockwise; turn the rest of the way */
-			quads = (360 - deg) / 90;
-			if (oconf >= st->osd_min_conf) {
-				if (prep_take(&gray, pixRotateOrth(gray, quads)) != 0) {
-					host->note(ctx, doc, "page %d: cannot turn %d°, left as it is", page->number,
-					           quads * 90);
-					TessBaseAPIClear(st->osd);
-					pixDestroy(&bin);
-					goto meta;
-				}
-				page->rotated = quads * 90;
-				changed = 1;
-				host->note(ctx, doc, "page %d: turned %d° (OSD confidence %.1f, script %s)",
-				           page->number, page->rotated, oconf, script ? script : "unknown");
-			} else {
-				host->note(ctx, doc,
-				           "page %d: OSD says turned %d° with confidence %.1f < %.1f: not turned",
-				           page->number, quads * 90, oconf, st->osd_min_conf);
-			}
-		}
-		TessBaseAPIClear(st->osd);
-		pixDestroy(&bin);
+	} else if (st->osd != NULL && w >= PREP_OSD_MIN_WIDTH && h >= PREP_OSD_MIN_WIDTH &&
+	           prep_osd(ctx, host, st, doc, page, &gray, &changed) != 0) {
+		goto meta;
 	}
 
+	/* skew and text height, on one binary copy */
+	if (st->deskew || st->text_height > 0) {
+		searched = prep_find_skew_bin(gray, &angle, &conf, &bin, &factor) == 0;
+		if (bin != NULL && st->text_height > 0)
+			text = prep_text_height(bin, &glyphs) * factor;
+		pixDestroy(&bin);
+		page->text_height = text;
+	}
+
+	/* scale */
+	if (prep_scale(ctx, host, st, doc, page, &gray, xres, yres, text, glyphs, &scaled) != 0)
+		goto meta;
+
 	/* deskew */
-	if (st->deskew && prep_find_skew(gray, &angle, &conf) == 0 && prep_skew_worth(angle, conf)) {
+	if (st->deskew && searched && prep_skew_worth(angle, conf)) {
 		if (prep_take(&gray, prep_rotate(gray, angle)) != 0) {
 			host->note(ctx, doc, "page %d: cannot deskew by %.2f°", page->number, angle);
 		} else {
@@ -411,41 +522,11 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 		}
 	}
 
-	/* binarisation */
-	{
-		enum prep_binarize b = st->binarize;
-		int noise = 0, uneven = 0;
-		PIX *out = NULL;
-
-		if (b == PREP_BIN_AUTO) {
-			prep_degradation(gray, &noise, &uneven);
-			b = noise > st->noise_threshold || uneven > st->uneven_threshold ? PREP_BIN_OTSU
-			                                                                 : PREP_BIN_NONE;
-		}
-		if (b == PREP_BIN_OTSU)
-			out = pixOtsuThreshOnBackgroundNorm(gray, NULL, 10, 15, 100, 50, 255, 2, 2, 0.1f, NULL);
-		else if (b == PREP_BIN_SAUVOLA && pixSauvolaBinarizeTiled(gray, 25, 0.35f, 1, 1, NULL, &out) != 0)
-			out = NULL;
-		if (b != PREP_BIN_NONE && prep_take(&gray, out) != 0)
-			host->note(ctx, doc, "page %d: binarisation %s failed, the gray page is kept", page->number,
-			           prep_binarize_name(b));
-		else if (st->binarize == PREP_BIN_AUTO)
-			host->note(ctx, doc, "page %d: binarisation: %s (auto: paper noise %d, background range %d)",
-			           page->number,
-			           b == PREP_BIN_NONE ? "none, tesseract's own"
-			                              : "otsu(background normalised, tiles 10x15)",
-			           noise, uneven);
-		else if (b == PREP_BIN_OTSU)
-			host->note(ctx, doc, "page %d: binarisation: otsu(background normalised, tiles 10x15)",
-			           page->number);
-		else if (b == PREP_BIN_SAUVOLA)
-			host->note(ctx, doc, "page %d: binarisation: sauvola(window 25, k 0.35)", page->number);
-		if (b != PREP_BIN_NONE && pixGetDepth(gray) == 1)
-			changed = 1;
-	}
+	prep_binarise(ctx, host, st, doc, page, &gray, noise, uneven, &changed);
 	pixSetResolution(gray, page->ocr_dpi, page->ocr_dpi);
 	page->prepared = gray;
-	page->as_scanned = !changed;
+	page->as_scanned = !changed && !scaled;
+	page->only_scaled = !changed && scaled;
 	gray = NULL;
 	rc = DG_OK;
 meta:
@@ -455,6 +536,14 @@ meta:
 		return DG_FAILED;
 	snprintf(num, sizeof(num), "%.2f", page->skew);
 	if (prep_set_meta(ctx, host, doc, page->number, "skew", num) != 0)
+		return DG_FAILED;
+	if (page->text_height > 0) {
+		snprintf(num, sizeof(num), "%d", page->text_height);
+		if (prep_set_meta(ctx, host, doc, page->number, "text-height", num) != 0)
+			return DG_FAILED;
+	}
+	snprintf(num, sizeof(num), "%d", page->ocr_dpi);
+	if (prep_set_meta(ctx, host, doc, page->number, "ocr-dpi", num) != 0)
 		return DG_FAILED;
 	return rc;
 }

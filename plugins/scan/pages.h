@@ -53,6 +53,10 @@ struct dg_page {
 	int orientation; /* DG_ORIENT_*: who checks whether the page is turned */
 	int as_scanned;  /* prepared is pix at most made gray: not turned, deskewed,
 	                    scaled or binarised (the source image can stand for it) */
+	int only_scaled; /* prepared is pix made gray and scaled, nothing else: the
+	                    same picture at ocr_dpi (the source image can stand for
+	                    it in a PDF, whose page size is in inches) */
+	int text_height; /* pixels at xres: the height of the text (0 = not measured) */
 	/* ocr: */
 	float confidence; /* mean word confidence 0..100, -1 = not run */
 };

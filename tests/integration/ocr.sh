@@ -83,7 +83,16 @@ has zh-skew.png '"prep.page.1.skew":\["-\{0,1\}[12]\.[0-9]*"\]' "zh-skew: a skew
 has zh-skew.png 'page 1: deskewed -\{0,1\}[12]\.[0-9]*°' "zh-skew: the deskew is in the history"
 
 rate zh-200dpi.tif 0.03
-has zh-200dpi.tif 'page 1: scaled 200→300 dpi' "zh-200dpi: scaled to 300 dpi, as the history says"
+has zh-200dpi.tif 'page 1: 200 dpi, but its text is [23][0-9] px tall (text-height 28): not scaled up' \
+	"zh-200dpi: text tall enough, not scaled up to 300 dpi, as the history says"
+has zh-200dpi.tif '"prep.page.1.ocr-dpi":\["200"\]' "zh-200dpi: read at 200 dpi"
+
+# a 300-dpi page of 10-point text (characters 42 pixels tall) is read at
+# 200 dpi, where they are 28 pixels tall
+has zh-clean.png 'page 1: text 4[0-4] px tall (median of [0-9]* glyphs): scaled 300→20[0-9] dpi for OCR (text-height 28)' \
+	"zh-clean: scaled down for OCR by its text height, as the history says"
+has zh-clean.png '"prep.page.1.text-height":\["4[0-4]"\]' "zh-clean: text height recorded"
+has zh-clean.png '"prep.page.1.ocr-dpi":\["20[0-9]"\]' "zh-clean: the resolution OCR read it at recorded"
 
 rate en-rotated-90.png 0.05
 has en-rotated-90.png '"prep.page.1.rotation":\["90"\]' "en-rotated-90: rotation 90 recorded"
@@ -104,6 +113,16 @@ dangan cat "$clean" --part pdf >"$WORK/clean.pdf" 2>"$WORK/err"
 is "$(head -c 5 "$WORK/clean.pdf")" "%PDF-" "the PDF part is a PDF"
 grep -aq GlyphLessFont "$WORK/clean.pdf"
 ok $? "the PDF has a text layer"
+if command -v pdfimages >/dev/null 2>&1; then
+	# read at 200 dpi, but the page in the PDF is the scan itself: all of
+	# its 2480x3508 pixels, on an A4 page
+	pdfimages -list "$WORK/clean.pdf" >"$WORK/clean.pdfimages" 2>"$WORK/err"
+	is "$(awk 'NR == 3 { print $4 "x" $5 " " $13 "x" $14 }' "$WORK/clean.pdfimages")" "2480x3508 300x300" \
+		"the PDF of a page scaled for OCR carries the scan at its own resolution"
+	pdfinfo "$WORK/clean.pdf" >"$WORK/clean.pdfinfo" 2>"$WORK/err"
+	grep -q 'Page size: *59[45]\.[0-9]* x 84[12]\.[0-9]* pts (A4)' "$WORK/clean.pdfinfo"
+	ok $? "... on a page of the scan's size (A4)"
+fi
 if command -v pdftotext >/dev/null 2>&1; then
 	pdftotext -enc UTF-8 "$WORK/clean.pdf" "$WORK/clean.pdf.txt" 2>"$WORK/err"
 	r=$(python3 "$cer" --max 0.05 "$data/zh-clean.gt.txt" "$WORK/clean.pdf.txt")
@@ -179,6 +198,16 @@ if echo "$langs" | grep -qx chi_tra; then
 else
 	for n in 1 2 3 4 5 6; do ok 0 "# SKIP tesseract has no chi_tra.traineddata"; done
 fi
+# text-height=0: no scaling by the text; a 200-dpi page is scaled up to
+# ocr-dpi (300) as before
+sed '/plugin="prep"/s|</stage>$|<option name="text-height">0</option></stage>|' "$WORK/ocr.xml" >"$WORK/noscale.xml"
+check "ingest with text-height=0" dangan --store "$WORK/store6" -c "$WORK/noscale.xml" ingest "$data/zh-200dpi.tif"
+dangan --store "$WORK/store6" show --json "$(id zh-200dpi.tif)" >"$WORK/ns.json" 2>"$WORK/err"
+grep -q 'page 1: scaled 200→300 dpi' "$WORK/ns.json" && grep -q '"prep.page.1.ocr-dpi":\["300"\]' "$WORK/ns.json"
+ok $? "text-height=0: the 200-dpi page is scaled up to 300 dpi"
+dangan --store "$WORK/store6" cat "$(id zh-200dpi.tif)" --part text >"$WORK/ns.txt" 2>>"$WORK/err"
+r=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/ns.txt")
+ok $? "text-height=0: error rate $(echo "$r" | cut -d' ' -f1) <= 0.03"
 # a fallback language that cannot be loaded is a warning, not an error
 sed '/plugin="ocr"/s|</stage>$|<option name="fallback-languages">nosuchlang</option></stage>|' \
 	"$WORK/ocr.xml" >"$WORK/fallback2.xml"

@@ -4,7 +4,7 @@ UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
 	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
 	tests/unit/test-model \
 	tests/unit/test-simhash tests/unit/test-dossier tests/unit/test-turns \
-	tests/unit/test-classify
+	tests/unit/test-classify tests/unit/test-analysis
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # the learned classifier's model and its file reader (plugins/learned)
@@ -14,3 +14,7 @@ tests_unit_test_model_LDADD = $(LDADD) -lm
 tests_unit_test_classify_SOURCES = tests/unit/test-classify.c $(CLASSIFY_CORE_SOURCES)
 tests_unit_test_classify_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(PCRE2_CFLAGS)
 tests_unit_test_classify_LDADD = $(XML_LIBS) $(PCRE2_LIBS) -lm
+# the prep plugin's page analysis (header-only, plugins/prep/analysis.h)
+tests_unit_test_analysis_SOURCES = tests/unit/test-analysis.c plugins/prep/analysis.h
+tests_unit_test_analysis_CFLAGS = $(AM_CFLAGS) $(LEPT_CFLAGS)
+tests_unit_test_analysis_LDADD = $(LEPT_LIBS) -lm
