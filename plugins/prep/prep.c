@@ -97,7 +97,8 @@ static const struct dg_option prep_options[] = {
      .default_value = "28",
      .help = "pixels: a page whose text (measured: the height of Chinese characters, between x-height and "
              "capitals for Latin script) is taller than 5/4 of this is scaled down to make it this tall for "
-             "OCR (faster, and as accurate); 0: pages are not scaled down",
+             "OCR (faster, and as accurate); 0: no measure, no page scaled down, every page under ocr-dpi "
+             "scaled up",
      .min = 0,
      .max = 400},
     {.name = "orientation",
