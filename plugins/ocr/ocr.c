@@ -614,9 +614,9 @@ ocr_osd(struct ocr_state *st, PIX *img, int dpi, int *deg, float *oconf, const c
  * -1 when metadata could not be set. */
 static int
 ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st, struct dg_doc *doc,
-           const struct dg_pages *pages, struct dg_page *page, int dpi, int vertical, int *conf, char **text)
+           struct dg_pages *pages, struct dg_page *page, PIX *img, int dpi, int vertical, int *conf, char **text)
 {
-	PIX *img = page->prepared ? page->prepared : page->pix, *turned, *straight;
+	PIX *turned, *straight;
 	const char *script = NULL;
 	char why[96], key[64], val[32], *t2 = NULL;
 	int deg = 0, quads, conf2 = 0, rc;
@@ -659,9 +659,14 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 	pixSetResolution(turned, dpi, dpi);
 	if (ocr_read(st->api, turned, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->api)) != NULL &&
 	    conf2 > *conf) {
-		if (page->prepared != NULL && (page->prepared != page->pix || pixGetRefcount(page->prepared) > 1))
-			pixDestroy(&page->prepared);
+		dg_page_drop_prepared(pages, page);
 		page->prepared = turned;
+		if (dg_pages_keep(pages, &page->prepared, &page->prepared_file,
+		                  dg_pages_fits(pages, dg_pix_bytes(page->prepared)) ? NULL : host->temp_dir(ctx, doc),
+		                  "prep", page->number) < 0)
+			host->note(ctx, doc,
+			           "page %d: cannot keep the turned page in the temporary directory: kept in memory",
+			           page->number);
 		page->rotated = (page->rotated + quads * 90) % 360;
 		page->as_scanned = 0;
 		page->only_scaled = 0;
@@ -764,7 +769,7 @@ ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg
 	const char *mt = host->media_type(doc), *path;
 	l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 
-	if (pages->n != 1 || !(page->as_scanned || page->only_scaled) || mt == NULL ||
+	if (img == NULL || pages->n != 1 || !(page->as_scanned || page->only_scaled) || mt == NULL ||
 	    (strcmp(mt, "image/jpeg") != 0 && strcmp(mt, "image/png") != 0))
 		return NULL;
 	path = host->part_path(doc, DG_ROLE_ORIGINAL);
@@ -783,6 +788,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	struct dg_pages *pages;
 	struct dg_page *page;
 	struct ocr_buf text = {0}, hocr = {0}, pagehocr = {0};
+	PIX *img = NULL;
 	TessBaseAPI *used;
 	char langs[256];
 	int by_first = 0, by_fallback = 0;
@@ -826,23 +832,28 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	}
 
 	for (i = 0; i < pages->n; i++) {
-		PIX *img;
 		const char *src;
 		int read;
 
 		page = &pages->page[i];
-		img = page->prepared ? page->prepared : page->pix;
+		/* in memory, or read back from where scan or prep kept it */
+		pixDestroy(&img);
+		img = dg_page_ocr_image(page);
 		dpi = page->ocr_dpi > 0 ? page->ocr_dpi : page->xres > 0 ? page->xres : OCR_DEFAULT_DPI;
 		page->confidence = -1;
 		if (i > 0)
 			ocr_add(&text, "\f", 1);
 		t = NULL;
-		read = ocr_read(st->api, img, dpi, &conf) == 0 && (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
+		if (img == NULL)
+			host->note(ctx, doc, "page %d: cannot read its image back from the temporary directory",
+			           page->number);
+		read = img != NULL && ocr_read(st->api, img, dpi, &conf) == 0 &&
+		       (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
 		if (read && page->orientation == DG_ORIENT_DEFERRED && strspn(t, " \t\r\n\f") != strlen(t)) {
 			int vertical = ocr_vertical(st);
 
 			if (vertical || conf < st->osd_below) {
-				int o = ocr_orient(ctx, host, st, doc, pages, page, dpi, vertical, &conf, &t);
+				int o = ocr_orient(ctx, host, st, doc, pages, page, img, dpi, vertical, &conf, &t);
 
 				if (o < 0) {
 					TessDeleteText(t);
@@ -853,8 +864,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		}
 		used = st->api;
 		if (read && st->fallback != NULL && conf < st->fallback_below && strspn(t, " \t\r\n\f") != strlen(t))
-			used = ocr_fallback(ctx, host, st, doc, page, page->prepared ? page->prepared : page->pix, dpi,
-			                    &conf, &t);
+			used = ocr_fallback(ctx, host, st, doc, page, img, dpi, &conf, &t);
 		if (!read) {
 			TessDeleteText(t);
 			host->note(ctx, doc, "page %d: tesseract could not recognise it", page->number);
@@ -866,7 +876,9 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 			review++;
 			continue;
 		}
-		img = page->prepared ? page->prepared : page->pix; /* the orientation may have turned it */
+		/* the orientation may have turned it */
+		pixDestroy(&img);
+		img = dg_page_ocr_image(page);
 		h = TessBaseAPIGetHOCRText(used, page->number - 1);
 		if (h == NULL) {
 			TessDeleteText(t);
@@ -986,6 +998,7 @@ out:
 		if (st->fallback != NULL)
 			TessBaseAPIClear(st->fallback);
 	}
+	pixDestroy(&img);
 	free(base);
 	free(pdfpath);
 	free(text.p);

@@ -446,7 +446,7 @@ prep_binarise(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state 
  * was, with a note) or DG_FAILED (metadata could not be set). */
 static int
 prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
-          struct dg_page *page)
+          struct dg_pages *pages, struct dg_page *page)
 {
 	PIX *gray = NULL, *bin = NULL;
 	l_int32 w, h;
@@ -455,7 +455,7 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 	float angle = 0, conf = 0;
 	char num[32];
 
-	pixDestroy(&page->prepared);
+	dg_page_drop_prepared(pages, page);
 	page->rotated = 0;
 	page->skew = 0;
 	page->text_height = 0;
@@ -470,10 +470,14 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 		rc = DG_OK;
 		goto meta;
 	}
-	gray = prep_gray(page->pix);
+	gray = dg_page_decoded(page);
 	if (gray == NULL) {
-		host->note(ctx, doc, "page %d: cannot convert to gray (depth %d), left as it is", page->number,
-		           pixGetDepth(page->pix));
+		host->note(ctx, doc, "page %d: cannot read the decoded page back from %s, left as it is", page->number,
+		           page->pix_file ? page->pix_file : "memory");
+		goto meta;
+	}
+	if (prep_take(&gray, prep_gray(gray)) != 0) {
+		host->note(ctx, doc, "page %d: cannot convert to gray, left as it is", page->number);
 		goto meta;
 	}
 	pixGetDimensions(gray, &w, &h, NULL);
@@ -529,6 +533,13 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 	page->as_scanned = !changed && !scaled;
 	page->only_scaled = !changed && scaled;
 	gray = NULL;
+	/* past the pages' memory budget, into the temporary directory */
+	if (dg_pages_keep(pages, &page->prepared, &page->prepared_file,
+	                  dg_pages_fits(pages, dg_pix_bytes(page->prepared)) ? NULL : host->temp_dir(ctx, doc), "prep",
+	                  page->number) < 0)
+		host->note(ctx, doc,
+		           "page %d: cannot keep the prepared page in the temporary directory: kept in memory",
+		           page->number);
 	rc = DG_OK;
 meta:
 	pixDestroy(&gray);
@@ -563,7 +574,7 @@ prep_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 		return DG_DECLINED;
 	pages->osd_min_confidence = st->osd_min_conf;
 	for (i = 0; i < pages->n; i++) {
-		s = prep_page(ctx, host, st, doc, &pages->page[i]);
+		s = prep_page(ctx, host, st, doc, pages, &pages->page[i]);
 		if (s == DG_FAILED)
 			return s;
 		if (s == DG_WARN)

@@ -25,6 +25,15 @@
  *    hands it to the set (destroying the one it replaces); a
  *    pixClone() of pix, or pix itself, is fine too.
  *
+ * Memory: the set holds its page images (pix and prepared) in memory up
+ * to budget bytes (scan's max-memory); past that, an image is kept in
+ * a file of the document's temporary directory instead (pix NULL and
+ * pix_file set, or prepared NULL and prepared_file set), in leptonica's
+ * raw serialisation, so a long document of colour pages is not limited
+ * by memory.  Stages read a page's images through dg_page_decoded()
+ * and dg_page_ocr_image() and keep a new image with dg_pages_keep();
+ * whatever is in memory is counted in resident.
+ *
  * Orientation: prep either checks every page with tesseract's OSD
  * itself (orientation DG_ORIENT_CHECKED), or leaves the check to the
  * ocr stage (DG_ORIENT_DEFERRED), which runs OSD only on a page that
@@ -34,6 +43,12 @@
 #ifndef DG_SCAN_PAGES_H
 #define DG_SCAN_PAGES_H
 
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <leptonica/allheaders.h>
 
 #define DG_PAGES_KEY "@scan.pages"
@@ -42,21 +57,23 @@ enum { DG_ORIENT_OFF = 0, DG_ORIENT_CHECKED = 1, DG_ORIENT_DEFERRED = 2 };
 
 struct dg_page {
 	int number;     /* 1-based page number in the document */
-	PIX *pix;       /* as decoded (owned by the pages object) */
+	PIX *pix;       /* as decoded (owned by the pages object); NULL when in pix_file */
+	char *pix_file; /* scan: the file pix was kept in (past the memory budget), or NULL */
 	int xres, yres; /* resolution from the file, dpi (0 = unknown) */
 	int blank;      /* scan: detected as blank (kept, never dropped) */
 	/* prep: */
-	PIX *prepared;   /* the image OCR should read; NULL = pix */
-	int rotated;     /* degrees turned clockwise by orientation (0/90/180/270) */
-	float skew;      /* degrees of skew corrected */
-	int ocr_dpi;     /* resolution of prepared (after scaling) */
-	int orientation; /* DG_ORIENT_*: who checks whether the page is turned */
-	int as_scanned;  /* prepared is pix at most made gray: not turned, deskewed,
-	                    scaled or binarised (the source image can stand for it) */
-	int only_scaled; /* prepared is pix made gray and scaled, nothing else: the
-	                    same picture at ocr_dpi (the source image can stand for
-	                    it in a PDF, whose page size is in inches) */
-	int text_height; /* pixels at xres: the height of the text (0 = not measured) */
+	PIX *prepared;       /* the image OCR should read; NULL = pix (or prepared_file) */
+	char *prepared_file; /* prep: the file prepared was kept in, or NULL */
+	int rotated;         /* degrees turned clockwise by orientation (0/90/180/270) */
+	float skew;          /* degrees of skew corrected */
+	int ocr_dpi;         /* resolution of prepared (after scaling) */
+	int orientation;     /* DG_ORIENT_*: who checks whether the page is turned */
+	int as_scanned;      /* prepared is pix at most made gray: not turned, deskewed,
+	                        scaled or binarised (the source image can stand for it) */
+	int only_scaled;     /* prepared is pix made gray and scaled, nothing else: the
+	                        same picture at ocr_dpi (the source image can stand for
+	                        it in a PDF, whose page size is in inches) */
+	int text_height;     /* pixels at xres: the height of the text (0 = not measured) */
 	/* ocr: */
 	float confidence; /* mean word confidence 0..100, -1 = not run */
 };
@@ -66,8 +83,118 @@ struct dg_pages {
 	int n;
 	int has_text_layer; /* a PDF that already carries text */
 	int skip_ocr;       /* scan decided OCR is not needed (text layer, mode) */
+	int64_t budget;     /* scan: bytes of images to hold in memory (0: no limit) */
+	int64_t resident;   /* bytes of images in memory now */
+	int64_t spilled;    /* bytes of images kept in files */
 	/* prep: */
 	double osd_min_confidence; /* with DG_ORIENT_DEFERRED: OSD confidence needed to turn a page */
 };
+
+static inline int64_t
+dg_pix_bytes(PIX *pix)
+{
+	return pix != NULL ? (int64_t)pixGetWpl(pix) * 4 * pixGetHeight(pix) : 0;
+}
+
+/* Whether an image of bytes stays within the set's memory budget. */
+static inline int
+dg_pages_fits(const struct dg_pages *ps, int64_t bytes)
+{
+	return ps->budget <= 0 || ps->resident + bytes <= ps->budget;
+}
+
+/* Keep *img (owned by the caller until now) for the set: in memory while
+ * the set stays within its budget, else in DIR/NAME-NUMBER.spix, *img
+ * destroyed and set to NULL and *file set (dir: the document's temporary
+ * directory; callers ask the host for it only when dg_pages_fits() says
+ * no, so that a document that fits makes none).  Returns 0 when it stayed in
+ * memory, 1 when it went to a file, -1 when the file could not be
+ * written (it stays in memory, over the budget). */
+static inline int
+dg_pages_keep(struct dg_pages *ps, PIX **img, char **file, const char *dir, const char *name, int number)
+{
+	int64_t bytes = dg_pix_bytes(*img);
+	char *path;
+	size_t n;
+
+	if (*img == NULL)
+		return 0;
+	if (dg_pages_fits(ps, bytes)) {
+		ps->resident += bytes;
+		return 0;
+	}
+	n = (dir ? strlen(dir) : 0) + strlen(name) + 32;
+	path = dir != NULL ? malloc(n) : NULL;
+	if (path == NULL) {
+		ps->resident += bytes;
+		return -1;
+	}
+	snprintf(path, n, "%s/%s-%d.spix", dir, name, number);
+	if (pixWrite(path, *img, IFF_SPIX) != 0) {
+		unlink(path);
+		free(path);
+		ps->resident += bytes;
+		return -1;
+	}
+	pixDestroy(img);
+	free(*file);
+	*file = path;
+	ps->spilled += bytes;
+	return 1;
+}
+
+/* An image kept by dg_pages_keep: a new reference to it, or read back
+ * from its file (with the resolution res, which the file does not
+ * hold); NULL when there is none (or it cannot be read). */
+static inline PIX *
+dg_pages_load(PIX *img, const char *file, int xres, int yres)
+{
+	PIX *pix;
+
+	if (img != NULL)
+		return pixClone(img);
+	if (file == NULL)
+		return NULL;
+	pix = pixRead(file);
+	if (pix != NULL)
+		pixSetResolution(pix, xres, yres);
+	return pix;
+}
+
+/* The page as decoded (a new reference: pixDestroy it). */
+static inline PIX *
+dg_page_decoded(const struct dg_page *pg)
+{
+	return dg_pages_load(pg->pix, pg->pix_file, pg->xres, pg->yres);
+}
+
+/* The image OCR reads: prepared, or else the page as decoded (a new
+ * reference: pixDestroy it). */
+static inline PIX *
+dg_page_ocr_image(const struct dg_page *pg)
+{
+	if (pg->prepared != NULL || pg->prepared_file != NULL)
+		return dg_pages_load(pg->prepared, pg->prepared_file, pg->ocr_dpi, pg->ocr_dpi);
+	return dg_page_decoded(pg);
+}
+
+/* Forget prepared (in memory or in its file). */
+static inline void
+dg_page_drop_prepared(struct dg_pages *ps, struct dg_page *pg)
+{
+	/* prepared may be pix itself, or a pixClone() of it (the same
+	 * pointer, one more reference): not counted, pix is */
+	if (pg->prepared != NULL && (pg->prepared != pg->pix || pixGetRefcount(pg->prepared) > 1)) {
+		if (pg->prepared != pg->pix)
+			ps->resident -= dg_pix_bytes(pg->prepared);
+		pixDestroy(&pg->prepared);
+	}
+	pg->prepared = NULL;
+	if (pg->prepared_file != NULL) {
+		unlink(pg->prepared_file);
+		free(pg->prepared_file);
+		pg->prepared_file = NULL;
+	}
+}
 
 #endif

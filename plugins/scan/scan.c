@@ -23,6 +23,12 @@
  * memory limit is not drawn by poppler (the page comes out blank and is
  * reported as such).
  *
+ * Decoded pages are held in memory up to max-memory bytes a document;
+ * past that, each is written to the document's temporary directory
+ * (pages.h, dg_pages_keep) up to max-disk, and the later stages read it
+ * back when they come to it: a long colour PDF is not limited by
+ * memory.  A page must fit in max-memory on its own.
+ *
  * The instance state holds only the option values and is not modified
  * after init(); every process() call keeps its state on its stack, so
  * the plugin is DG_PLUGIN_SHARED.  Leptonica's messages are caught by a
@@ -115,9 +121,17 @@ static const struct dg_option scan_options[] = {
      .max = 1000000},
     {.name = "max-memory",
      .type = DG_OPT_SIZE,
-     .default_value = "4G",
-     .help = "most bytes of decoded page images held for one document",
+     .default_value = "1G",
+     .help = "most bytes of page images (decoded, and prepared for OCR) one document holds in memory; "
+             "past that, pages are kept in the document's temporary directory (see max-disk)",
      .min = 1,
+     .max = INT64_MAX},
+    {.name = "max-disk",
+     .type = DG_OPT_SIZE,
+     .default_value = "64G",
+     .help = "most bytes of decoded page images one document keeps in its temporary directory, past "
+             "max-memory (0: none; a document that needs more is refused)",
+     .min = 0,
      .max = INT64_MAX},
     {.name = "min-dpi",
      .type = DG_OPT_INT,
@@ -166,8 +180,8 @@ struct scan_range {
 
 /* Instance state: read-only after init(). */
 struct scan_state {
-	int64_t max_pixels, max_pages, max_memory, min_dpi, timeout;
-	char max_pixels_text[32], max_memory_text[32];
+	int64_t max_pixels, max_pages, max_memory, max_disk, min_dpi, timeout;
+	char max_pixels_text[32], max_memory_text[32], max_disk_text[32];
 	enum scan_ocr ocr;
 	size_t nranges; /* 0: all pages */
 	struct scan_range ranges[SCAN_RANGES_MAX];
@@ -463,12 +477,12 @@ dg_pages_free(void *obj)
 	if (p == NULL)
 		return;
 	for (i = 0; i < p->n; i++) {
-		/* prepared may be pix itself, or a pixClone() of it (the same
-		 * pointer, one more reference) */
-		if (p->page[i].prepared != NULL &&
-		    (p->page[i].prepared != p->page[i].pix || pixGetRefcount(p->page[i].prepared) > 1))
-			pixDestroy(&p->page[i].prepared);
+		dg_page_drop_prepared(p, &p->page[i]);
 		pixDestroy(&p->page[i].pix);
+		if (p->page[i].pix_file != NULL) {
+			unlink(p->page[i].pix_file);
+			free(p->page[i].pix_file);
+		}
 	}
 	free(p->page);
 	free(p);
@@ -525,15 +539,22 @@ scan_check_dims(struct scan_run *r, int number, int64_t w, int64_t h)
 	return 0;
 }
 
-/* Check that bytes more of decoded pages fit in max-memory. */
+/* Check that a decoded page of bytes fits: in max-memory on its own,
+ * and with the pages before it in max-memory and max-disk. */
 static int
 scan_check_mem(struct scan_run *r, int number, int64_t bytes)
 {
-	if (bytes < 0 || r->mem + bytes > r->st->max_memory) {
-		r->host->error(r->ctx,
-		               "page %d: the decoded pages would need more than max-memory (%s) (%" PRId64
-		               " bytes so far, %" PRId64 " more)",
-		               number, r->st->max_memory_text, r->mem, bytes);
+	if (bytes < 0 || bytes > r->st->max_memory) {
+		r->host->error(r->ctx, "page %d: decoded, it would need more than max-memory (%s) (%" PRId64 " bytes)",
+		               number, r->st->max_memory_text, bytes);
+		return -1;
+	}
+	if (r->mem + bytes - r->st->max_memory > r->st->max_disk) {
+		r->host->error(
+		    r->ctx,
+		    "page %d: the decoded pages would need more than max-memory (%s) and max-disk (%s) (%" PRId64
+		    " bytes so far, %" PRId64 " more)",
+		    number, r->st->max_memory_text, r->st->max_disk_text, r->mem, bytes);
 		return -1;
 	}
 	return 0;
@@ -724,7 +745,6 @@ scan_add(struct scan_run *r, struct scan_info *in, PIX *pix, int pix_res)
 		pixDestroy(&pix);
 		return -1;
 	}
-	r->mem += bytes;
 	in->w = pixGetWidth(pix);
 	in->h = pixGetHeight(pix);
 	if (in->res_applies) {
@@ -745,6 +765,16 @@ scan_add(struct scan_run *r, struct scan_info *in, PIX *pix, int pix_res)
 	pg->blank = (in->problems & SCAN_P_BLANK) != 0;
 	pg->prepared = NULL;
 	pg->confidence = -1;
+	/* past max-memory, into the temporary directory */
+	if (dg_pages_keep(r->pages, &pg->pix, &pg->pix_file,
+	                  dg_pages_fits(r->pages, bytes) ? NULL : r->host->temp_dir(r->ctx, r->doc), "page",
+	                  in->number) < 0) {
+		r->host->error(r->ctx, "page %d: cannot keep the decoded page in the temporary directory: %s",
+		               in->number, strerror(errno));
+		pixDestroy(&pg->pix);
+		return -1;
+	}
+	r->mem += bytes;
 	r->info[r->pages->n] = *in;
 	r->pages->n++;
 	return 0;
@@ -2398,6 +2428,7 @@ scan_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 		host->error(ctx, "out of memory");
 		goto out;
 	}
+	r.pages->budget = st->max_memory;
 	mt = scan_type(host, doc, buf, sizeof(buf));
 	if ((mt != NULL && strcasecmp(mt, "application/pdf") == 0) ||
 	    (r.size >= 5 && memcmp(r.data, "%PDF-", 5) == 0)) {
@@ -2414,6 +2445,16 @@ scan_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 	r.pages->skip_ocr = st->ocr == SCAN_OCR_SKIP || (r.pages->has_text_layer && st->ocr == SCAN_OCR_AUTO);
 	if (scan_record(&r, t0, &warn) != 0)
 		goto out;
+	if (r.pages->spilled > 0) {
+		int i, kept = 0;
+
+		for (i = 0; i < r.pages->n; i++)
+			kept += r.pages->page[i].pix_file != NULL;
+		host->note(ctx, doc,
+		           "%d of %d decoded pages (%" PRId64 " MiB) kept in the temporary directory: the pages "
+		           "past max-memory (%s)",
+		           kept, r.pages->n, r.pages->spilled >> 20, st->max_memory_text);
+	}
 	if (host->scratch_set(doc, DG_PAGES_KEY, r.pages, dg_pages_free) != 0) {
 		host->error(ctx, "cannot keep the decoded pages");
 		goto out;
@@ -2451,13 +2492,17 @@ scan_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 	st->max_pixels = host->opt_int(opts, "max-pixels");
 	st->max_pages = host->opt_int(opts, "max-pages");
 	st->max_memory = host->opt_int(opts, "max-memory");
+	st->max_disk = host->opt_int(opts, "max-disk");
 	st->min_dpi = host->opt_int(opts, "min-dpi");
 	st->timeout = host->opt_int(opts, "timeout");
 	s = host->opt_string(opts, "max-pixels");
 	snprintf(st->max_pixels_text, sizeof(st->max_pixels_text), "%s", s != NULL ? s : "?");
 	s = host->opt_string(opts, "max-memory");
 	snprintf(st->max_memory_text, sizeof(st->max_memory_text), "%s", s != NULL ? s : "?");
-	if (st->max_pixels < 1 || st->max_pages < 1 || st->max_memory < 1 || st->min_dpi < 1 || st->timeout < 1) {
+	s = host->opt_string(opts, "max-disk");
+	snprintf(st->max_disk_text, sizeof(st->max_disk_text), "%s", s != NULL ? s : "?");
+	if (st->max_pixels < 1 || st->max_pages < 1 || st->max_memory < 1 || st->max_disk < 0 || st->min_dpi < 1 ||
+	    st->timeout < 1) {
 		host->error(ctx, "limits must be positive");
 		goto fail;
 	}

@@ -208,6 +208,41 @@ ok $? "text-height=0: the 200-dpi page is scaled up to 300 dpi"
 dangan --store "$WORK/store6" cat "$(id zh-200dpi.tif)" --part text >"$WORK/ns.txt" 2>>"$WORK/err"
 r=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/ns.txt")
 ok $? "text-height=0: error rate $(echo "$r" | cut -d' ' -f1) <= 0.03"
+# pages past the scan stage's max-memory are kept in the document's
+# temporary directory, decoded and prepared, and read back for OCR: a
+# two-page PDF (zh-clean.png, 300 dpi, 8.3 MiB decoded, and
+# zh-200dpi.tif, 3.7 MiB) with max-memory=9M: page 2 goes to a file at
+# once, and both prepared pages after it; the text is the same as with
+# all of it in memory
+two="$data/zh-two-pages.pdf"
+check "ingest a two-page PDF" dangan --store "$WORK/store7" -c "$WORK/ocr.xml" ingest "$two"
+dangan --store "$WORK/store7" cat "$(id zh-two-pages.pdf)" --part text >"$WORK/two.txt" 2>"$WORK/err"
+sed '/plugin="scan"/s|</stage>$|<option name="max-memory">9M</option></stage>|' "$WORK/ocr.xml" >"$WORK/spill.xml"
+check "ingest it with max-memory=9M" dangan --store "$WORK/store8" -c "$WORK/spill.xml" ingest "$two"
+dangan --store "$WORK/store8" show --json "$(id zh-two-pages.pdf)" >"$WORK/spill.json" 2>"$WORK/err"
+grep -q '1 of 2 decoded pages (3 MiB) kept in the temporary directory: the pages past max-memory (9M)' "$WORK/spill.json"
+ok $? "max-memory=9M: page 2 kept on disk, as the history says"
+dangan --store "$WORK/store8" cat "$(id zh-two-pages.pdf)" --part text >"$WORK/spill.txt" 2>"$WORK/err"
+cmp -s "$WORK/two.txt" "$WORK/spill.txt"
+ok $? "pages kept on disk: the same text as in memory"
+python3 - "$WORK/spill.txt" "$WORK/spill" <<'PY'
+import sys
+pages = open(sys.argv[1], encoding="utf-8").read().split("\f")
+for i, p in enumerate(pages):
+    open("%s-%d.txt" % (sys.argv[2], i + 1), "w", encoding="utf-8").write(p)
+PY
+r1=$(python3 "$cer" --max 0.03 "$data/zh-clean.gt.txt" "$WORK/spill-1.txt")
+ok $? "pages kept on disk: page 1 read (error rate $(echo "$r1" | cut -d' ' -f1) <= 0.03)"
+r2=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/spill-2.txt")
+ok $? "pages kept on disk: page 2 read (error rate $(echo "$r2" | cut -d' ' -f1) <= 0.03)"
+ls "$WORK"/store8/objects/tmp 2>/dev/null | grep -q .
+ok $((!$?)) "pages kept on disk: the temporary directory is gone afterwards"
+sed '/plugin="scan"/s|</stage>$|<option name="max-memory">9M</option><option name="max-disk">0</option></stage>|' \
+	"$WORK/ocr.xml" >"$WORK/nodisk.xml"
+dangan --store "$WORK/store9" -c "$WORK/nodisk.xml" ingest "$two" >"$WORK/out" 2>"$WORK/err"
+dangan --store "$WORK/store9" quarantine ls >"$WORK/q" 2>>"$WORK/err"
+grep -q 'page 2: the decoded pages would need more than max-memory (9M) and max-disk (0)' "$WORK/q" "$WORK/err"
+ok $? "max-disk=0: a document whose pages do not fit in max-memory is set aside, with the reason"
 # a fallback language that cannot be loaded is a warning, not an error
 sed '/plugin="ocr"/s|</stage>$|<option name="fallback-languages">nosuchlang</option></stage>|' \
 	"$WORK/ocr.xml" >"$WORK/fallback2.xml"

@@ -148,11 +148,80 @@ check_fails "ingest a vector PDF with max-pixels=4M, ocr=force" 1 dangan --store
 check "quarantine ls" dangan --store "$WORK/s3d" quarantine ls --json
 grep -q 'page 1: 2480x3509 pixels at 300 dpi exceeds max-pixels (4M)' "$WORK/out"
 ok $? "max-pixels: a PDF page is checked at the size it would be rendered at, before rendering"
-config "$WORK/mem.xml" max-memory=2M
-check_fails "ingest with max-memory=2M" 1 dangan --store "$WORK/s3c" -c "$WORK/mem.xml" ingest "$fix/two-page.tif"
+# max-memory: past it, decoded pages go to the document's temporary
+# directory, up to max-disk; a page must fit in max-memory on its own
+config "$WORK/mem.xml" max-memory=2M max-disk=0
+check_fails "ingest with max-memory=2M, max-disk=0" 1 dangan --store "$WORK/s3c" -c "$WORK/mem.xml" ingest \
+	"$fix/two-page.tif"
 check "quarantine ls" dangan --store "$WORK/s3c" quarantine ls --json
-grep -q 'page 2: the decoded pages would need more than max-memory (2M)' "$WORK/out"
-ok $? "max-memory: a document whose pages do not fit is refused"
+grep -q 'page 2: the decoded pages would need more than max-memory (2M) and max-disk (0)' "$WORK/out"
+ok $? "max-memory and max-disk: a document whose pages do not fit is refused"
+config "$WORK/mem1.xml" max-memory=1M
+check_fails "ingest with max-memory=1M" 1 dangan --store "$WORK/s3e" -c "$WORK/mem1.xml" ingest "$fix/two-page.tif"
+check "quarantine ls" dangan --store "$WORK/s3e" quarantine ls --json
+grep -q 'page 1: decoded, it would need more than max-memory (1M)' "$WORK/out"
+ok $? "max-memory: a page larger than it is refused"
+config "$WORK/mem2.xml" max-memory=2M
+check "ingest with max-memory=2M" dangan --store "$WORK/s3f" -c "$WORK/mem2.xml" ingest "$fix/two-page.tif"
+shown "$WORK/s3f" "$fix/two-page.tif"
+has '1 of 2 decoded pages (1 MiB) kept in the temporary directory: the pages past max-memory (2M)' \
+	"max-memory: the page past it is kept on disk, as the history says"
+has '"scan.page.2.problems":["blank"]' "max-memory: the page kept on disk was checked (blank)"
+
+# a long document of colour pages: 24 copies of colour.jpg (800x1000,
+# 3.1 MiB decoded) in one PDF; with max-memory=4M the process holds
+# about one page at a time, with 4G all 24 (75 MiB)
+if [ -x /usr/bin/time ]; then
+	python3 - "$fix/colour.jpg" "$WORK/long.pdf" 24 <<'PY'
+import sys
+jpg = open(sys.argv[1], "rb").read()
+n = int(sys.argv[3])
+objs = []  # object bodies, numbered from 1
+kids = " ".join("%d 0 R" % (3 + 3 * i) for i in range(n))
+objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+objs.append(("<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)).encode())
+for i in range(n):
+    page, img, content = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
+    # 800x1000 pixels at 200 dpi: 288x360 points
+    objs.append(("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 360] /Resources << /XObject << /Im %d 0 R >> >> "
+                 "/Contents %d 0 R >>" % (img, content)).encode())
+    objs.append(b"<< /Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB "
+                b"/BitsPerComponent 8 /Filter /DCTDecode /Length " + str(len(jpg)).encode() + b" >>\nstream\n" +
+                jpg + b"\nendstream")
+    c = b"q 288 0 0 360 0 0 cm /Im Do Q"
+    objs.append(b"<< /Length " + str(len(c)).encode() + b" >>\nstream\n" + c + b"\nendstream")
+out = bytearray(b"%PDF-1.4\n")
+offs = []
+for k, body in enumerate(objs):
+    offs.append(len(out))
+    out += b"%d 0 obj\n" % (k + 1) + body + b"\nendobj\n"
+xref = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+for o in offs:
+    out += b"%010d 00000 n \n" % o
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+open(sys.argv[2], "wb").write(out)
+PY
+	config "$WORK/long-mem.xml" max-memory=4G
+	config "$WORK/long-disk.xml" max-memory=4M
+	/usr/bin/time -f %M -o "$WORK/rss-mem" "$DANGAN" --store "$WORK/s3g" -q -c "$WORK/long-mem.xml" ingest \
+		"$WORK/long.pdf" >"$WORK/out" 2>&1
+	ok $? "a 24-page colour PDF, max-memory=4G"
+	/usr/bin/time -f %M -o "$WORK/rss-disk" "$DANGAN" --store "$WORK/s3h" -q -c "$WORK/long-disk.xml" ingest \
+		"$WORK/long.pdf" >"$WORK/out" 2>&1
+	ok $? "the same with max-memory=4M"
+	shown "$WORK/s3h" "$WORK/long.pdf"
+	has '"scan.pages":["24"]' "max-memory=4M: all 24 pages decoded"
+	grep -q '2[0-9] of 24 decoded pages ([0-9]* MiB) kept in the temporary directory' "$WORK/show"
+	ok $? "... most of them kept on disk"
+	in_mem=$(tail -n 1 "$WORK/rss-mem")
+	on_disk=$(tail -n 1 "$WORK/rss-disk")
+	echo "# peak RSS: $in_mem KiB with max-memory=4G, $on_disk KiB with 4M"
+	[ $((in_mem - on_disk)) -ge $((48 * 1024)) ]
+	ok $? "max-memory=4M holds at least 48 MiB less than 4G ($on_disk against $in_mem KiB)"
+else
+	for n in 1 2 3 4 5; do ok 0 "# SKIP /usr/bin/time is missing"; done
+fi
 
 config "$WORK/force.xml" ocr=force
 check "ingest with ocr=force" dangan --store "$WORK/s4" -c "$WORK/force.xml" ingest "$fix/text-layer.pdf" "$fix/two-page.tif"
