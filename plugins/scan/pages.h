@@ -183,13 +183,13 @@ static inline void
 dg_page_drop_prepared(struct dg_pages *ps, struct dg_page *pg)
 {
 	/* prepared may be pix itself, or a pixClone() of it (the same
-	 * pointer, one more reference): not counted, pix is */
-	if (pg->prepared != NULL && (pg->prepared != pg->pix || pixGetRefcount(pg->prepared) > 1)) {
-		if (pg->prepared != pg->pix)
-			ps->resident -= dg_pix_bytes(pg->prepared);
-		pixDestroy(&pg->prepared);
+	 * pointer, one more reference); dg_pages_keep counted it */
+	if (pg->prepared != NULL) {
+		ps->resident -= dg_pix_bytes(pg->prepared);
+		if (pg->prepared != pg->pix || pixGetRefcount(pg->prepared) > 1)
+			pixDestroy(&pg->prepared);
+		pg->prepared = NULL;
 	}
-	pg->prepared = NULL;
 	if (pg->prepared_file != NULL) {
 		unlink(pg->prepared_file);
 		free(pg->prepared_file);
