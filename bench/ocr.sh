@@ -60,6 +60,10 @@
 #   BENCH_PAR=2  (workers of (b) and (c))  BENCH_JOBS=  (dangan ingest -j;
 #   default: its own, one per CPU)  BENCH_SECTIONS="zh en"
 #   BENCH_TOOLS="tesseract parallel ocrmypdf dangan"  BENCH_KEEP=0
+#   BENCH_CONFIG=  (a dangan configuration file for (d) on the Chinese
+#   pages instead of the default one: e.g. the default with
+#   <option name="text-height">0</option> in the prep stage, to see what
+#   scaling pages by the height of their text saves)
 # A quick run:
 #   BENCH_PAGES=5 bench/ocr.sh
 set -u
@@ -79,6 +83,7 @@ BENCH_JOBS=${BENCH_JOBS:-}
 BENCH_SECTIONS=${BENCH_SECTIONS:-zh en}
 BENCH_TOOLS=${BENCH_TOOLS:-tesseract parallel ocrmypdf dangan}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_CONFIG=${BENCH_CONFIG:-}
 DANGAN=${DANGAN:-dangan}
 ZH_LANG=chi_sim
 EN_LANG=eng
@@ -430,13 +435,20 @@ open(sys.argv[1], "wb").write(img2pdf.convert(sys.argv[2:]))' "$out/in.pdf" "$@"
 		say "  (c) ocrmypdf: $ocrmypdf_state"
 	fi
 	if [ "$dg_state" = ok ]; then
-		say "  (d) dangan ingest (default configuration) + dangan cat ID --part text ..."
-		set -- $(dg_ingest "$RUN/store-zh" "$list" "$RUN/zh-d")
+		if [ -n "$BENCH_CONFIG" ]; then
+			say "  (d) dangan ingest (configuration $BENCH_CONFIG) + dangan cat ID --part text ..."
+			set -- $(dg_ingest "$RUN/store-zh" "$list" "$RUN/zh-d" --config "$BENCH_CONFIG")
+			dg_config=$BENCH_CONFIG
+		else
+			say "  (d) dangan ingest (default configuration) + dangan cat ID --part text ..."
+			set -- $(dg_ingest "$RUN/store-zh" "$list" "$RUN/zh-d")
+			dg_config=$RUN/store-zh/config.xml
+		fi
 		TP_d=$(per_min "$n" "$1") RSS_d=$2
 		cer_tool d "$list" "$RUN/zh-d" "$PROFILES"
 		cer_tool d-simp "$RUN/zh-simp.list" "$RUN/zh-d" skew
-		stages=$(grep -o 'plugin="[a-z0-9-]*"' "$RUN/store-zh/config.xml" 2>/dev/null | sed 's/plugin=//; s/"//g' | tr '\n' ' ')
-		say "      stages in the default configuration: ${stages:-?}"
+		stages=$(grep -o 'plugin="[a-z0-9-]*"' "$dg_config" 2>/dev/null | sed 's/plugin=//; s/"//g' | tr '\n' ' ')
+		say "      stages in the configuration: ${stages:-?}"
 		say "      $1 s, $TP_d pages/min, peak RSS $(mb "$RSS_d") MB (the one process), CER $(cer_get d all) %"
 	else
 		say "  (d) dangan: $dg_state"
