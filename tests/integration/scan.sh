@@ -172,35 +172,24 @@ has '"scan.page.2.problems":["blank"]' "max-memory: the page kept on disk was ch
 # 3.1 MiB decoded) in one PDF; with max-memory=4M the process holds
 # about one page at a time, with 4G all 24 (75 MiB)
 if [ -x /usr/bin/time ]; then
-	python3 - "$fix/colour.jpg" "$WORK/long.pdf" 24 <<'PY'
+	python3 -B - "$fix/colour.jpg" "$WORK/long.pdf" 24 "$fix" <<'PY'
 import sys
+sys.path.insert(0, sys.argv[4])
+import pdfwrite
 jpg = open(sys.argv[1], "rb").read()
 n = int(sys.argv[3])
-objs = []  # object bodies, numbered from 1
 kids = " ".join("%d 0 R" % (3 + 3 * i) for i in range(n))
-objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
-objs.append(("<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)).encode())
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", ("<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)).encode()]
 for i in range(n):
-    page, img, content = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
+    img, content = 4 + 3 * i, 5 + 3 * i
     # 800x1000 pixels at 200 dpi: 288x360 points
     objs.append(("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 360] /Resources << /XObject << /Im %d 0 R >> >> "
                  "/Contents %d 0 R >>" % (img, content)).encode())
     objs.append(b"<< /Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB "
-                b"/BitsPerComponent 8 /Filter /DCTDecode /Length " + str(len(jpg)).encode() + b" >>\nstream\n" +
-                jpg + b"\nendstream")
+                b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % len(jpg) + jpg + b"\nendstream")
     c = b"q 288 0 0 360 0 0 cm /Im Do Q"
-    objs.append(b"<< /Length " + str(len(c)).encode() + b" >>\nstream\n" + c + b"\nendstream")
-out = bytearray(b"%PDF-1.4\n")
-offs = []
-for k, body in enumerate(objs):
-    offs.append(len(out))
-    out += b"%d 0 obj\n" % (k + 1) + body + b"\nendobj\n"
-xref = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for o in offs:
-    out += b"%010d 00000 n \n" % o
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-open(sys.argv[2], "wb").write(out)
+    objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
+pdfwrite.write(objs, sys.argv[2])
 PY
 	config "$WORK/long-mem.xml" max-memory=4G
 	config "$WORK/long-disk.xml" max-memory=4M

@@ -4,6 +4,8 @@ usage: make-pdf-bomb.py xobject|inline OUT.pdf"""
 import sys
 import zlib
 
+import pdfwrite
+
 mode, out = sys.argv[1], sys.argv[2]
 w = h = 20000
 row = b"\xff" * ((w + 7) // 8)
@@ -23,13 +25,4 @@ else:
                             + data + b"\nEI Q", 9)
     objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>")
     objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream")
-pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
-offsets = []
-for i, o in enumerate(objs):
-    offsets.append(len(pdf))
-    pdf += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
-xref = len(pdf)
-pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-pdf += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-open(out, "wb").write(pdf)
+pdfwrite.write(objs, out)
