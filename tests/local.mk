@@ -24,7 +24,7 @@ AM_CPPFLAGS += -I$(top_srcdir)/tests $(XML_CFLAGS) $(SQLITE_CFLAGS)
 LDADD = core/libdangan.la $(XML_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 EXTRA_DIST += tests/tap.h tests/lib.sh tests/data
-EXTRA_DIST += tests/cer.py
+EXTRA_DIST += tests/cer.py tests/pdf-align.py
 
 include tests/unit/local.mk
 include tests/abi/local.mk

@@ -14,13 +14,15 @@
  *          the spaces tesseract may put between Chinese characters are
  *          taken out again (between two CJK characters only);
  *   hocr   one hOCR document with every page, as tesseract wrote it;
- *   pdf    (option pdf) a searchable PDF: each page's image as OCR read
- *          it (upright, deskewed) with the recognised text invisible
- *          over it; a page that prep did not turn, deskew, scale or
- *          binarise is the original JPEG or PNG itself, copied into the
- *          PDF without decoding (not a second, re-encoded copy), any
- *          other is G4 when binary, JPEG (quality 85) when gray or
- *          colour;
+ *   pdf    (option pdf) a searchable PDF: each page's picture with the
+ *          recognised text invisible over it.  The picture is the scan
+ *          at its own resolution and in its own colours, turned and
+ *          deskewed as OCR read it, never the scaled or binarised
+ *          image OCR read (dg_page_visual in plugins/scan/pages.h): the
+ *          original JPEG or PNG itself, copied into the PDF without
+ *          decoding, when prep did not turn or deskew it; any other,
+ *          PNG when bitonal, JPEG (quality 85, tesseract's own) when
+ *          gray or colour;
  *
  * and the metadata ocr.page.N.confidence, ocr.confidence (mean word
  * confidence of the pages with text), ocr.languages and ocr.engine.  A
@@ -58,6 +60,7 @@
  */
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -77,7 +80,8 @@
 #define OCR_HOCR_TYPE "text/vnd.hocr+html"
 #define OCR_PDF_TYPE "application/pdf"
 #define OCR_LANG_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+~-/"
-#define OCR_FALLBACK_MARGIN 3 /* confidence points a fallback reading must win by */
+#define OCR_FALLBACK_MARGIN 3   /* confidence points a fallback reading must win by */
+#define OCR_PDF_JPEG_QUALITY 85 /* that of tesseract's PDF renderer for the pages it encodes */
 
 struct ocr_state {
 	TessBaseAPI *api;
@@ -670,8 +674,9 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 		page->rotated = (page->rotated + quads * 90) % 360;
 		page->as_scanned = 0;
 		page->only_scaled = 0;
+		/* on top of prep's, if any (pages.h: they add up) */
 		if (angle != 0)
-			page->skew = angle;
+			page->skew += angle;
 		TessDeleteText(*text);
 		*text = t2;
 		*conf = conf2;
@@ -781,6 +786,60 @@ ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg
 	return path;
 }
 
+/* The file whose image the PDF shows for a page OCR read as img:
+ * the source file (ocr_source_image), or else the page's picture at
+ * its own resolution and depth (dg_page_visual) written to DIR/pdf-page
+ * .png (bitonal: 8-bit, lossless) or .jpg, its name in buf; NULL when img itself is the
+ * page as decoded, or the picture cannot be made (a note says so: then
+ * the PDF shows img). */
+static const char *
+ocr_pdf_picture(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, const struct dg_pages *pages,
+                const struct dg_page *page, PIX *img, const char *dir, char *buf, size_t size)
+{
+	const char *src = ocr_source_image(host, doc, pages, page, img);
+	PIX *vis;
+	int bitonal, bad;
+
+	if (src != NULL || (page->prepared == NULL && page->prepared_file == NULL))
+		return src;
+	vis = dg_page_visual(page);
+	if (vis == NULL) {
+		host->note(ctx, doc,
+		           "page %d: cannot make its picture at the scan's resolution: the PDF shows the "
+		           "image OCR read",
+		           page->number);
+		return NULL;
+	}
+	/* not of the same proportions: pixels that were not square */
+	if (!ocr_same_picture(pixGetWidth(vis), pixGetHeight(vis), img, 0)) {
+		host->note(ctx, doc,
+		           "page %d: its picture at the scan's resolution (%dx%d) is not of the proportions of the "
+		           "image OCR read (%dx%d): the PDF shows the latter",
+		           page->number, pixGetWidth(vis), pixGetHeight(vis), pixGetWidth(img), pixGetHeight(img));
+		pixDestroy(&vis);
+		return NULL;
+	}
+	/* leptonica copies the data of an 8-bit PNG into the PDF as it is,
+	 * but draws a 1-bit one from img instead */
+	bitonal = pixGetDepth(vis) == 1;
+	if (bitonal) {
+		PIX *gray = pixConvert1To8(NULL, vis, 255, 0);
+
+		pixDestroy(&vis);
+		vis = gray;
+	}
+	snprintf(buf, size, "%s/pdf-page.%s", dir, bitonal ? "png" : "jpg");
+	bad = vis == NULL || (bitonal ? pixWrite(buf, vis, IFF_PNG) : pixWriteJpeg(buf, vis, OCR_PDF_JPEG_QUALITY, 0));
+	pixDestroy(&vis);
+	if (bad != 0) {
+		unlink(buf);
+		host->note(ctx, doc, "page %d: cannot write its picture to %s: the PDF shows the image OCR read",
+		           page->number, buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static int
 ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
@@ -793,10 +852,10 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	char langs[256];
 	int by_first = 0, by_fallback = 0;
 	TessResultRenderer *pdf = NULL;
-	const char *dir;
+	const char *dir = NULL;
 	char *base = NULL, *pdfpath = NULL, *t, *h;
-	char key[64], val[160], title[256];
-	int i, dpi, conf, counted = 0, review = 0, rc = DG_FAILED, began = 0;
+	char key[64], val[160], title[256], picture[PATH_MAX];
+	int i, dpi, conf, counted = 0, review = 0, rc = DG_FAILED, began = 0, added;
 	long sum = 0;
 	struct stat sb;
 
@@ -891,11 +950,16 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 			by_first++;
 		else
 			by_fallback++;
-		/* the PDF's image: the source file (its data copied), or the
-		 * page encoded as leptonica chooses (see ocr_read) */
-		src = pdf != NULL ? ocr_source_image(host, doc, pages, page, img) : NULL;
+		/* the PDF's image: the source file (its data copied), the
+		 * page's picture at the scan's resolution, or img encoded as
+		 * leptonica chooses */
+		src = pdf != NULL ? ocr_pdf_picture(ctx, host, doc, pages, page, img, dir, picture, sizeof(picture))
+		                  : NULL;
 		TessBaseAPISetInputName(used, src);
-		if (pdf != NULL && !TessResultRendererAddImage(pdf, used)) {
+		added = pdf == NULL || TessResultRendererAddImage(pdf, used);
+		if (src == picture)
+			unlink(picture);
+		if (!added) {
 			TessDeleteText(t);
 			TessDeleteText(h);
 			host->error(ctx, "page %d: tesseract cannot add it to the PDF", page->number);

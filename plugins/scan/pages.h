@@ -64,8 +64,8 @@ struct dg_page {
 	/* prep: */
 	PIX *prepared;       /* the image OCR should read; NULL = pix (or prepared_file) */
 	char *prepared_file; /* prep: the file prepared was kept in, or NULL */
-	int rotated;         /* degrees turned clockwise by orientation (0/90/180/270) */
-	float skew;          /* degrees of skew corrected */
+	int rotated;         /* degrees turned clockwise by orientation (0/90/180/270; prep, or ocr) */
+	float skew;          /* degrees of skew corrected in all (prep, and ocr after a turn) */
 	int ocr_dpi;         /* resolution of prepared (after scaling) */
 	int orientation;     /* DG_ORIENT_*: who checks whether the page is turned */
 	int as_scanned;      /* prepared is pix at most made gray: not turned, deskewed,
@@ -176,6 +176,39 @@ dg_page_ocr_image(const struct dg_page *pg)
 	if (pg->prepared != NULL || pg->prepared_file != NULL)
 		return dg_pages_load(pg->prepared, pg->prepared_file, pg->ocr_dpi, pg->ocr_dpi);
 	return dg_page_decoded(pg);
+}
+
+/* The page as a reader should see it, as far as OCR's geometry goes:
+ * the page as decoded, at its own resolution and depth (colour stays
+ * colour, a bitonal scan bitonal), turned by rotated and deskewed by
+ * skew as prepared was, neither scaled nor binarised; prepared is that
+ * picture at ocr_dpi, so the words found on prepared fall on the same
+ * places of it.  Whoever turns or deskews prepared adds to rotated and
+ * skew: turns and rotations about the page's centre add up in any
+ * order (only the white brought in at the corners differs), so one
+ * turn and one rotation make the same picture.  A new image (pixDestroy
+ * it), or NULL (out of memory, or the decoded page cannot be read
+ * back). */
+static inline PIX *
+dg_page_visual(const struct dg_page *pg)
+{
+	PIX *pix = dg_page_decoded(pg), *next;
+	int quads = ((pg->rotated % 360 + 360) % 360) / 90;
+
+	if (pix != NULL && quads != 0) {
+		next = pixRotateOrth(pix, quads);
+		pixDestroy(&pix);
+		pix = next;
+	}
+	if (pix != NULL && pg->skew != 0.0f) {
+		/* as prep_rotate does the gray page; leptonica shears a
+		 * bitonal one (area mapping needs gray) */
+		next = pixRotate(pix, pg->skew * (float)(3.14159265358979323846 / 180.0),
+		                 pixGetDepth(pix) == 1 ? L_ROTATE_SHEAR : L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
+		pixDestroy(&pix);
+		pix = next;
+	}
+	return pix;
 }
 
 /* Forget prepared (in memory or in its file). */

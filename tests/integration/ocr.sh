@@ -123,6 +123,39 @@ if command -v pdfimages >/dev/null 2>&1; then
 	grep -q 'Page size: *59[45]\.[0-9]* x 84[12]\.[0-9]* pts (A4)' "$WORK/clean.pdfinfo"
 	ok $? "... on a page of the scan's size (A4)"
 fi
+# a page deskewed (and read at 200 dpi) or turned (and read at 300 dpi)
+# shows the scan in the PDF, turned and deskewed as OCR read it, at the
+# scan's own resolution and depth, under its text: the ink of every line
+# centred in the line's box (tests/pdf-align.py)
+if command -v pdfimages >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then
+	align="$DG_SRCDIR/tests/pdf-align.py"
+	for f in zh-skew.png en-rotated-90.png; do
+		dangan cat "$(id $f)" --part pdf >"$WORK/$f.pdf" 2>"$WORK/err" &&
+			dangan cat "$(id $f)" --part hocr >"$WORK/$f.hocr" 2>>"$WORK/err"
+		ok $? "$f: PDF and hOCR"
+		pdfimages -list "$WORK/$f.pdf" >"$WORK/$f.pdfimages" 2>"$WORK/err"
+	done
+	is "$(awk 'NR == 3 { print $4 "x" $5 " " $6 " " $8 " " $9 " " $13 "x" $14 }' "$WORK/zh-skew.png.pdfimages")" \
+		"2480x3508 gray 8 jpeg 300x300" "zh-skew: the PDF shows the deskewed scan at 300 dpi, not the 200-dpi image OCR read"
+	is "$(awk 'NR == 3 { print $4 "x" $5 " " $6 " " $8 " " $13 "x" $14 }' "$WORK/en-rotated-90.png.pdfimages")" \
+		"640x480 gray 8 200x200" "en-rotated-90: the PDF shows the bitonal scan turned, at its 200 dpi, not the 300 read"
+	r=$(python3 "$align" --max 0.1 "$WORK/zh-skew.png.pdf" "$WORK/zh-skew.png.hocr")
+	ok $? "zh-skew: the text lies on the deskewed picture (line offsets mean, max: $r)"
+	r=$(python3 "$align" --max 0.15 "$WORK/en-rotated-90.png.pdf" "$WORK/en-rotated-90.png.hocr")
+	ok $? "en-rotated-90: the text lies on the turned picture (line offsets mean, max: $r)"
+	# the measure tells: the same page not deskewed, under those lines
+	python3 - "$WORK/ocr.xml" "$WORK/nodeskew.xml" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+i = s.index("</stage>", s.index('plugin="prep"'))
+open(sys.argv[2], "w").write(s[:i] + '<option name="deskew">false</option>' + s[i:])
+PY
+	dangan --store "$WORK/store-nodeskew" -c "$WORK/nodeskew.xml" ingest "$data/zh-skew.png" >"$WORK/out" 2>&1 &&
+		dangan --store "$WORK/store-nodeskew" cat "$(id zh-skew.png)" --part pdf >"$WORK/nodeskew.pdf" 2>"$WORK/err"
+	ok $? "zh-skew ingested with deskew=false"
+	r=$(python3 "$align" --max 0.1 "$WORK/nodeskew.pdf" "$WORK/zh-skew.png.hocr")
+	ok $((!$?)) "the skewed picture under the deskewed lines fails the measure ($r)"
+fi
 if command -v pdftotext >/dev/null 2>&1; then
 	pdftotext -enc UTF-8 "$WORK/clean.pdf" "$WORK/clean.pdf.txt" 2>"$WORK/err"
 	r=$(python3 "$cer" --max 0.05 "$data/zh-clean.gt.txt" "$WORK/clean.pdf.txt")

@@ -4,7 +4,7 @@ UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
 	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
 	tests/unit/test-model \
 	tests/unit/test-simhash tests/unit/test-dossier tests/unit/test-turns \
-	tests/unit/test-classify tests/unit/test-analysis
+	tests/unit/test-classify tests/unit/test-analysis tests/unit/test-pages
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # the learned classifier's model and its file reader (plugins/learned)
@@ -18,3 +18,7 @@ tests_unit_test_classify_LDADD = $(XML_LIBS) $(PCRE2_LIBS) -lm
 tests_unit_test_analysis_SOURCES = tests/unit/test-analysis.c plugins/prep/analysis.h
 tests_unit_test_analysis_CFLAGS = $(AM_CFLAGS) $(LEPT_CFLAGS)
 tests_unit_test_analysis_LDADD = $(LEPT_LIBS) -lm
+# the page set shared by scan, prep and ocr (header-only, plugins/scan/pages.h)
+tests_unit_test_pages_SOURCES = tests/unit/test-pages.c plugins/scan/pages.h
+tests_unit_test_pages_CFLAGS = $(AM_CFLAGS) $(LEPT_CFLAGS)
+tests_unit_test_pages_LDADD = $(LEPT_LIBS) -lm
