@@ -786,12 +786,12 @@ ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg
 	return path;
 }
 
-/* The file whose image the PDF shows for a page OCR read as img:
- * the source file (ocr_source_image), or else the page's picture at
- * its own resolution and depth (dg_page_visual) written to DIR/pdf-page
- * .png (bitonal: 8-bit, lossless) or .jpg, its name in buf; NULL when img itself is the
- * page as decoded, or the picture cannot be made (a note says so: then
- * the PDF shows img). */
+/* The file whose image the PDF shows for a page OCR read as img: the
+ * source file (ocr_source_image), or else the page's picture at its
+ * own resolution and depth (dg_page_visual) written to dir, as
+ * pdf-page.png (bitonal: 8-bit, lossless) or pdf-page.jpg, its name in
+ * buf; NULL when img itself is the page as decoded, or when the picture
+ * cannot be made (a note says so: then the PDF shows img). */
 static const char *
 ocr_pdf_picture(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, const struct dg_pages *pages,
                 const struct dg_page *page, PIX *img, const char *dir, char *buf, size_t size)
