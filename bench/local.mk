@@ -1,7 +1,7 @@
 # bench: benchmarks run by hand (not by make check); see the comment at
 # the top of each script.
 EXTRA_DIST += bench/ingest.sh
-EXTRA_DIST += bench/ocr.sh
+EXTRA_DIST += bench/ocr.sh bench/ocr-work.sh
 EXTRA_DIST += bench/email.sh bench/mkmbox.py
 EXTRA_DIST += bench/export.sh
 EXTRA_DIST += bench/classify-calibration.sh
