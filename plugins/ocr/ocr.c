@@ -54,6 +54,19 @@
  * osd-min-confidence, the page is turned (and deskewed) and read again,
  * and the better of the two readings is kept.  Every step is a note.
  *
+ * Pages read at once: the pages of one document are read by as many
+ * threads as are free, at most `threads` readings at once over all the
+ * documents of the process (0: one per CPU).  The document's own worker
+ * reads with its instance's TessBaseAPI; helper threads read its other
+ * pages with TessBaseAPIs of their own, made once and kept in a pool for
+ * the documents that follow (one pool per stage's options).  A helper
+ * gives its slot back after a page when a document waits for one.
+ * Each page's results go into the text, the hOCR and the PDF in page
+ * order, by the thread that read it (the PDF renderer takes the page
+ * from the TessBaseAPI that holds it); the host is called under the
+ * document's lock.  A batch of one-page documents reads as before, a
+ * document at a time on each worker.
+ *
  * tesseract's own OpenMP threads make it several times slower on a
  * machine whose cores the engine's workers already use, so init asks
  * for one thread (see ocr_one_thread).
@@ -63,10 +76,12 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
@@ -82,6 +97,7 @@
 #define OCR_LANG_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+~-/"
 #define OCR_FALLBACK_MARGIN 3   /* confidence points a fallback reading must win by */
 #define OCR_PDF_JPEG_QUALITY 85 /* that of tesseract's PDF renderer for the pages it encodes */
+#define OCR_MAX_THREADS 64
 
 struct ocr_state {
 	TessBaseAPI *api;
@@ -95,6 +111,8 @@ struct ocr_state {
 	int review_below;
 	int osd_below;
 	int pdf;
+	int threads;                /* readings at once over all documents */
+	const struct dg_opts *opts; /* the stage's, for helpers' states */
 	char engine[64];
 };
 
@@ -142,6 +160,13 @@ static const struct dg_option ocr_options[] = {
      .help = "read every line of low confidence a second time as white on black (tesseract's "
              "tessedit_do_invert), for light text on a dark ground; more time on poor pages"},
     {.name = "pdf", .type = DG_OPT_BOOL, .default_value = "true", .help = "add a searchable PDF (part pdf)"},
+    {.name = "threads",
+     .type = DG_OPT_INT,
+     .default_value = "0",
+     .help = "pages read at once over all documents: the pages of one document are shared among the free "
+             "ones (0: one per CPU; 1: a document's pages one after another)",
+     .min = 0,
+     .max = OCR_MAX_THREADS},
     {.name = "tessdata",
      .type = DG_OPT_STRING,
      .default_value = "",
@@ -302,10 +327,8 @@ ocr_one_thread(void)
 }
 
 static void
-ocr_fini(void *state)
+ocr_free(struct ocr_state *st)
 {
-	struct ocr_state *st = state;
-
 	if (st == NULL)
 		return;
 	if (st->api != NULL) {
@@ -367,10 +390,13 @@ ocr_default_tessdata(void)
 	return env && *env ? env : "tesseract's default tessdata directory";
 }
 
+/* A state for opts (an instance's, or a helper's): 0, or -1 with the
+ * error reported. */
 static int
-ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, void **state)
+ocr_new(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, struct ocr_state **state)
 {
 	struct ocr_state *st;
+	long cpus;
 	const char *tessdata, *langs, *missing;
 	char name[64];
 	int64_t mode;
@@ -379,7 +405,13 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
 		host->error(ctx, "out of memory");
-		return DG_FATAL;
+		return -1;
+	}
+	st->opts = opts;
+	st->threads = (int)host->opt_int(opts, "threads");
+	if (st->threads <= 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		st->threads = cpus < 1 ? 1 : cpus > OCR_MAX_THREADS ? OCR_MAX_THREADS : (int)cpus;
 	}
 	langs = host->opt_string(opts, "languages");
 	if (langs == NULL || *langs == '\0' || strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
@@ -456,10 +488,155 @@ ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 		}
 	}
 	*state = st;
-	return DG_OK;
+	return 0;
 fatal:
-	ocr_fini(st);
-	return DG_FATAL;
+	ocr_free(st);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Readers                                                              */
+
+/* Helpers' states, kept for the documents that follow: one a helper at
+ * a time (busy), matched to a document by its stage's options. */
+struct ocr_helper {
+	struct ocr_state *st;
+	int busy;
+	struct ocr_helper *next;
+};
+
+static pthread_mutex_t ocr_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ocr_pool_free = PTHREAD_COND_INITIALIZER;
+static struct ocr_helper *ocr_pool;
+static int ocr_reading; /* slots held: readings going on */
+static int ocr_waiting; /* documents waiting for a slot */
+static int ocr_live;    /* instances: the last one's fini empties the pool */
+
+/* A document's own slot, held while it is read: waits for one. */
+static void
+ocr_slot_take(int max)
+{
+	pthread_mutex_lock(&ocr_pool_lock);
+	ocr_waiting++;
+	while (ocr_reading >= max)
+		pthread_cond_wait(&ocr_pool_free, &ocr_pool_lock);
+	ocr_waiting--;
+	ocr_reading++;
+	pthread_mutex_unlock(&ocr_pool_lock);
+}
+
+static void
+ocr_slot_give(struct ocr_helper *h)
+{
+	struct ocr_helper **p;
+
+	pthread_mutex_lock(&ocr_pool_lock);
+	if (h != NULL && h->st == NULL) { /* its state could not be made */
+		for (p = &ocr_pool; *p != NULL; p = &(*p)->next)
+			if (*p == h) {
+				*p = h->next;
+				break;
+			}
+		free(h);
+	} else if (h != NULL) {
+		h->busy = 0;
+	}
+	ocr_reading--;
+	pthread_cond_broadcast(&ocr_pool_free);
+	pthread_mutex_unlock(&ocr_pool_lock);
+}
+
+/* Whether a document waits for a slot (a helper then gives its own back). */
+static int
+ocr_slot_wanted(void)
+{
+	int w;
+
+	pthread_mutex_lock(&ocr_pool_lock);
+	w = ocr_waiting > 0;
+	pthread_mutex_unlock(&ocr_pool_lock);
+	return w;
+}
+
+/* A free slot and a helper for owner's options: one of the pool's, or a
+ * new one whose state is still to be made (st NULL: ocr_helper_make);
+ * NULL when no slot is free. */
+static struct ocr_helper *
+ocr_helper_take(const struct ocr_state *owner)
+{
+	struct ocr_helper *h;
+
+	pthread_mutex_lock(&ocr_pool_lock);
+	if (ocr_reading >= owner->threads || ocr_waiting > 0) {
+		pthread_mutex_unlock(&ocr_pool_lock);
+		return NULL;
+	}
+	for (h = ocr_pool; h != NULL; h = h->next)
+		if (!h->busy && h->st != NULL && h->st->opts == owner->opts)
+			break;
+	if (h == NULL && (h = calloc(1, sizeof(*h))) != NULL) {
+		h->next = ocr_pool;
+		ocr_pool = h;
+	}
+	if (h != NULL) {
+		h->busy = 1;
+		ocr_reading++;
+	}
+	pthread_mutex_unlock(&ocr_pool_lock);
+	return h;
+}
+
+/* Make h's state for owner's options, with the owner's ctx (the caller
+ * holds the document's lock, so that the host is not called twice at
+ * once): 0, or -1 (reported). */
+static int
+ocr_helper_make(struct dg_ctx *ctx, const struct dg_host *host, const struct ocr_state *owner, struct ocr_helper *h)
+{
+	struct ocr_state *st = NULL;
+
+	if (h->st != NULL)
+		return 0;
+	if (ocr_new(ctx, host, owner->opts, &st) != 0)
+		return -1;
+	pthread_mutex_lock(&ocr_pool_lock);
+	h->st = st;
+	pthread_mutex_unlock(&ocr_pool_lock);
+	return 0;
+}
+
+static int
+ocr_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, void **state)
+{
+	struct ocr_state *st;
+
+	if (ocr_new(ctx, host, opts, &st) != 0)
+		return DG_FATAL;
+	pthread_mutex_lock(&ocr_pool_lock);
+	ocr_live++;
+	pthread_mutex_unlock(&ocr_pool_lock);
+	*state = st;
+	return DG_OK;
+}
+
+static void
+ocr_fini(void *state)
+{
+	struct ocr_helper *pool = NULL, *next;
+
+	if (state == NULL)
+		return;
+	pthread_mutex_lock(&ocr_pool_lock);
+	if (--ocr_live == 0) {
+		pool = ocr_pool;
+		ocr_pool = NULL;
+	}
+	pthread_mutex_unlock(&ocr_pool_lock);
+	for (; pool != NULL; pool = next) {
+		next = pool->next;
+		ocr_free(pool->st);
+		free(pool);
+	}
+	ocr_free(state);
 }
 
 static int
@@ -610,6 +787,53 @@ ocr_osd(struct ocr_state *st, PIX *img, int dpi, int *deg, float *oconf, const c
 	return ok ? 0 : -1;
 }
 
+/* A document being read: what its readers share.  lock guards the
+ * host's calls, the page set's memory budget and everything below it;
+ * turn is signalled when a page is done (results added in page order)
+ * or the reading has failed. */
+struct ocr_job {
+	pthread_mutex_t lock;
+	pthread_cond_t turn;
+	struct dg_ctx *ctx;
+	const struct dg_host *host;
+	struct dg_doc *doc;
+	struct dg_pages *pages;
+	struct ocr_state *owner;
+	TessResultRenderer *pdf; /* NULL: no PDF */
+	const char *dir;         /* the document's temporary directory (with pdf) */
+	const char *title;       /* the document's name (ocr_title) */
+	struct ocr_buf text, pagehocr;
+	int next;   /* the next page to read */
+	int done;   /* pages whose results are in, in page order */
+	int failed; /* an error was reported: every reader stops */
+	int by_first, by_fallback, counted, review;
+	long sum;
+	int nrun;   /* helpers started */
+	int active; /* helpers reading */
+	struct ocr_run {
+		struct ocr_job *job;
+		struct ocr_helper *helper;
+		pthread_t thread;
+		int pages; /* pages it read */
+	} run[OCR_MAX_THREADS];
+};
+
+/* A note from a reader, outside the lock. */
+static void ocr_note(struct ocr_job *job, const char *fmt, ...) DG_PRINTF(2, 3);
+static void
+ocr_note(struct ocr_job *job, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&job->lock);
+	job->host->note(job->ctx, job->doc, "%s", line);
+	pthread_mutex_unlock(&job->lock);
+}
+
 /* Orientation left to OCR, for a page whose first reading (confidence
  * *conf, text *text) was poor or vertical: OSD; a page found turned is
  * turned (deskewed when turned a quarter) and read again, and the better
@@ -617,9 +841,13 @@ ocr_osd(struct ocr_state *st, PIX *img, int dpi, int *deg, float *oconf, const c
  * and *text are its.  0; 1 when tesseract failed to read the page again;
  * -1 when metadata could not be set. */
 static int
-ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st, struct dg_doc *doc,
-           struct dg_pages *pages, struct dg_page *page, PIX *img, int dpi, int vertical, int *conf, char **text)
+ocr_orient(struct ocr_job *job, struct ocr_state *st, struct dg_page *page, PIX *img, int dpi, int vertical, int *conf,
+           char **text)
 {
+	struct dg_ctx *ctx = job->ctx;
+	const struct dg_host *host = job->host;
+	struct dg_doc *doc = job->doc;
+	struct dg_pages *pages = job->pages;
 	PIX *turned, *straight;
 	const char *script = NULL;
 	char why[96], key[64], val[32], *t2 = NULL;
@@ -632,24 +860,24 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 		snprintf(why, sizeof(why), "first reading: confidence %d < %d", *conf, st->osd_below);
 	rc = ocr_osd(st, img, dpi, &deg, &oconf, &script);
 	if (rc == -2) {
-		host->note(ctx, doc, "page %d: %s, but tesseract cannot load osd.traineddata: orientation not checked",
-		           page->number, why);
+		ocr_note(job, "page %d: %s, but tesseract cannot load osd.traineddata: orientation not checked",
+		         page->number, why);
 		return 0;
 	}
 	if (rc != 0 || deg % 90 != 0 || deg <= 0 || deg >= 360) {
-		host->note(ctx, doc, "page %d: %s; OSD %s: not turned", page->number, why,
-		           rc != 0 ? "found no orientation" : "finds it upright");
+		ocr_note(job, "page %d: %s; OSD %s: not turned", page->number, why,
+		         rc != 0 ? "found no orientation" : "finds it upright");
 		return 0;
 	}
 	quads = (360 - deg) / 90; /* turn the rest of the way */
 	if (oconf < pages->osd_min_confidence) {
-		host->note(ctx, doc, "page %d: %s; OSD says turned %d° with confidence %.1f < %.1f: not turned",
-		           page->number, why, quads * 90, oconf, pages->osd_min_confidence);
+		ocr_note(job, "page %d: %s; OSD says turned %d° with confidence %.1f < %.1f: not turned", page->number,
+		         why, quads * 90, oconf, pages->osd_min_confidence);
 		return 0;
 	}
 	turned = pixRotateOrth(img, quads);
 	if (turned == NULL) {
-		host->note(ctx, doc, "page %d: cannot turn %d°, left as it is", page->number, quads * 90);
+		ocr_note(job, "page %d: cannot turn %d°, left as it is", page->number, quads * 90);
 		return 0;
 	}
 	/* a page turned a quarter was deskewed (if at all) on its side */
@@ -663,6 +891,7 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 	pixSetResolution(turned, dpi, dpi);
 	if (ocr_read(st->api, turned, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->api)) != NULL &&
 	    conf2 > *conf) {
+		pthread_mutex_lock(&job->lock);
 		dg_page_drop_prepared(pages, page);
 		page->prepared = turned;
 		if (dg_pages_keep(pages, &page->prepared, &page->prepared_file,
@@ -693,18 +922,22 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
 			           page->number, quads * 90, oconf, script ? script : "unknown", why, conf2);
 		snprintf(key, sizeof(key), "prep.page.%d.rotation", page->number);
 		snprintf(val, sizeof(val), "%d", page->rotated);
-		if (ocr_set_meta(ctx, host, doc, key, val) != 0)
+		if (ocr_set_meta(ctx, host, doc, key, val) != 0) {
+			pthread_mutex_unlock(&job->lock);
 			return -1;
+		}
 		snprintf(key, sizeof(key), "prep.page.%d.skew", page->number);
 		snprintf(val, sizeof(val), "%.2f", page->skew);
-		return ocr_set_meta(ctx, host, doc, key, val) != 0 ? -1 : 0;
+		rc = ocr_set_meta(ctx, host, doc, key, val) != 0 ? -1 : 0;
+		pthread_mutex_unlock(&job->lock);
+		return rc;
 	}
 	TessDeleteText(t2);
 	pixDestroy(&turned);
-	host->note(ctx, doc,
-	           "page %d: %s; OSD says turned %d° (confidence %.1f), but turned it reads no better "
-	           "(confidence %d): not turned",
-	           page->number, why, quads * 90, oconf, conf2);
+	ocr_note(job,
+	         "page %d: %s; OSD says turned %d° (confidence %.1f), but turned it reads no better "
+	         "(confidence %d): not turned",
+	         page->number, why, quads * 90, oconf, conf2);
 	/* tesseract holds the turned reading: read the page as it was again */
 	TessDeleteText(*text);
 	*text = NULL;
@@ -719,27 +952,22 @@ ocr_orient(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st,
  * Returns the API that holds the reading kept (*conf and *text are
  * its). */
 static TessBaseAPI *
-ocr_fallback(struct dg_ctx *ctx, const struct dg_host *host, struct ocr_state *st, struct dg_doc *doc,
-             struct dg_page *page, PIX *img, int dpi, int *conf, char **text)
+ocr_fallback(struct ocr_job *job, struct ocr_state *st, struct dg_page *page, PIX *img, int dpi, int *conf, char **text)
 {
 	char *t2 = NULL;
 	int conf2 = 0;
 
 	if (ocr_read(st->fallback, img, dpi, &conf2) == 0 && (t2 = TessBaseAPIGetUTF8Text(st->fallback)) != NULL &&
 	    strspn(t2, " \t\r\n\f") != strlen(t2) && conf2 >= *conf + OCR_FALLBACK_MARGIN) {
-		host->note(ctx, doc,
-		           "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
-		           "kept",
-		           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
+		ocr_note(job, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, kept",
+		         page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
 		TessDeleteText(*text);
 		*text = t2;
 		*conf = conf2;
 		return st->fallback;
 	}
-	host->note(ctx, doc,
-	           "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, "
-	           "not kept",
-	           page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
+	ocr_note(job, "page %d: read with %s: confidence %d < %d; read again with %s: confidence %d, not kept",
+	         page->number, st->languages, *conf, st->fallback_below, st->fallback_languages, conf2);
 	TessDeleteText(t2);
 	TessBaseAPIClear(st->fallback);
 	return st->api;
@@ -840,23 +1068,226 @@ ocr_pdf_picture(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *d
 	return buf;
 }
 
+/* Page i of job, read with st and its results added in page order: 0,
+ * or -1 when the document fails (reported, or another reader failed). */
+static int
+ocr_page(struct ocr_job *job, struct ocr_state *st, int i)
+{
+	struct dg_ctx *ctx = job->ctx;
+	const struct dg_host *host = job->host;
+	struct dg_doc *doc = job->doc;
+	struct dg_page *page = &job->pages->page[i];
+	TessBaseAPI *used;
+	PIX *img;
+	const char *src;
+	char key[64], val[160], picture[PATH_MAX], *t = NULL, *h = NULL;
+	int dpi, conf = 0, read, added, rotated, rc = -1;
+
+	/* in memory, or read back from where scan or prep kept it */
+	img = dg_page_ocr_image(page);
+	dpi = page->ocr_dpi > 0 ? page->ocr_dpi : page->xres > 0 ? page->xres : OCR_DEFAULT_DPI;
+	page->confidence = -1;
+	rotated = page->rotated;
+	if (img == NULL)
+		ocr_note(job, "page %d: cannot read its image back from the temporary directory", page->number);
+	read = img != NULL && ocr_read(st->api, img, dpi, &conf) == 0 && (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
+	if (read && page->orientation == DG_ORIENT_DEFERRED && strspn(t, " \t\r\n\f") != strlen(t)) {
+		int vertical = ocr_vertical(st);
+
+		if (vertical || conf < st->osd_below) {
+			int o = ocr_orient(job, st, page, img, dpi, vertical, &conf, &t);
+
+			if (o < 0) {
+				pthread_mutex_lock(&job->lock);
+				goto fail;
+			}
+			read = o == 0;
+			/* turned: the fallback languages read it turned too */
+			if (read && page->rotated != rotated) {
+				pixDestroy(&img);
+				img = dg_page_ocr_image(page);
+				read = img != NULL;
+			}
+		}
+	}
+	used = st->api;
+	if (read && st->fallback != NULL && conf < st->fallback_below && strspn(t, " \t\r\n\f") != strlen(t))
+		used = ocr_fallback(job, st, page, img, dpi, &conf, &t);
+
+	/* the results, in page order */
+	pthread_mutex_lock(&job->lock);
+	while (job->done != i && !job->failed)
+		pthread_cond_wait(&job->turn, &job->lock);
+	if (job->failed)
+		goto out;
+	if (i > 0)
+		ocr_add(&job->text, "\f", 1);
+	if (!read) {
+		host->note(ctx, doc, "page %d: tesseract could not recognise it", page->number);
+		snprintf(val, sizeof(val), "page %d: OCR failed", page->number);
+		if (host->meta_add(doc, "review.reason", val) != 0) {
+			host->error(ctx, "cannot add review.reason");
+			goto fail;
+		}
+		job->review++;
+		goto done;
+	}
+	/* the orientation may have turned it */
+	pixDestroy(&img);
+	img = dg_page_ocr_image(page);
+	/* the hOCR page's image: the document's name, not the temporary
+	 * file an earlier page of this TessBaseAPI showed in the PDF */
+	TessBaseAPISetInputName(used, job->title);
+	h = TessBaseAPIGetHOCRText(used, page->number - 1);
+	if (h == NULL) {
+		host->error(ctx, "page %d: tesseract returned no result", page->number);
+		goto fail;
+	}
+	ocr_add_text(&job->text, t);
+	ocr_adds(&job->pagehocr, h);
+	if (used == st->api)
+		job->by_first++;
+	else
+		job->by_fallback++;
+	/* the PDF's image: the source file (its data copied), the page's
+	 * picture at the scan's resolution, or img encoded as leptonica
+	 * chooses */
+	src = job->pdf != NULL
+	          ? ocr_pdf_picture(ctx, host, doc, job->pages, page, img, job->dir, picture, sizeof(picture))
+	          : NULL;
+	TessBaseAPISetInputName(used, src);
+	added = job->pdf == NULL || TessResultRendererAddImage(job->pdf, used);
+	if (src == picture)
+		unlink(picture);
+	if (!added) {
+		host->error(ctx, "page %d: tesseract cannot add it to the PDF", page->number);
+		goto fail;
+	}
+	/* a page without any word has no confidence to speak of; unless the
+	 * scan stage found it blank, someone should look at it */
+	if (strspn(t, " \t\r\n\f") == strlen(t)) {
+		if (!page->blank) {
+			snprintf(val, sizeof(val), "page %d: no text recognised", page->number);
+			if (ocr_review(ctx, host, doc, val) != 0)
+				goto fail;
+			job->review++;
+		}
+	} else {
+		page->confidence = (float)conf;
+		job->sum += conf;
+		job->counted++;
+		snprintf(key, sizeof(key), "ocr.page.%d.confidence", page->number);
+		snprintf(val, sizeof(val), "%d", conf);
+		if (ocr_set_meta(ctx, host, doc, key, val) != 0)
+			goto fail;
+		if (conf < st->review_below) {
+			snprintf(val, sizeof(val), "page %d: OCR confidence %d < %d", page->number, conf,
+			         st->review_below);
+			if (ocr_review(ctx, host, doc, val) != 0)
+				goto fail;
+			job->review++;
+		}
+	}
+done:
+	job->done++;
+	rc = 0;
+	goto out;
+fail:
+	job->failed = 1;
+out:
+	pthread_cond_broadcast(&job->turn);
+	pthread_mutex_unlock(&job->lock);
+	TessDeleteText(t);
+	TessDeleteText(h);
+	pixDestroy(&img);
+	return rc;
+}
+
+static void ocr_spawn(struct ocr_job *job);
+
+/* Read job's pages with st until none is left (helper: or a document
+ * waits for a slot); the pages read. */
+static int
+ocr_pages(struct ocr_job *job, struct ocr_state *st, int helper)
+{
+	int i, n = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&job->lock);
+		i = job->failed || job->next >= job->pages->n ? -1 : job->next++;
+		pthread_mutex_unlock(&job->lock);
+		if (i < 0 || ocr_page(job, st, i) != 0)
+			break;
+		n++;
+		if (helper && ocr_slot_wanted())
+			break;
+		if (!helper)
+			ocr_spawn(job); /* a slot may have come free */
+	}
+	return n;
+}
+
+static void *
+ocr_helper_main(void *arg)
+{
+	struct ocr_run *run = arg;
+	struct ocr_job *job = run->job;
+	struct ocr_state *st;
+	int made;
+
+	/* the first time, made here: the document's own reading goes on */
+	pthread_mutex_lock(&job->lock);
+	made = ocr_helper_make(job->ctx, job->host, job->owner, run->helper) == 0;
+	pthread_mutex_unlock(&job->lock);
+	st = run->helper->st;
+	if (made)
+		run->pages = ocr_pages(job, st, 1);
+	pthread_mutex_lock(&job->lock);
+	job->active--;
+	pthread_mutex_unlock(&job->lock);
+	if (made) {
+		TessBaseAPIClear(st->api);
+		if (st->fallback != NULL)
+			TessBaseAPIClear(st->fallback);
+	}
+	ocr_slot_give(run->helper);
+	return NULL;
+}
+
+/* Helpers for job's pages not yet taken, as many as slots are free. */
+static void
+ocr_spawn(struct ocr_job *job)
+{
+	struct ocr_run *run;
+
+	pthread_mutex_lock(&job->lock);
+	while (!job->failed && job->nrun < OCR_MAX_THREADS && job->pages->n - job->next > 1 + job->active) {
+		run = &job->run[job->nrun];
+		run->job = job;
+		run->pages = 0;
+		run->helper = ocr_helper_take(job->owner);
+		if (run->helper == NULL)
+			break;
+		if (pthread_create(&run->thread, NULL, ocr_helper_main, run) != 0) {
+			ocr_slot_give(run->helper);
+			break;
+		}
+		job->nrun++;
+		job->active++;
+	}
+	pthread_mutex_unlock(&job->lock);
+}
+
 static int
 ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
 	struct ocr_state *st = state;
 	struct dg_pages *pages;
-	struct dg_page *page;
-	struct ocr_buf text = {0}, hocr = {0}, pagehocr = {0};
-	PIX *img = NULL;
-	TessBaseAPI *used;
-	char langs[256];
-	int by_first = 0, by_fallback = 0;
-	TessResultRenderer *pdf = NULL;
-	const char *dir = NULL;
-	char *base = NULL, *pdfpath = NULL, *t, *h;
-	char key[64], val[160], title[256], picture[PATH_MAX];
-	int i, dpi, conf, counted = 0, review = 0, rc = DG_FAILED, began = 0, added;
-	long sum = 0;
+	struct ocr_job job;
+	struct ocr_buf hocr = {0};
+	char langs[256], val[160], title[256];
+	char *base = NULL, *pdfpath = NULL;
+	int i, readers = 1, rc = DG_FAILED, began = 0;
 	struct stat sb;
 
 	if (!DG_HOST_HAS(host, scratch_get))
@@ -867,148 +1298,58 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	if (pages->skip_ocr)
 		return DG_DECLINED;
 
+	memset(&job, 0, sizeof(job));
+	pthread_mutex_init(&job.lock, NULL);
+	pthread_cond_init(&job.turn, NULL);
+	job.ctx = ctx;
+	job.host = host;
+	job.doc = doc;
+	job.pages = pages;
+	job.owner = st;
 	ocr_title(host, doc, title, sizeof(title));
+	job.title = title;
 	if (st->pdf) {
-		dir = host->temp_dir(ctx, doc);
-		if (dir == NULL) {
+		job.dir = host->temp_dir(ctx, doc);
+		if (job.dir == NULL) {
 			host->error(ctx, "cannot make a temporary directory");
 			goto out;
 		}
-		base = malloc(strlen(dir) + 16);
-		pdfpath = malloc(strlen(dir) + 16);
+		base = malloc(strlen(job.dir) + 16);
+		pdfpath = malloc(strlen(job.dir) + 16);
 		if (base == NULL || pdfpath == NULL) {
 			host->error(ctx, "out of memory");
 			goto out;
 		}
-		sprintf(base, "%s/ocr", dir);
-		sprintf(pdfpath, "%s/ocr.pdf", dir);
-		pdf = TessPDFRendererCreate(base, TessBaseAPIGetDatapath(st->api), 0);
-		if (pdf == NULL || !TessResultRendererBeginDocument(pdf, title)) {
-			host->error(ctx, "tesseract cannot begin a PDF in %s", dir);
+		sprintf(base, "%s/ocr", job.dir);
+		sprintf(pdfpath, "%s/ocr.pdf", job.dir);
+		job.pdf = TessPDFRendererCreate(base, TessBaseAPIGetDatapath(st->api), 0);
+		if (job.pdf == NULL || !TessResultRendererBeginDocument(job.pdf, title)) {
+			host->error(ctx, "tesseract cannot begin a PDF in %s", job.dir);
 			goto out;
 		}
 		began = 1;
 	}
 
-	for (i = 0; i < pages->n; i++) {
-		const char *src;
-		int read;
-
-		page = &pages->page[i];
-		/* in memory, or read back from where scan or prep kept it */
-		pixDestroy(&img);
-		img = dg_page_ocr_image(page);
-		dpi = page->ocr_dpi > 0 ? page->ocr_dpi : page->xres > 0 ? page->xres : OCR_DEFAULT_DPI;
-		page->confidence = -1;
-		if (i > 0)
-			ocr_add(&text, "\f", 1);
-		t = NULL;
-		if (img == NULL)
-			host->note(ctx, doc, "page %d: cannot read its image back from the temporary directory",
-			           page->number);
-		read = img != NULL && ocr_read(st->api, img, dpi, &conf) == 0 &&
-		       (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
-		if (read && page->orientation == DG_ORIENT_DEFERRED && strspn(t, " \t\r\n\f") != strlen(t)) {
-			int vertical = ocr_vertical(st);
-
-			if (vertical || conf < st->osd_below) {
-				int o = ocr_orient(ctx, host, st, doc, pages, page, img, dpi, vertical, &conf, &t);
-
-				if (o < 0) {
-					TessDeleteText(t);
-					goto out;
-				}
-				read = o == 0;
-			}
-		}
-		used = st->api;
-		if (read && st->fallback != NULL && conf < st->fallback_below && strspn(t, " \t\r\n\f") != strlen(t))
-			used = ocr_fallback(ctx, host, st, doc, page, img, dpi, &conf, &t);
-		if (!read) {
-			TessDeleteText(t);
-			host->note(ctx, doc, "page %d: tesseract could not recognise it", page->number);
-			snprintf(val, sizeof(val), "page %d: OCR failed", page->number);
-			if (host->meta_add(doc, "review.reason", val) != 0) {
-				host->error(ctx, "cannot add review.reason");
-				goto out;
-			}
-			review++;
-			continue;
-		}
-		/* the orientation may have turned it */
-		pixDestroy(&img);
-		img = dg_page_ocr_image(page);
-		h = TessBaseAPIGetHOCRText(used, page->number - 1);
-		if (h == NULL) {
-			TessDeleteText(t);
-			host->error(ctx, "page %d: tesseract returned no result", page->number);
-			goto out;
-		}
-		ocr_add_text(&text, t);
-		ocr_adds(&pagehocr, h);
-		if (used == st->api)
-			by_first++;
-		else
-			by_fallback++;
-		/* the PDF's image: the source file (its data copied), the
-		 * page's picture at the scan's resolution, or img encoded as
-		 * leptonica chooses */
-		src = pdf != NULL ? ocr_pdf_picture(ctx, host, doc, pages, page, img, dir, picture, sizeof(picture))
-		                  : NULL;
-		TessBaseAPISetInputName(used, src);
-		added = pdf == NULL || TessResultRendererAddImage(pdf, used);
-		if (src == picture)
-			unlink(picture);
-		if (!added) {
-			TessDeleteText(t);
-			TessDeleteText(h);
-			host->error(ctx, "page %d: tesseract cannot add it to the PDF", page->number);
-			goto out;
-		}
-		/* a page without any word has no confidence to speak of; unless
-		 * the scan stage found it blank, someone should look at it */
-		if (strspn(t, " \t\r\n\f") == strlen(t)) {
-			if (!page->blank) {
-				snprintf(val, sizeof(val), "page %d: no text recognised", page->number);
-				if (ocr_review(ctx, host, doc, val) != 0) {
-					TessDeleteText(t);
-					TessDeleteText(h);
-					goto out;
-				}
-				review++;
-			}
-		} else {
-			page->confidence = (float)conf;
-			sum += conf;
-			counted++;
-			snprintf(key, sizeof(key), "ocr.page.%d.confidence", page->number);
-			snprintf(val, sizeof(val), "%d", conf);
-			if (ocr_set_meta(ctx, host, doc, key, val) != 0) {
-				TessDeleteText(t);
-				TessDeleteText(h);
-				goto out;
-			}
-			if (conf < st->review_below) {
-				snprintf(val, sizeof(val), "page %d: OCR confidence %d < %d", page->number, conf,
-				         st->review_below);
-				if (ocr_review(ctx, host, doc, val) != 0) {
-					TessDeleteText(t);
-					TessDeleteText(h);
-					goto out;
-				}
-				review++;
-			}
-		}
-		TessDeleteText(t);
-		TessDeleteText(h);
+	/* this document's slot, helpers for its other pages, its own reading */
+	ocr_slot_take(st->threads);
+	ocr_spawn(&job);
+	ocr_pages(&job, st, 0);
+	for (i = 0; i < job.nrun; i++) {
+		pthread_join(job.run[i].thread, NULL);
+		if (job.run[i].pages > 0)
+			readers++;
 	}
+	ocr_slot_give(NULL);
 	TessBaseAPIClear(st->api);
 	if (st->fallback != NULL)
 		TessBaseAPIClear(st->fallback);
-	if (by_fallback > 0 && by_first > 0)
+	if (job.failed)
+		goto out;
+
+	if (job.by_fallback > 0 && job.by_first > 0)
 		snprintf(langs, sizeof(langs), "%s %s", st->languages, st->fallback_languages);
 	else
-		snprintf(langs, sizeof(langs), "%s", by_fallback > 0 ? st->fallback_languages : st->languages);
+		snprintf(langs, sizeof(langs), "%s", job.by_fallback > 0 ? st->fallback_languages : st->languages);
 	/* no DOCTYPE: readers that refuse one (as dangan's own XML parser
 	 * does) take the document as it is */
 	ocr_adds(&hocr, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\n"
@@ -1022,52 +1363,53 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	ocr_add_escaped(&hocr, langs);
 	ocr_adds(&hocr, "\"/>\n");
 	ocr_adds(&hocr, " </head>\n <body>\n");
-	ocr_add(&hocr, pagehocr.p ? pagehocr.p : "", pagehocr.len);
+	ocr_add(&hocr, job.pagehocr.p ? job.pagehocr.p : "", job.pagehocr.len);
 	ocr_adds(&hocr, " </body>\n</html>\n");
-	if (text.failed || hocr.failed || pagehocr.failed) {
+	if (job.text.failed || hocr.failed || job.pagehocr.failed) {
 		host->error(ctx, "out of memory collecting the OCR text");
 		goto out;
 	}
 
-	if (counted > 0) {
-		snprintf(val, sizeof(val), "%ld", (sum + counted / 2) / counted);
+	if (job.counted > 0) {
+		snprintf(val, sizeof(val), "%ld", (job.sum + job.counted / 2) / job.counted);
 		if (ocr_set_meta(ctx, host, doc, "ocr.confidence", val) != 0)
 			goto out;
 	}
 	if (ocr_set_meta(ctx, host, doc, "ocr.languages", langs) != 0 ||
 	    ocr_set_meta(ctx, host, doc, "ocr.engine", st->engine) != 0)
 		goto out;
-	if (host->part_add_mem(ctx, doc, DG_ROLE_TEXT, OCR_TEXT_TYPE, text.p ? text.p : "", text.len) != 0 ||
+	if (host->part_add_mem(ctx, doc, DG_ROLE_TEXT, OCR_TEXT_TYPE, job.text.p ? job.text.p : "", job.text.len) !=
+	        0 ||
 	    host->part_add_mem(ctx, doc, "hocr", OCR_HOCR_TYPE, hocr.p, hocr.len) != 0)
 		goto out;
-	if (pdf != NULL) {
+	if (job.pdf != NULL) {
 		began = 0;
-		if (!TessResultRendererEndDocument(pdf) || stat(pdfpath, &sb) != 0) {
+		if (!TessResultRendererEndDocument(job.pdf) || stat(pdfpath, &sb) != 0) {
 			host->error(ctx, "tesseract could not write the PDF %s", pdfpath);
 			goto out;
 		}
 		if (host->part_add_file(ctx, doc, "pdf", OCR_PDF_TYPE, pdfpath) != 0)
 			goto out;
 	}
-	host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", langs,
-	           counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none");
-	rc = review > 0 ? DG_WARN : DG_OK;
+	if (readers > 1)
+		host->note(ctx, doc, "%d pages, %s, mean confidence %s; read by %d threads at once", pages->n, langs,
+		           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none", readers);
+	else
+		host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", langs,
+		           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none");
+	rc = job.review > 0 ? DG_WARN : DG_OK;
 out:
 	if (began)
-		TessResultRendererEndDocument(pdf);
-	if (pdf != NULL)
-		TessDeleteResultRenderer(pdf);
-	if (rc == DG_FAILED) {
-		TessBaseAPIClear(st->api);
-		if (st->fallback != NULL)
-			TessBaseAPIClear(st->fallback);
-	}
-	pixDestroy(&img);
+		TessResultRendererEndDocument(job.pdf);
+	if (job.pdf != NULL)
+		TessDeleteResultRenderer(job.pdf);
+	pthread_cond_destroy(&job.turn);
+	pthread_mutex_destroy(&job.lock);
 	free(base);
 	free(pdfpath);
-	free(text.p);
+	free(job.text.p);
 	free(hocr.p);
-	free(pagehocr.p);
+	free(job.pagehocr.p);
 	return rc;
 }
 

@@ -272,6 +272,39 @@ r2=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/spill-2.txt")
 ok $? "pages kept on disk: page 2 read (error rate $(echo "$r2" | cut -d' ' -f1) <= 0.03)"
 ls "$WORK"/store8/objects/tmp 2>/dev/null | grep -q .
 ok $((!$?)) "pages kept on disk: the temporary directory is gone afterwards"
+# the pages of one document read at once (threads=2, whatever the
+# CPUs): the results come in page order, the same as one page after the
+# other (threads=1); page 2 (200 dpi) is read faster than page 1, so it
+# waits for its turn
+sed '/plugin="ocr"/s|</stage>$|<option name="threads">2</option></stage>|' "$WORK/ocr.xml" >"$WORK/par.xml"
+sed '/plugin="ocr"/s|</stage>$|<option name="threads">1</option></stage>|' "$WORK/ocr.xml" >"$WORK/ser.xml"
+check "ingest the two-page PDF with threads=2" dangan --store "$WORK/store10" -c "$WORK/par.xml" ingest -j 1 "$two"
+check "ingest the two-page PDF with threads=1" dangan --store "$WORK/store11" -c "$WORK/ser.xml" ingest -j 1 "$two"
+two_id=$(id zh-two-pages.pdf)
+dangan --store "$WORK/store10" show "$two_id" >"$WORK/par.show" 2>"$WORK/err"
+grep -q '2 pages, chi_sim, mean confidence [0-9]*; read by 2 threads at once' "$WORK/par.show"
+ok $? "threads=2: the history says both pages were read at once"
+dangan --store "$WORK/store11" show "$two_id" >"$WORK/ser.show" 2>"$WORK/err"
+grep -q '2 pages, chi_sim, mean confidence [0-9]*$' "$WORK/ser.show"
+ok $? "threads=1: one page after the other"
+for part in text hocr; do
+	dangan --store "$WORK/store10" cat "$two_id" --part $part >"$WORK/par.$part" 2>"$WORK/err"
+	dangan --store "$WORK/store11" cat "$two_id" --part $part >"$WORK/ser.$part" 2>>"$WORK/err"
+	cmp -s "$WORK/par.$part" "$WORK/ser.$part" && [ -s "$WORK/par.$part" ]
+	ok $? "threads=2: the same $part as threads=1"
+done
+[ "$(grep -o 'ppageno [0-9]*' "$WORK/par.hocr" | tr '\n' ' ')" = "ppageno 0 ppageno 1 " ]
+ok $? "threads=2: the hOCR pages in order"
+[ "$(grep -c "title='image \"zh-two-pages.pdf\";" "$WORK/par.hocr")" = 2 ] && ! grep -q 'objects/tmp' "$WORK/par.hocr"
+ok $? "the hOCR names the document as each page's image, not a temporary file"
+if command -v pdfimages >/dev/null 2>&1; then
+	dangan --store "$WORK/store10" cat "$two_id" --part pdf >"$WORK/par.pdf" 2>"$WORK/err"
+	pdfimages -list "$WORK/par.pdf" 2>/dev/null | awk 'NR > 2 { printf "%s:%sx%s ", $1, $4, $5 }' >"$WORK/par.imgs"
+	[ "$(cat "$WORK/par.imgs")" = "1:2480x3508 2:1653x2339 " ]
+	ok $? "threads=2: the PDF's pages in order: $(cat "$WORK/par.imgs")"
+else
+	skip "pdfimages (poppler-utils) is not installed"
+fi
 sed '/plugin="scan"/s|</stage>$|<option name="max-memory">9M</option><option name="max-disk">0</option></stage>|' \
 	"$WORK/ocr.xml" >"$WORK/nodisk.xml"
 dangan --store "$WORK/store9" -c "$WORK/nodisk.xml" ingest "$two" >"$WORK/out" 2>"$WORK/err"
