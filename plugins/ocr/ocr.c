@@ -299,6 +299,23 @@ ocr_add_text(struct ocr_buf *out, const char *text)
 /* The stage                                                            */
 
 static pthread_once_t ocr_once = PTHREAD_ONCE_INIT;
+/* Held while a TessBaseAPI is made: tesseract keeps some variables
+ * (debug_file) for the whole process, and the workers' instances, the
+ * helpers' states and the OSD readers are made on different threads. */
+static pthread_mutex_t ocr_make_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* tesseract's messages to /dev/null: debug_file is one variable for the
+ * whole process, set once (ocr_make_lock held), not while other threads
+ * read pages and may print. */
+static void
+ocr_quiet(TessBaseAPI *api)
+{
+	static int done;
+
+	if (!done)
+		TessBaseAPISetVariable(api, "debug_file", "/dev/null");
+	done = 1;
+}
 
 /* One OpenMP thread for tesseract (see the top of the file).  An
  * OpenMP runtime that reads its environment when first used (LLVM's)
@@ -393,7 +410,7 @@ ocr_default_tessdata(void)
 /* A state for opts (an instance's, or a helper's): 0, or -1 with the
  * error reported. */
 static int
-ocr_new(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, struct ocr_state **state)
+ocr_make(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, struct ocr_state **state)
 {
 	struct ocr_state *st;
 	long cpus;
@@ -437,7 +454,7 @@ ocr_new(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *op
 		host->error(ctx, "out of memory");
 		goto fatal;
 	}
-	TessBaseAPISetVariable(st->api, "debug_file", "/dev/null");
+	ocr_quiet(st->api);
 	if (TessBaseAPIInit3(st->api, tessdata, langs) != 0) {
 		/* the first language is the one that failed: others are optional to tesseract */
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(langs, "+"), langs);
@@ -468,7 +485,7 @@ ocr_new(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *op
 			host->error(ctx, "out of memory");
 			goto fatal;
 		}
-		TessBaseAPISetVariable(st->fallback, "debug_file", "/dev/null");
+		ocr_quiet(st->fallback);
 		if (TessBaseAPIInit3(st->fallback, tessdata, langs) != 0 ||
 		    (missing = ocr_missing_language(st->fallback, langs, name, sizeof(name))) != NULL) {
 			if (st->fallback_languages[0] != '\0' && missing == NULL)
@@ -492,6 +509,18 @@ ocr_new(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *op
 fatal:
 	ocr_free(st);
 	return -1;
+}
+
+/* ocr_make, one at a time (ocr_make_lock). */
+static int
+ocr_new(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, struct ocr_state **state)
+{
+	int rc;
+
+	pthread_mutex_lock(&ocr_make_lock);
+	rc = ocr_make(ctx, host, opts, state);
+	pthread_mutex_unlock(&ocr_make_lock);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -759,9 +788,10 @@ ocr_osd(struct ocr_state *st, PIX *img, int dpi, int *deg, float *oconf, const c
 	int ok;
 
 	if (st->osd == NULL && !st->osd_failed) {
+		pthread_mutex_lock(&ocr_make_lock);
 		st->osd = TessBaseAPICreate();
 		if (st->osd != NULL) {
-			TessBaseAPISetVariable(st->osd, "debug_file", "/dev/null");
+			ocr_quiet(st->osd);
 			if (TessBaseAPIInit3(st->osd, st->tessdata, "osd") == 0) {
 				TessBaseAPISetPageSegMode(st->osd, PSM_OSD_ONLY);
 			} else {
@@ -770,6 +800,7 @@ ocr_osd(struct ocr_state *st, PIX *img, int dpi, int *deg, float *oconf, const c
 			}
 		}
 		st->osd_failed = st->osd == NULL;
+		pthread_mutex_unlock(&ocr_make_lock);
 	}
 	if (st->osd == NULL)
 		return -2;
