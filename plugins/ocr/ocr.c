@@ -839,13 +839,14 @@ struct ocr_job {
 	int failed; /* an error was reported: every reader stops */
 	int by_first, by_fallback, counted, review;
 	long sum;
-	int nrun;   /* helpers started */
-	int active; /* helpers reading */
+	int nrun;    /* helpers started */
+	int active;  /* helpers reading */
+	int reading; /* pages being read now */
+	int peak;    /* the most pages read at once */
 	struct ocr_run {
 		struct ocr_job *job;
 		struct ocr_helper *helper;
 		pthread_t thread;
-		int pages; /* pages it read */
 	} run[OCR_MAX_THREADS];
 };
 
@@ -1237,25 +1238,29 @@ out:
 static void ocr_spawn(struct ocr_job *job);
 
 /* Read job's pages with st until none is left (helper: or a document
- * waits for a slot); the pages read. */
-static int
+ * waits for a slot). */
+static void
 ocr_pages(struct ocr_job *job, struct ocr_state *st, int helper)
 {
-	int i, n = 0;
+	int i, rc;
 
 	for (;;) {
 		pthread_mutex_lock(&job->lock);
 		i = job->failed || job->next >= job->pages->n ? -1 : job->next++;
+		if (i >= 0 && ++job->reading > job->peak)
+			job->peak = job->reading;
 		pthread_mutex_unlock(&job->lock);
-		if (i < 0 || ocr_page(job, st, i) != 0)
+		if (i < 0)
 			break;
-		n++;
-		if (helper && ocr_slot_wanted())
+		rc = ocr_page(job, st, i);
+		pthread_mutex_lock(&job->lock);
+		job->reading--;
+		pthread_mutex_unlock(&job->lock);
+		if (rc != 0 || (helper && ocr_slot_wanted()))
 			break;
 		if (!helper)
 			ocr_spawn(job); /* a slot may have come free */
 	}
-	return n;
 }
 
 static void *
@@ -1272,7 +1277,7 @@ ocr_helper_main(void *arg)
 	pthread_mutex_unlock(&job->lock);
 	st = run->helper->st;
 	if (made)
-		run->pages = ocr_pages(job, st, 1);
+		ocr_pages(job, st, 1);
 	pthread_mutex_lock(&job->lock);
 	job->active--;
 	pthread_mutex_unlock(&job->lock);
@@ -1295,7 +1300,6 @@ ocr_spawn(struct ocr_job *job)
 	while (!job->failed && job->nrun < OCR_MAX_THREADS && job->pages->n - job->next > 1 + job->active) {
 		run = &job->run[job->nrun];
 		run->job = job;
-		run->pages = 0;
 		run->helper = ocr_helper_take(job->owner);
 		if (run->helper == NULL)
 			break;
@@ -1318,7 +1322,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	struct ocr_buf hocr = {0};
 	char langs[256], val[160], title[256];
 	char *base = NULL, *pdfpath = NULL;
-	int i, readers = 1, rc = DG_FAILED, began = 0;
+	int i, rc = DG_FAILED, began = 0;
 	struct stat sb;
 
 	if (!DG_HOST_HAS(host, scratch_get))
@@ -1365,11 +1369,8 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	ocr_slot_take(st->threads);
 	ocr_spawn(&job);
 	ocr_pages(&job, st, 0);
-	for (i = 0; i < job.nrun; i++) {
+	for (i = 0; i < job.nrun; i++)
 		pthread_join(job.run[i].thread, NULL);
-		if (job.run[i].pages > 0)
-			readers++;
-	}
 	ocr_slot_give(NULL);
 	TessBaseAPIClear(st->api);
 	if (st->fallback != NULL)
@@ -1422,9 +1423,9 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (host->part_add_file(ctx, doc, "pdf", OCR_PDF_TYPE, pdfpath) != 0)
 			goto out;
 	}
-	if (readers > 1)
-		host->note(ctx, doc, "%d pages, %s, mean confidence %s; read by %d threads at once", pages->n, langs,
-		           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none", readers);
+	if (job.peak > 1)
+		host->note(ctx, doc, "%d pages, %s, mean confidence %s; up to %d pages read at once", pages->n, langs,
+		           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none", job.peak);
 	else
 		host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", langs,
 		           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none");
