@@ -847,6 +847,8 @@ struct ocr_job {
 		struct ocr_job *job;
 		struct ocr_helper *helper;
 		pthread_t thread;
+		int finished; /* it reads no more (set under lock) */
+		int joined;
 	} run[OCR_MAX_THREADS];
 };
 
@@ -855,7 +857,7 @@ static void ocr_note(struct ocr_job *job, const char *fmt, ...) DG_PRINTF(2, 3);
 static void
 ocr_note(struct ocr_job *job, const char *fmt, ...)
 {
-	char line[1024];
+	char line[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -1280,6 +1282,7 @@ ocr_helper_main(void *arg)
 		ocr_pages(job, st, 1);
 	pthread_mutex_lock(&job->lock);
 	job->active--;
+	run->finished = 1; /* from here on, it needs no lock of the job's */
 	pthread_mutex_unlock(&job->lock);
 	if (made) {
 		TessBaseAPIClear(st->api);
@@ -1290,6 +1293,27 @@ ocr_helper_main(void *arg)
 	return NULL;
 }
 
+/* A run for a new helper: one never used, or else one whose helper has
+ * finished (joined here); NULL when all OCR_MAX_THREADS are reading.
+ * The caller holds job's lock. */
+static struct ocr_run *
+ocr_run_slot(struct ocr_job *job)
+{
+	int i;
+
+	if (job->nrun < OCR_MAX_THREADS)
+		return &job->run[job->nrun];
+	for (i = 0; i < job->nrun; i++)
+		if (job->run[i].finished && !job->run[i].joined) {
+			pthread_join(job->run[i].thread, NULL);
+			job->run[i].joined = 1;
+		}
+	for (i = 0; i < job->nrun; i++)
+		if (job->run[i].joined)
+			return &job->run[i];
+	return NULL;
+}
+
 /* Helpers for job's pages not yet taken, as many as slots are free. */
 static void
 ocr_spawn(struct ocr_job *job)
@@ -1297,17 +1321,20 @@ ocr_spawn(struct ocr_job *job)
 	struct ocr_run *run;
 
 	pthread_mutex_lock(&job->lock);
-	while (!job->failed && job->nrun < OCR_MAX_THREADS && job->pages->n - job->next > 1 + job->active) {
-		run = &job->run[job->nrun];
-		run->job = job;
+	while (!job->failed && job->pages->n - job->next > 1 + job->active && (run = ocr_run_slot(job)) != NULL) {
 		run->helper = ocr_helper_take(job->owner);
 		if (run->helper == NULL)
 			break;
+		run->job = job;
+		run->finished = 0;
+		run->joined = 0;
 		if (pthread_create(&run->thread, NULL, ocr_helper_main, run) != 0) {
+			run->joined = 1; /* free again */
 			ocr_slot_give(run->helper);
 			break;
 		}
-		job->nrun++;
+		if (run == &job->run[job->nrun])
+			job->nrun++;
 		job->active++;
 	}
 	pthread_mutex_unlock(&job->lock);
@@ -1370,7 +1397,8 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	ocr_spawn(&job);
 	ocr_pages(&job, st, 0);
 	for (i = 0; i < job.nrun; i++)
-		pthread_join(job.run[i].thread, NULL);
+		if (!job.run[i].joined)
+			pthread_join(job.run[i].thread, NULL);
 	ocr_slot_give(NULL);
 	TessBaseAPIClear(st->api);
 	if (st->fallback != NULL)
