@@ -90,7 +90,7 @@ extern "C" {
 
 #define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
 #define DG_ABI_MAJOR 1
-#define DG_ABI_MINOR 5
+#define DG_ABI_MINOR 6
 #define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -388,6 +388,14 @@ struct dg_host {
 	 * plugin's verify() on the finished package, so that a check
 	 * verify() makes of every package need not be made twice. */
 	int (*export_verified)(struct dg_ctx *ctx);
+
+	/* ABI 1.6 ------------------------------------------------------ */
+	/* How many documents the run works on at once: in `dangan ingest`,
+	 * its worker threads (-j N; by default one per CPU); 1 anywhere
+	 * else.  A stage that spreads one document's work over threads of
+	 * its own (the pages of a scan) takes this as its share of the
+	 * CPUs, so that -j 1 keeps the whole run on one. */
+	int (*workers)(struct dg_ctx *ctx);
 };
 
 /* Does this host provide member m?  (A plugin built against a newer

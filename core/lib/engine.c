@@ -1026,6 +1026,14 @@ h_export_verified(struct dg_ctx *ctx)
 	return ctx->verified_after;
 }
 
+/* ---- ABI 1.6 ------------------------------------------------------- */
+
+static int
+h_workers(struct dg_ctx *ctx)
+{
+	return ctx->e != NULL && ctx->e->jobs > 0 ? ctx->e->jobs : 1;
+}
+
 void
 dg_ctx_set_verified_after(struct dg_ctx *ctx, int on)
 {
@@ -1188,6 +1196,7 @@ static const struct dg_host host = {
     .progress = h_progress,
     .in_order = h_in_order,
     .export_verified = h_export_verified,
+    .workers = h_workers,
 };
 
 const struct dg_host *

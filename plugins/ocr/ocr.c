@@ -56,7 +56,8 @@
  *
  * Pages read at once: the pages of one document are read by as many
  * threads as are free, at most `threads` readings at once over all the
- * documents of the process (0: one per CPU).  The document's own worker
+ * documents of the process (0: as many as the run has workers, ingest's
+ * -j, so that -j 1 reads on one CPU).  The document's own worker
  * reads with its instance's TessBaseAPI; helper threads read its other
  * pages with TessBaseAPIs of their own, made once and kept in a pool for
  * the documents that follow (one pool per stage's options).  A helper
@@ -164,7 +165,7 @@ static const struct dg_option ocr_options[] = {
      .type = DG_OPT_INT,
      .default_value = "0",
      .help = "pages read at once over all documents: the pages of one document are shared among the free "
-             "ones (0: one per CPU; 1: a document's pages one after another)",
+             "ones (0: as many as ingest's workers, -j; 1: a document's pages one after another)",
      .min = 0,
      .max = OCR_MAX_THREADS},
     {.name = "tessdata",
@@ -427,7 +428,9 @@ ocr_make(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	st->opts = opts;
 	st->threads = (int)host->opt_int(opts, "threads");
 	if (st->threads <= 0) {
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		/* the run's share: as many as it has workers (an engine older
+		 * than ABI 1.6 does not say: one per CPU) */
+		cpus = DG_HOST_HAS(host, workers) ? host->workers(ctx) : sysconf(_SC_NPROCESSORS_ONLN);
 		st->threads = cpus < 1 ? 1 : cpus > OCR_MAX_THREADS ? OCR_MAX_THREADS : (int)cpus;
 	}
 	langs = host->opt_string(opts, "languages");

@@ -273,25 +273,29 @@ ok $? "pages kept on disk: page 2 read (error rate $(echo "$r2" | cut -d' ' -f1)
 ls "$WORK"/store8/objects/tmp 2>/dev/null | grep -q .
 ok $((!$?)) "pages kept on disk: the temporary directory is gone afterwards"
 # the pages of one document read at once (threads=2, whatever the
-# CPUs): the results come in page order, the same as one page after the
-# other (threads=1); page 2 (200 dpi) is read faster than page 1, so it
-# waits for its turn
+# CPUs and -j): the results come in page order, the same as one page
+# after the other; page 2 (200 dpi) is read faster than page 1, so it
+# waits for its turn.  By default (threads=0) the readers are the
+# ingest's workers: -j 1 reads one page at a time, -j 2 two.
 sed '/plugin="ocr"/s|</stage>$|<option name="threads">2</option></stage>|' "$WORK/ocr.xml" >"$WORK/par.xml"
-sed '/plugin="ocr"/s|</stage>$|<option name="threads">1</option></stage>|' "$WORK/ocr.xml" >"$WORK/ser.xml"
-check "ingest the two-page PDF with threads=2" dangan --store "$WORK/store10" -c "$WORK/par.xml" ingest -j 1 "$two"
-check "ingest the two-page PDF with threads=1" dangan --store "$WORK/store11" -c "$WORK/ser.xml" ingest -j 1 "$two"
+check "ingest the two-page PDF with threads=2, -j 1" dangan --store "$WORK/store10" -c "$WORK/par.xml" ingest -j 1 "$two"
+check "ingest the two-page PDF by default, -j 1" dangan --store "$WORK/store11" -c "$WORK/ocr.xml" ingest -j 1 "$two"
+check "ingest the two-page PDF by default, -j 2" dangan --store "$WORK/store12" -c "$WORK/ocr.xml" ingest -j 2 "$two"
 two_id=$(id zh-two-pages.pdf)
 dangan --store "$WORK/store10" show "$two_id" >"$WORK/par.show" 2>"$WORK/err"
 grep -q '2 pages, chi_sim, mean confidence [0-9]*; up to 2 pages read at once' "$WORK/par.show"
-ok $? "threads=2: the history says both pages were read at once"
+ok $? "threads=2: the history says both pages were read at once, though -j 1"
 dangan --store "$WORK/store11" show "$two_id" >"$WORK/ser.show" 2>"$WORK/err"
 grep -q '2 pages, chi_sim, mean confidence [0-9]*$' "$WORK/ser.show"
-ok $? "threads=1: one page after the other"
+ok $? "by default with -j 1: one page after the other"
+dangan --store "$WORK/store12" show "$two_id" >"$WORK/j2.show" 2>"$WORK/err"
+grep -q '2 pages, chi_sim, mean confidence [0-9]*; up to 2 pages read at once' "$WORK/j2.show"
+ok $? "by default with -j 2: both pages read at once"
 for part in text hocr; do
 	dangan --store "$WORK/store10" cat "$two_id" --part $part >"$WORK/par.$part" 2>"$WORK/err"
 	dangan --store "$WORK/store11" cat "$two_id" --part $part >"$WORK/ser.$part" 2>>"$WORK/err"
 	cmp -s "$WORK/par.$part" "$WORK/ser.$part" && [ -s "$WORK/par.$part" ]
-	ok $? "threads=2: the same $part as threads=1"
+	ok $? "threads=2: the same $part as one page after the other"
 done
 [ "$(grep -o 'ppageno [0-9]*' "$WORK/par.hocr" | tr '\n' ' ')" = "ppageno 0 ppageno 1 " ]
 ok $? "threads=2: the hOCR pages in order"
