@@ -60,6 +60,12 @@
 #   BENCH_PAR=2  (workers of (b) and (c))  BENCH_JOBS=  (dangan ingest -j;
 #   default: its own, one per CPU)  BENCH_SECTIONS="zh en"
 #   BENCH_TOOLS="tesseract parallel ocrmypdf dangan"  BENCH_KEEP=0
+#   BENCH_REPEAT=1  (rounds of (b) and (d) on the Chinese pages: with N > 1,
+#   N - 1 more rounds run them again one after the other, in turn first,
+#   and the pages/min of each is the median of its N runs; each round's
+#   own ratio (d)/(b) is printed with their median.  This machine's speed
+#   can move by half between minutes, and a round compares two runs made
+#   under the same conditions.  Each round costs the time of (b) + (d).)
 #   BENCH_CONFIG=  (a dangan configuration file for (d) on the Chinese
 #   pages instead of the default one: e.g. the default with
 #   <option name="text-height">0</option> in the prep stage, to see what
@@ -84,6 +90,7 @@ BENCH_SECTIONS=${BENCH_SECTIONS:-zh en}
 BENCH_TOOLS=${BENCH_TOOLS:-tesseract parallel ocrmypdf dangan}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_CONFIG=${BENCH_CONFIG:-}
+BENCH_REPEAT=${BENCH_REPEAT:-1}
 DANGAN=${DANGAN:-dangan}
 ZH_LANG=chi_sim
 EN_LANG=eng
@@ -128,6 +135,7 @@ verdict() { # verdict VALUE OP TARGET -> ok / BELOW TARGET / ABOVE TARGET / -
 	}'
 }
 
+case $BENCH_REPEAT in '' | *[!0-9]* | 0) die "BENCH_REPEAT must be a whole number of rounds, 1 or more, not '$BENCH_REPEAT'" ;; esac
 [ -d "$OCR_CORPUS" ] || die "no corpus at $OCR_CORPUS (set OCR_CORPUS)"
 OCR_CORPUS=$(cd "$OCR_CORPUS" && pwd)
 [ -d "$OCR_EN_CORPUS" ] && OCR_EN_CORPUS=$(cd "$OCR_EN_CORPUS" && pwd)
@@ -364,6 +372,44 @@ en_config() {
 }
 
 # ---- Chinese ------------------------------------------------------------
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# zh_rounds LIST N TP_B TP_D [--config FILE]: BENCH_REPEAT - 1 more rounds
+# of (b) and (d) (timings only: their text is that of the first round);
+# TP_b and TP_d become the medians of all rounds
+zh_rounds() {
+	list=$1 n=$2
+	printf '%s\n' "$3" >"$RUN/rounds-b"
+	printf '%s\n' "$4" >"$RUN/rounds-d"
+	printf '%s\n' "$(ratio "$4" "$3")" >"$RUN/rounds-ratio"
+	shift 4
+	say "  rounds of (b) and (d) (BENCH_REPEAT=$BENCH_REPEAT), pages/min:"
+	say "      round 1: (b) $(sed -n 1p "$RUN/rounds-b"), (d) $(sed -n 1p "$RUN/rounds-d"), (d)/(b) $(sed -n 1p "$RUN/rounds-ratio")"
+	r=2
+	while [ "$r" -le "$BENCH_REPEAT" ]; do
+		for tool in b d; do
+			[ $((r % 2)) -eq 0 ] && tool=$(echo "$tool" | tr bd db) # in turn: d first in even rounds
+			if [ "$tool" = b ]; then
+				rm -rf "$RUN/zh-b-round"
+				set -- $(run_par "$list" "$RUN/zh-b-round" "$ZH_LANG") "$@"
+				tb=$(per_min "$n" "$1")
+			else
+				set -- $(dg_ingest "$RUN/store-zh-round" "$list" "$RUN/zh-d-round" "$@") "$@"
+				td=$(per_min "$n" "$1")
+			fi
+			shift 2
+		done
+		echo "$tb" >>"$RUN/rounds-b"
+		echo "$td" >>"$RUN/rounds-d"
+		echo "$(ratio "$td" "$tb")" >>"$RUN/rounds-ratio"
+		say "      round $r: (b) $tb, (d) $td, (d)/(b) $(tail -1 "$RUN/rounds-ratio")$([ $((r % 2)) -eq 0 ] && echo ', (d) first')"
+		r=$((r + 1))
+	done
+	TP_b=$(median <"$RUN/rounds-b")
+	TP_d=$(median <"$RUN/rounds-d")
+	ROUND_RATIO=$(median <"$RUN/rounds-ratio")
+	say "      medians: (b) $TP_b, (d) $TP_d pages/min; of the rounds' own ratios $ROUND_RATIO"
+	rm -rf "$RUN/zh-b-round" "$RUN/zh-d-round" "$RUN/store-zh-round"
+}
 section_zh() {
 	list="$RUN/zh.list"
 	zh_list >"$list"
@@ -450,6 +496,8 @@ open(sys.argv[1], "wb").write(img2pdf.convert(sys.argv[2:]))' "$out/in.pdf" "$@"
 		stages=$(grep -o 'plugin="[a-z0-9-]*"' "$dg_config" 2>/dev/null | sed 's/plugin=//; s/"//g' | tr '\n' ' ')
 		say "      stages in the configuration: ${stages:-?}"
 		say "      $1 s, $TP_d pages/min, peak RSS $(mb "$RSS_d") MB (the one process), CER $(cer_get d all) %"
+		[ "$BENCH_REPEAT" -gt 1 ] && [ -n "${TP_b:-}" ] &&
+			zh_rounds "$list" "$n" "$TP_b" "$TP_d" ${BENCH_CONFIG:+--config "$BENCH_CONFIG"}
 	else
 		say "  (d) dangan: $dg_state"
 		case $dg_state in "ocr plugin not installed")
@@ -539,6 +587,8 @@ if has zh "$BENCH_SECTIONS"; then
 	done
 	r=$(ratio "$(val TP_d)" "$best")
 	row "dangan pages/min / best of (a)-(c) [(${bestname:--})]" "$r" "x" ">= 1.3" "$(verdict "$r" ">=" 1.3)"
+	[ -n "${ROUND_RATIO:-}" ] &&
+		row "median of the $BENCH_REPEAT rounds' (d)/(b)" "$ROUND_RATIO" "x" ">= 1.3" "$(verdict "$ROUND_RATIO" ">=" 1.3)"
 	for p in $PROFILES all; do
 		a=$(cer_get a "$p") d=$(cer_get d "$p")
 		[ "$a" = - ] && [ "$d" = - ] && continue
