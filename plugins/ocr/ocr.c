@@ -430,7 +430,8 @@ ocr_make(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	if (st->threads <= 0) {
 		/* the run's share: as many as it has workers (an engine older
 		 * than ABI 1.6 does not say: one per CPU) */
-		cpus = DG_HOST_HAS(host, workers) ? host->workers(ctx) : sysconf(_SC_NPROCESSORS_ONLN);
+		cpus = DG_HOST_HAS(host, workers) && host->workers != NULL ? host->workers(ctx)
+		                                                           : sysconf(_SC_NPROCESSORS_ONLN);
 		st->threads = cpus < 1 ? 1 : cpus > OCR_MAX_THREADS ? OCR_MAX_THREADS : (int)cpus;
 	}
 	langs = host->opt_string(opts, "languages");
