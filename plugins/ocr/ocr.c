@@ -428,8 +428,8 @@ ocr_make(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	st->opts = opts;
 	st->threads = (int)host->opt_int(opts, "threads");
 	if (st->threads <= 0) {
-		/* the run's share: as many as it has workers (an engine older
-		 * than ABI 1.6 does not say: one per CPU) */
+		/* the run's share: as many as it has workers (a host table
+		 * without workers(), a test harness's: one per CPU) */
 		cpus = DG_HOST_HAS(host, workers) && host->workers != NULL ? host->workers(ctx)
 		                                                           : sysconf(_SC_NPROCESSORS_ONLN);
 		st->threads = cpus < 1 ? 1 : cpus > OCR_MAX_THREADS ? OCR_MAX_THREADS : (int)cpus;
