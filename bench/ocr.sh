@@ -372,7 +372,9 @@ en_config() {
 }
 
 # ---- Chinese ------------------------------------------------------------
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { # median DECIMALS < numbers, one a line
+	sort -g | awk -v d="$1" '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.*f", d, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 # zh_rounds LIST N TP_B TP_D [--config FILE]: BENCH_REPEAT - 1 more rounds
 # of (b) and (d) (timings only: their text is that of the first round);
 # TP_b and TP_d become the medians of all rounds
@@ -382,6 +384,7 @@ zh_rounds() {
 	printf '%s\n' "$4" >"$RUN/rounds-d"
 	printf '%s\n' "$(ratio "$4" "$3")" >"$RUN/rounds-ratio"
 	shift 4
+	cfg=$* # --config FILE, or nothing (no spaces: as dg_ingest takes it)
 	say "  rounds of (b) and (d) (BENCH_REPEAT=$BENCH_REPEAT), pages/min:"
 	say "      round 1: (b) $(sed -n 1p "$RUN/rounds-b"), (d) $(sed -n 1p "$RUN/rounds-d"), (d)/(b) $(sed -n 1p "$RUN/rounds-ratio")"
 	r=2
@@ -390,13 +393,12 @@ zh_rounds() {
 			[ $((r % 2)) -eq 0 ] && tool=$(echo "$tool" | tr bd db) # in turn: d first in even rounds
 			if [ "$tool" = b ]; then
 				rm -rf "$RUN/zh-b-round"
-				set -- $(run_par "$list" "$RUN/zh-b-round" "$ZH_LANG") "$@"
+				set -- $(run_par "$list" "$RUN/zh-b-round" "$ZH_LANG")
 				tb=$(per_min "$n" "$1")
 			else
-				set -- $(dg_ingest "$RUN/store-zh-round" "$list" "$RUN/zh-d-round" "$@") "$@"
+				set -- $(dg_ingest "$RUN/store-zh-round" "$list" "$RUN/zh-d-round" $cfg)
 				td=$(per_min "$n" "$1")
 			fi
-			shift 2
 		done
 		echo "$tb" >>"$RUN/rounds-b"
 		echo "$td" >>"$RUN/rounds-d"
@@ -404,9 +406,9 @@ zh_rounds() {
 		say "      round $r: (b) $tb, (d) $td, (d)/(b) $(tail -1 "$RUN/rounds-ratio")$([ $((r % 2)) -eq 0 ] && echo ', (d) first')"
 		r=$((r + 1))
 	done
-	TP_b=$(median <"$RUN/rounds-b")
-	TP_d=$(median <"$RUN/rounds-d")
-	ROUND_RATIO=$(median <"$RUN/rounds-ratio")
+	TP_b=$(median 2 <"$RUN/rounds-b")
+	TP_d=$(median 2 <"$RUN/rounds-d")
+	ROUND_RATIO=$(median 3 <"$RUN/rounds-ratio")
 	say "      medians: (b) $TP_b, (d) $TP_d pages/min; of the rounds' own ratios $ROUND_RATIO"
 	rm -rf "$RUN/zh-b-round" "$RUN/zh-d-round" "$RUN/store-zh-round"
 }
