@@ -23,6 +23,15 @@
 # largest per-process peak over the pages for (a) and (b); for (c) and (d)
 # the one command, whose figure also covers the children it waited for),
 # and the character error rate (CER) per profile and overall.
+# CPU: the user + system seconds of (b) (all its tesseract processes) and
+# of (d) (the ingest), and, from the history of each page (the ocr stage's
+# note "reading: ... s CPU"), the part of (d)'s spent in tesseract reading
+# the pages, and in the first reading of each.  Both tools keep every
+# CPU busy, so pages/min follow CPU seconds, and (b)'s CPU over (d)'s
+# first readings is the ceiling of (d)/(b): the ratio dangan would reach
+# if it did nothing but read each page once, as it reads it (prepared,
+# at its OCR resolution), with no re-reading, no hOCR, PDF, checks or
+# catalogue.
 # English: the real scans of OCR_EN_CORPUS that have exact ground truth (a
 # letter as flatbed scan and two phone photos, two UNLV pages, tesseract's
 # phototest and eurotext, and four rotated copies of phototest), through
@@ -261,6 +270,9 @@ max_rss() { # the largest peak of OUTDIR/*.rss (kB), "-" without /usr/bin/time
 	[ -n "$TIME" ] || { echo -; return; }
 	cat "$1"/*.rss 2>/dev/null | awk '/^[0-9]+$/ && $1 > m { m = $1 } END { print m ? m : "-" }'
 }
+cpu_sum() { # the CPU seconds (user + system) of the "cpu U S" lines of FILE..., "-" without
+	cat "$@" 2>/dev/null | awk '$1 == "cpu" { s += $2 + $3; n++ } END { if (n) printf "%.1f", s; else print "-" }'
+}
 # (b) tesseract, BENCH_PAR at a time, one thread each
 run_par() ( # run_par LIST OUTDIR LANG -> "SECONDS RSS_KB"
 	list=$1 out=$2
@@ -269,7 +281,7 @@ run_par() ( # run_par LIST OUTDIR LANG -> "SECONDS RSS_KB"
 	awk -F '\t' '{ print $1; print $3 }' "$list" |
 		OMP_THREAD_LIMIT=1 OUT=$out LANG_=$3 TIMECMD=$TIME xargs -d '\n' -n 2 -P "$BENCH_PAR" sh -c '
 			if [ -n "$TIMECMD" ]; then
-				$TIMECMD -f %M -o "$OUT/$1.rss" tesseract "$2" "$OUT/$1" -l "$LANG_" </dev/null >>"$OUT/log.$1" 2>&1
+				$TIMECMD -f "%M\ncpu %U %S" -o "$OUT/$1.rss" tesseract "$2" "$OUT/$1" -l "$LANG_" </dev/null >>"$OUT/log.$1" 2>&1
 			else
 				tesseract "$2" "$OUT/$1" -l "$LANG_" </dev/null >>"$OUT/log.$1" 2>&1
 			fi || echo "    tesseract failed on $1 (see $OUT/log.$1)" >&2' sh
@@ -316,13 +328,16 @@ busy
 say ""
 
 # ---- dangan -----------------------------------------------------------------
-# dg_ingest STORE LIST OUTDIR [--config FILE] -> "SECONDS RSS_KB", the text
-# of each page in OUTDIR/STEM.txt
+# dg_ingest STORE LIST OUTDIR [--config FILE] -> "SECONDS RSS_KB CPU READ
+# FIRST" (CPU seconds of the ingest, of tesseract's readings, of the first
+# reading of each page: "-" when unknown), the text of each page in
+# OUTDIR/STEM.txt
 dg_ingest() (
 	store=$1 list=$2 out=$3
 	shift 3
 	cfg="$*"
 	mkdir -p "$out"
+	: >"$out/reading"
 	rm -rf "$store"
 	"$DANGAN" -q --store "$store" $cfg init >"$out/log" 2>&1 || say "    dangan init exited $?" >&2
 	set --
@@ -330,7 +345,7 @@ dg_ingest() (
 	sync
 	t0=$(now)
 	if [ -n "$TIME" ]; then
-		$TIME -f %M -o "$out/ingest.rss" "$DANGAN" -q --store "$store" $cfg ingest $JOPT "$@" >>"$out/log" 2>&1
+		$TIME -f "%M\ncpu %U %S" -o "$out/ingest.rss" "$DANGAN" -q --store "$store" $cfg ingest $JOPT "$@" >>"$out/log" 2>&1
 	else
 		"$DANGAN" -q --store "$store" $cfg ingest $JOPT "$@" >>"$out/log" 2>&1
 	fi
@@ -342,11 +357,20 @@ dg_ingest() (
 		id=$(sha256sum "$img" | cut -c1-64)
 		"$DANGAN" --store "$store" $cfg cat "sha256:$id" --part text >"$out/$stem.txt" 2>>"$out/log" </dev/null ||
 			missing=$((missing + 1))
+		"$DANGAN" --store "$store" $cfg show "sha256:$id" 2>>"$out/log" </dev/null |
+			sed -n 's/.*; reading: \([0-9.]*\) s CPU\( (\([0-9.]*\) s first readings.*\)\{0,1\}$/\1 \3/p' >>"$out/reading"
 	done <"$list"
 	[ $missing -eq 0 ] || say "    $missing page(s) without a text part (counted as empty; see $out/log)" >&2
-	rss=-
-	[ -n "$TIME" ] && rss=$(tail -1 "$out/ingest.rss")
-	echo "$(secs "$t0" "$t1") $rss"
+	rss=- cpu=-
+	if [ -n "$TIME" ]; then
+		rss=$(grep -E '^[0-9]+$' "$out/ingest.rss" | tail -1)
+		cpu=$(cpu_sum "$out/ingest.rss")
+	fi
+	# tesseract's reading, all and first readings ("-" from a dangan
+	# whose history does not say)
+	rd=$(awk '{ a += $1; f += ($2 == "" ? $1 : $2); n++ } END { if (n) printf "%.1f %.1f", a, f; else print "- -" }' \
+		"$out/reading" 2>/dev/null)
+	echo "$(secs "$t0" "$t1") ${rss:--} $cpu ${rd:-- -}"
 )
 # en_config BASE OUT: BASE with languages=eng in every stage of the ocr plugin
 en_config() {
@@ -435,8 +459,10 @@ section_zh() {
 		say "  (b) OMP_THREAD_LIMIT=1 tesseract -l $ZH_LANG, $BENCH_PAR pages at a time (xargs -P $BENCH_PAR) ..."
 		set -- $(run_par "$list" "$RUN/zh-b" "$ZH_LANG")
 		TP_b=$(per_min "$n" "$1") RSS_b=$2
+		CPU_b=$(cpu_sum "$RUN/zh-b"/*.rss)
 		cer_tool b "$list" "$RUN/zh-b" "$PROFILES"
 		say "      $1 s, $TP_b pages/min, peak RSS $(mb "$RSS_b") MB (largest process), CER $(cer_get b all) %"
+		say "      CPU $CPU_b s (user + system, all the processes)"
 	fi
 	if [ "$ocrmypdf_state" = ok ]; then
 		out="$RUN/zh-c"
@@ -492,12 +518,13 @@ open(sys.argv[1], "wb").write(img2pdf.convert(sys.argv[2:]))' "$out/in.pdf" "$@"
 			set -- $(dg_ingest "$RUN/store-zh" "$list" "$RUN/zh-d")
 			dg_config=$RUN/store-zh/config.xml
 		fi
-		TP_d=$(per_min "$n" "$1") RSS_d=$2
+		TP_d=$(per_min "$n" "$1") RSS_d=$2 CPU_d=$3 READ_d=$4 FIRST_d=$5
 		cer_tool d "$list" "$RUN/zh-d" "$PROFILES"
 		cer_tool d-simp "$RUN/zh-simp.list" "$RUN/zh-d" skew
 		stages=$(grep -o 'plugin="[a-z0-9-]*"' "$dg_config" 2>/dev/null | sed 's/plugin=//; s/"//g' | tr '\n' ' ')
 		say "      stages in the configuration: ${stages:-?}"
 		say "      $1 s, $TP_d pages/min, peak RSS $(mb "$RSS_d") MB (the one process), CER $(cer_get d all) %"
+		say "      CPU $CPU_d s (user + system); in tesseract reading the pages $READ_d s, of which the first reading of each $FIRST_d s"
 		[ "$BENCH_REPEAT" -gt 1 ] && [ -n "${TP_b:-}" ] &&
 			zh_rounds "$list" "$n" "$TP_b" "$TP_d" ${BENCH_CONFIG:+--config "$BENCH_CONFIG"}
 	else
@@ -591,6 +618,14 @@ if has zh "$BENCH_SECTIONS"; then
 	row "dangan pages/min / best of (a)-(c) [(${bestname:--})]" "$r" "x" ">= 1.3" "$(verdict "$r" ">=" 1.3)"
 	[ -n "${ROUND_RATIO:-}" ] &&
 		row "median of the $BENCH_REPEAT rounds' (d)/(b)" "$ROUND_RATIO" "x" ">= 1.3" "$(verdict "$ROUND_RATIO" ">=" 1.3)"
+	if [ -n "${CPU_b:-}" ] && [ -n "${CPU_d:-}" ]; then
+		row "(b) CPU s" "$CPU_b" "s" "" ""
+		row "(d) CPU s" "$CPU_d" "s" "" ""
+		row "(d) CPU s in tesseract reading the pages" "$READ_d" "s" "" ""
+		row "(d) CPU s in the first reading of each page" "$FIRST_d" "s" "" ""
+		r=$(ratio "$CPU_b" "$FIRST_d")
+		row "ceiling of (d)/(b): (b) CPU / (d) first readings" "$r" "x" ">= 1.3" "$(verdict "$r" ">=" 1.3)"
+	fi
 	for p in $PROFILES all; do
 		a=$(cer_get a "$p") d=$(cer_get d "$p")
 		[ "$a" = - ] && [ "$d" = - ] && continue

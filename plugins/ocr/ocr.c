@@ -28,8 +28,12 @@
  * confidence of the pages with text), ocr.languages and ocr.engine.  A
  * page whose confidence is under review-below, and a page without any
  * text that the scan stage did not find blank, add a review.reason and
- * the document ends with a warning.  Documents whose text the scan
- * stage took from a text layer (pages->skip_ocr) are declined.
+ * the document ends with a warning.  The stage's last note gives the
+ * thread CPU time tesseract spent reading the pages, and that of the
+ * first reading of each page when some were read again (bench/ocr.sh
+ * adds them up to show what share of the ingest is tesseract's own).
+ * Documents whose text the scan stage took from a text layer
+ * (pages->skip_ocr) are declined.
  *
  * Each page is recognised once; text, hOCR, confidence and the PDF's
  * text layer are all taken from that one result.  tesseract's second
@@ -82,6 +86,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <leptonica/allheaders.h>
@@ -843,10 +848,12 @@ struct ocr_job {
 	int failed; /* an error was reported: every reader stops */
 	int by_first, by_fallback, counted, review;
 	long sum;
-	int nrun;    /* helpers started */
-	int active;  /* helpers reading */
-	int reading; /* pages being read now */
-	int peak;    /* the most pages read at once */
+	double cpu_first; /* CPU seconds of the pages' first readings */
+	double cpu_read;  /* ... of all their readings (OSD, turned, fallback) */
+	int nrun;         /* helpers started */
+	int active;       /* helpers reading */
+	int reading;      /* pages being read now */
+	int peak;         /* the most pages read at once */
 	struct ocr_run {
 		struct ocr_job *job;
 		struct ocr_helper *helper;
@@ -855,6 +862,18 @@ struct ocr_job {
 		int joined;
 	} run[OCR_MAX_THREADS];
 };
+
+/* The CPU time of the calling thread, in seconds (0 when unknown): what
+ * tesseract spends reading a page, whatever else the machine runs. */
+static double
+ocr_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* A note from a reader, outside the lock. */
 static void ocr_note(struct ocr_job *job, const char *fmt, ...) DG_PRINTF(2, 3);
@@ -1120,6 +1139,7 @@ ocr_page(struct ocr_job *job, struct ocr_state *st, int i)
 	const char *src;
 	char key[64], val[160], picture[PATH_MAX], *t = NULL, *h = NULL;
 	int dpi, conf = 0, read, added, rotated, rc = -1;
+	double cpu0, cpu1, cpu2;
 
 	/* in memory, or read back from where scan or prep kept it */
 	img = dg_page_ocr_image(page);
@@ -1128,7 +1148,9 @@ ocr_page(struct ocr_job *job, struct ocr_state *st, int i)
 	rotated = page->rotated;
 	if (img == NULL)
 		ocr_note(job, "page %d: cannot read its image back from the temporary directory", page->number);
+	cpu0 = ocr_cpu();
 	read = img != NULL && ocr_read(st->api, img, dpi, &conf) == 0 && (t = TessBaseAPIGetUTF8Text(st->api)) != NULL;
+	cpu1 = ocr_cpu();
 	if (read && page->orientation == DG_ORIENT_DEFERRED && strspn(t, " \t\r\n\f") != strlen(t)) {
 		int vertical = ocr_vertical(st);
 
@@ -1151,9 +1173,12 @@ ocr_page(struct ocr_job *job, struct ocr_state *st, int i)
 	used = st->api;
 	if (read && st->fallback != NULL && conf < st->fallback_below && strspn(t, " \t\r\n\f") != strlen(t))
 		used = ocr_fallback(job, st, page, img, dpi, &conf, &t);
+	cpu2 = ocr_cpu();
 
 	/* the results, in page order */
 	pthread_mutex_lock(&job->lock);
+	job->cpu_first += cpu1 - cpu0;
+	job->cpu_read += cpu2 - cpu0;
 	while (job->done != i && !job->failed)
 		pthread_cond_wait(&job->turn, &job->lock);
 	if (job->failed)
@@ -1351,7 +1376,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	struct dg_pages *pages;
 	struct ocr_job job;
 	struct ocr_buf hocr = {0};
-	char langs[256], val[160], title[256];
+	char langs[256], val[160], title[256], cpu[128];
 	char *base = NULL, *pdfpath = NULL;
 	int i, rc = DG_FAILED, began = 0;
 	struct stat sb;
@@ -1455,12 +1480,19 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		if (host->part_add_file(ctx, doc, "pdf", OCR_PDF_TYPE, pdfpath) != 0)
 			goto out;
 	}
-	if (job.peak > 1)
-		host->note(ctx, doc, "%d pages, %s, mean confidence %s; up to %d pages read at once", pages->n, langs,
-		           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none", job.peak);
+	/* the CPU time of tesseract's readings, and of the first reading of
+	 * each page when some were read again (bench/ocr.sh adds them up) */
+	if (job.cpu_read - job.cpu_first >= 0.005)
+		snprintf(cpu, sizeof(cpu), "reading: %.2f s CPU (%.2f s first readings, %.2f s reading again)",
+		         job.cpu_read, job.cpu_first, job.cpu_read - job.cpu_first);
 	else
-		host->note(ctx, doc, "%d page%s, %s, mean confidence %s", pages->n, pages->n == 1 ? "" : "s", langs,
-		           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none");
+		snprintf(cpu, sizeof(cpu), "reading: %.2f s CPU", job.cpu_read);
+	if (job.peak > 1)
+		snprintf(val, sizeof(val), "; up to %d pages read at once", job.peak);
+	else
+		val[0] = '\0';
+	host->note(ctx, doc, "%d page%s, %s, mean confidence %s%s; %s", pages->n, pages->n == 1 ? "" : "s", langs,
+	           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none", val, cpu);
 	rc = job.review > 0 ? DG_WARN : DG_OK;
 out:
 	if (began)

@@ -207,6 +207,12 @@ grep -q '"ocr.languages":\["chi_sim"\]' "$WORK/fb.json"
 ok $? "fallback: the languages of the reading kept are recorded"
 r=$(python3 "$cer" --max 0.03 "$data/zh-clean.gt.txt" "$WORK/fb.txt")
 ok $? "fallback: the text is chi_sim's (error rate $(echo "$r" | cut -d' ' -f1) <= 0.03)"
+# the CPU time of the readings: all of them, the first, the second; the
+# parts add up (to the rounding) and none is nothing
+cpu=$(grep -o 'reading: [0-9.]* s CPU ([0-9.]* s first readings, [0-9.]* s reading again)' "$WORK/fb.json" |
+	tr -d '(),' | awk '{ print $2, $5, $9 }')
+echo "$cpu" | awk 'NF == 3 && $2 > 0 && $3 > 0 { d = $1 - $2 - $3; exit !(d < 0.015 && d > -0.015) } { exit 1 }'
+ok $? "fallback: the history gives the CPU time of both readings, which add up ($cpu)"
 # a page in traditional script (zh-source.txt through opencc s2t): chi_sim
 # reads a third of it wrong with a confidence under fallback-below, so it
 # is read again with the shipped configuration's fallback, chi_tra, and
@@ -286,8 +292,11 @@ dangan --store "$WORK/store10" show "$two_id" >"$WORK/par.show" 2>"$WORK/err"
 grep -q '2 pages, chi_sim, mean confidence [0-9]*; up to 2 pages read at once' "$WORK/par.show"
 ok $? "threads=2: the history says both pages were read at once, though -j 1"
 dangan --store "$WORK/store11" show "$two_id" >"$WORK/ser.show" 2>"$WORK/err"
-grep -q '2 pages, chi_sim, mean confidence [0-9]*$' "$WORK/ser.show"
+grep -q '2 pages, chi_sim, mean confidence [0-9]*; reading: [0-9.]* s CPU$' "$WORK/ser.show"
 ok $? "by default with -j 1: one page after the other"
+cpu=$(sed -n 's/.*; reading: \([0-9.]*\) s CPU$/\1/p' "$WORK/ser.show")
+awk -v c="$cpu" 'BEGIN { exit !(c > 0) }'
+ok $? "the history gives the CPU time of the readings (${cpu:-none} s), none read again"
 dangan --store "$WORK/store12" show "$two_id" >"$WORK/j2.show" 2>"$WORK/err"
 grep -q '2 pages, chi_sim, mean confidence [0-9]*; up to 2 pages read at once' "$WORK/j2.show"
 ok $? "by default with -j 2: both pages read at once"
