@@ -71,10 +71,11 @@
 #   BENCH_TOOLS="tesseract parallel ocrmypdf dangan"  BENCH_KEEP=0
 #   BENCH_REPEAT=1  (rounds of (b) and (d) on the Chinese pages: with N > 1,
 #   N - 1 more rounds run them again one after the other, in turn first,
-#   and the pages/min of each is the median of its N runs; each round's
-#   own ratio (d)/(b) is printed with their median.  This machine's speed
-#   can move by half between minutes, and a round compares two runs made
-#   under the same conditions.  Each round costs the time of (b) + (d).)
+#   and the pages/min and CPU figures of each are the medians of its N
+#   runs; each round's own ratio (d)/(b) and ceiling are printed with
+#   their medians.  This machine's speed can move by half between
+#   minutes, and a round compares two runs made under the same
+#   conditions.  Each round costs the time of (b) + (d).)
 #   BENCH_CONFIG=  (a dangan configuration file for (d) on the Chinese
 #   pages instead of the default one: e.g. the default with
 #   <option name="text-height">0</option> in the prep stage, to see what
@@ -397,20 +398,28 @@ en_config() {
 
 # ---- Chinese ------------------------------------------------------------
 median() { # median DECIMALS < numbers, one a line
-	sort -g | awk -v d="$1" '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.*f", d, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	sort -g | awk -v d="$1" '$1 == "-" { u = 1 } { v[NR] = $1 }
+		END { if (u || !NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.*f", d, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # zh_rounds LIST N TP_B TP_D [--config FILE]: BENCH_REPEAT - 1 more rounds
-# of (b) and (d) (timings only: their text is that of the first round);
-# TP_b and TP_d become the medians of all rounds
+# of (b) and (d) (timings and CPU only: their text is that of the first
+# round); TP_b, TP_d, CPU_b, CPU_d, READ_d and FIRST_d become the medians
+# of all rounds, and CEIL_ROUND the median of the rounds' own ceilings
 zh_rounds() {
 	list=$1 n=$2
 	printf '%s\n' "$3" >"$RUN/rounds-b"
 	printf '%s\n' "$4" >"$RUN/rounds-d"
 	printf '%s\n' "$(ratio "$4" "$3")" >"$RUN/rounds-ratio"
+	printf '%s\n' "$CPU_b" >"$RUN/rounds-cpu-b"
+	printf '%s\n' "$CPU_d" >"$RUN/rounds-cpu-d"
+	printf '%s\n' "$READ_d" >"$RUN/rounds-read"
+	printf '%s\n' "$FIRST_d" >"$RUN/rounds-first"
+	printf '%s\n' "$(ratio "$CPU_b" "$FIRST_d")" >"$RUN/rounds-ceiling"
 	shift 4
 	cfg=$* # --config FILE, or nothing (no spaces: as dg_ingest takes it)
 	say "  rounds of (b) and (d) (BENCH_REPEAT=$BENCH_REPEAT), pages/min:"
 	say "      round 1: (b) $(sed -n 1p "$RUN/rounds-b"), (d) $(sed -n 1p "$RUN/rounds-d"), (d)/(b) $(sed -n 1p "$RUN/rounds-ratio")"
+	say "               CPU s: (b) $CPU_b, (d) $CPU_d, first readings $FIRST_d; ceiling $(sed -n 1p "$RUN/rounds-ceiling")"
 	r=2
 	while [ "$r" -le "$BENCH_REPEAT" ]; do
 		for tool in b d; do
@@ -418,22 +427,34 @@ zh_rounds() {
 			if [ "$tool" = b ]; then
 				rm -rf "$RUN/zh-b-round"
 				set -- $(run_par "$list" "$RUN/zh-b-round" "$ZH_LANG")
-				tb=$(per_min "$n" "$1")
+				tb=$(per_min "$n" "$1") cb=$(cpu_sum "$RUN/zh-b-round"/*.rss)
 			else
 				set -- $(dg_ingest "$RUN/store-zh-round" "$list" "$RUN/zh-d-round" $cfg)
-				td=$(per_min "$n" "$1")
+				td=$(per_min "$n" "$1") cd=$3 rd=$4 fd=$5
 			fi
 		done
 		echo "$tb" >>"$RUN/rounds-b"
 		echo "$td" >>"$RUN/rounds-d"
 		echo "$(ratio "$td" "$tb")" >>"$RUN/rounds-ratio"
+		echo "$cb" >>"$RUN/rounds-cpu-b"
+		echo "$cd" >>"$RUN/rounds-cpu-d"
+		echo "$rd" >>"$RUN/rounds-read"
+		echo "$fd" >>"$RUN/rounds-first"
+		echo "$(ratio "$cb" "$fd")" >>"$RUN/rounds-ceiling"
 		say "      round $r: (b) $tb, (d) $td, (d)/(b) $(tail -1 "$RUN/rounds-ratio")$([ $((r % 2)) -eq 0 ] && echo ', (d) first')"
+		say "               CPU s: (b) $cb, (d) $cd, first readings $fd; ceiling $(tail -1 "$RUN/rounds-ceiling")"
 		r=$((r + 1))
 	done
 	TP_b=$(median 2 <"$RUN/rounds-b")
 	TP_d=$(median 2 <"$RUN/rounds-d")
 	ROUND_RATIO=$(median 3 <"$RUN/rounds-ratio")
+	CPU_b=$(median 1 <"$RUN/rounds-cpu-b")
+	CPU_d=$(median 1 <"$RUN/rounds-cpu-d")
+	READ_d=$(median 1 <"$RUN/rounds-read")
+	FIRST_d=$(median 1 <"$RUN/rounds-first")
+	CEIL_ROUND=$(median 3 <"$RUN/rounds-ceiling")
 	say "      medians: (b) $TP_b, (d) $TP_d pages/min; of the rounds' own ratios $ROUND_RATIO"
+	say "               CPU s: (b) $CPU_b, (d) $CPU_d, (d) reading $READ_d, first readings $FIRST_d; of the rounds' own ceilings $CEIL_ROUND"
 	rm -rf "$RUN/zh-b-round" "$RUN/zh-d-round" "$RUN/store-zh-round"
 }
 section_zh() {
@@ -625,6 +646,8 @@ if has zh "$BENCH_SECTIONS"; then
 		row "(d) CPU s in the first reading of each page" "$FIRST_d" "s" "" ""
 		r=$(ratio "$CPU_b" "$FIRST_d")
 		row "ceiling of (d)/(b): (b) CPU / (d) first readings" "$r" "x" ">= 1.3" "$(verdict "$r" ">=" 1.3)"
+		[ -n "${CEIL_ROUND:-}" ] &&
+			row "median of the $BENCH_REPEAT rounds' ceilings" "$CEIL_ROUND" "x" ">= 1.3" "$(verdict "$CEIL_ROUND" ">=" 1.3)"
 	fi
 	for p in $PROFILES all; do
 		a=$(cer_get a "$p") d=$(cer_get d "$p")
