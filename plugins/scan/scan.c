@@ -11,7 +11,11 @@
  *
  * PDF is opened, read and rendered with poppler-glib and cairo in a
  * child process (fork, no exec) that sends the text and the rendered
- * pages back through a pipe.  Poppler is not thread-safe, it decodes an
+ * pages back through a pipe.  Pages to render are dealt in turn to
+ * `renderers` such processes (the first reads the text and decides
+ * whether to render; the others are started only then), so that the
+ * pages of a long scan are rendered on every core while the parent takes
+ * them back in page order.  Poppler is not thread-safe, it decodes an
  * embedded image at its full size whatever size it is drawn at (an
  * inline image in a compressed content stream cannot be checked
  * beforehand), and a malformed PDF that crashes it must not take the
@@ -104,6 +108,8 @@
 #define SCAN_CHILD_BASE ((int64_t)256 << 20) /* child address space besides pages */
 
 #define SCAN_RANGES_MAX 256
+#define SCAN_RENDERERS_MAX 16 /* PDF renderer processes (the option's max) */
+#define SCAN_RENDERERS_AUTO 4 /* ... at most, one for each processor */
 #define SCAN_LEPT_MSG 256
 
 static const struct dg_option scan_options[] = {
@@ -153,6 +159,13 @@ static const struct dg_option scan_options[] = {
      .help = "seconds the PDF renderer may spend on one page",
      .min = 1,
      .max = 86400},
+    {.name = "renderers",
+     .type = DG_OPT_INT,
+     .default_value = "0",
+     .help = "PDF pages rendered at once, each by a renderer process of its own, the pages dealt to them in "
+             "turn (0: as many as ingest's workers, -j, at most 4; 1: one page after another)",
+     .min = 0,
+     .max = 16},
     {.name = NULL},
 };
 
@@ -181,6 +194,7 @@ struct scan_range {
 /* Instance state: read-only after init(). */
 struct scan_state {
 	int64_t max_pixels, max_pages, max_memory, max_disk, min_dpi, timeout;
+	int renderers; /* PDF renderer processes, at least 1 */
 	char max_pixels_text[32], max_memory_text[32], max_disk_text[32];
 	enum scan_ocr ocr;
 	size_t nranges; /* 0: all pages */
@@ -1434,8 +1448,24 @@ struct pdf_job {
 	const struct pdf_imgs *imgs;
 	const unsigned char *data;
 	size_t size;
-	int fd; /* write end */
+	int fd;    /* write end */
+	int index; /* this renderer's number (pdf_dealt_to) */
+	int total; /* the document's pages, for the renderers after the first */
 };
+
+/* The renderer of the k-th selected page (0-based), of count. */
+static int
+pdf_dealt_to(int k, int count)
+{
+	return k % count;
+}
+
+/* How many renderers a document's selected pages are dealt to. */
+static int
+pdf_renderers(const struct scan_state *st, int selected)
+{
+	return selected < 1 ? 1 : selected < st->renderers ? selected : st->renderers;
+}
 
 static void
 pdf_write(int fd, const void *buf, size_t len)
@@ -1676,6 +1706,24 @@ pdf_vm_bytes(void)
 }
 #endif
 
+/* Render this renderer's share of the selected pages, in page order. */
+static void
+pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
+{
+	PopplerPage *page;
+	int i, k = 0, count = pdf_renderers(job->st, scan_count_selected(job->st, n));
+
+	for (i = 0; i < n; i++) {
+		if (!scan_selected(job->st, i + 1) || pdf_dealt_to(k++, count) != job->index)
+			continue;
+		page = poppler_document_get_page(doc, i);
+		if (page == NULL)
+			pdf_fail(job->fd, PE_OTHER, "page %d cannot be read", i + 1);
+		pdf_render(job, page, i, n);
+		g_object_unref(page);
+	}
+}
+
 static void pdf_child(struct pdf_job *job) __attribute__((noreturn));
 static void
 pdf_child(struct pdf_job *job)
@@ -1745,6 +1793,13 @@ pdf_child(struct pdf_job *job)
 		         err != NULL && err->message != NULL ? err->message : "unknown error");
 	}
 	n = poppler_document_get_n_pages(doc);
+	if (job->index > 0) { /* started once the first renderer decided to render */
+		if (n != job->total)
+			pdf_fail(job->fd, PE_OTHER, "the PDF has %d pages now, not %d", n, job->total);
+		pdf_render_share(job, doc, n);
+		pdf_send(job->fd, PM_DONE, -1, NULL, 0, NULL, 0);
+		_exit(0);
+	}
 	v[0] = n;
 	pdf_send(job->fd, PM_DOC, -1, v, 1, NULL, 0);
 	if (n < 1 || n > st->max_pages)
@@ -1774,17 +1829,8 @@ pdf_child(struct pdf_job *job)
 	render = !(all && (st->ocr == SCAN_OCR_AUTO || st->ocr == SCAN_OCR_SKIP));
 	v[0] = render;
 	pdf_send(job->fd, PM_RENDER, -1, v, 1, NULL, 0);
-	if (render) {
-		for (i = 0; i < n; i++) {
-			if (!scan_selected(st, i + 1))
-				continue;
-			page = poppler_document_get_page(doc, i);
-			if (page == NULL)
-				pdf_fail(job->fd, PE_OTHER, "page %d cannot be read", i + 1);
-			pdf_render(job, page, i, n);
-			g_object_unref(page);
-		}
-	}
+	if (render)
+		pdf_render_share(job, doc, n);
 	pdf_send(job->fd, PM_DONE, -1, NULL, 0, NULL, 0);
 	_exit(0);
 }
@@ -1867,56 +1913,81 @@ pdf_died(struct scan_run *r, pid_t pid, struct pdf_reader *rd, const char *doing
 		r->host->error(r->ctx, "the PDF renderer stopped%s", where);
 }
 
+/* A renderer process and the reading end of its pipe. */
+struct pdf_proc {
+	pid_t pid;
+	struct pdf_reader rd;
+};
+
+/* Start renderer job->index (its pipe's reading end into *p); -1 with
+ * the reason given when it cannot be. */
+static int
+pdf_start(struct scan_run *r, struct pdf_job *job, struct pdf_proc *p)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		r->host->error(r->ctx, "cannot start the PDF renderer: pipe: %s", strerror(errno));
+		return -1;
+	}
+	job->fd = fds[1];
+	p->pid = fork();
+	if (p->pid < 0) {
+		r->host->error(r->ctx, "cannot start the PDF renderer: fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (p->pid == 0) {
+		close(fds[0]);
+		pdf_child(job);
+	}
+	close(fds[1]);
+	p->rd.fd = fds[0];
+	p->rd.timeout_ms = r->st->timeout > INT_MAX / 1000 ? INT_MAX : (int)r->st->timeout * 1000;
+	p->rd.eof = p->rd.timed_out = 0;
+	return 0;
+}
+
 static int
 scan_pdf(struct scan_run *r)
 {
 	const struct scan_state *st = r->st;
 	struct pdf_imgs imgs = {NULL, 0, 0, 0};
 	struct pdf_job job;
-	struct pdf_reader rd;
+	struct pdf_proc procs[SCAN_RENDERERS_MAX], *p;
 	struct pdf_msg m;
 	struct scan_info in;
 	char msg[SCAN_MSG_MAX + 1], clean[SCAN_MSG_MAX + 1];
 	const char *doing = "opening the PDF";
-	int fds[2] = {-1, -1}, rc = -1, done = 0, next_page = 0, last_image = -1, page = 0, render = 0;
-	pid_t pid = -1;
+	int rc = -1, next_page = 0, last_image = -1, page = 0, render = 0;
+	int nprocs = 0, nrend = 1, images = 0, selected = 0, dones = 0, j;
 	PIX *pix;
 
 	r->kind = "pdf";
 	r->is_pdf = 1;
 	if (pdf_find_images(r, &imgs) != 0)
 		goto out;
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		r->host->error(r->ctx, "cannot start the PDF renderer: pipe: %s", strerror(errno));
-		goto out;
-	}
+	memset(&job, 0, sizeof(job));
 	job.st = st;
 	job.imgs = &imgs;
 	job.data = r->data;
 	job.size = r->size;
-	job.fd = fds[1];
-	pid = fork();
-	if (pid < 0) {
-		r->host->error(r->ctx, "cannot start the PDF renderer: fork: %s", strerror(errno));
+	if (pdf_start(r, &job, &procs[0]) != 0)
 		goto out;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		pdf_child(&job);
-	}
-	close(fds[1]);
-	fds[1] = -1;
-	rd.fd = fds[0];
-	rd.timeout_ms = st->timeout > INT_MAX / 1000 ? INT_MAX : (int)st->timeout * 1000;
-	rd.eof = rd.timed_out = 0;
-	while (!done) {
-		if (pdf_read(&rd, &m, sizeof(m)) != 0) {
-			pdf_died(r, pid, &rd, doing, page);
+	nprocs = 1;
+	/* the first renderer sends the pages' text and whether it renders;
+	 * then the rendered pages come in page order from the renderer each
+	 * was dealt to, and last every renderer says it is done */
+	while (dones < nrend) {
+		p = !render ? &procs[0] : images < selected ? &procs[pdf_dealt_to(images, nrend)] : &procs[dones];
+		if (pdf_read(&p->rd, &m, sizeof(m)) != 0) {
+			pdf_died(r, p->pid, &p->rd, doing, page);
 			goto out;
 		}
 		switch (m.type) {
 		case PM_ERROR:
-			if (m.len > SCAN_MSG_MAX || pdf_read(&rd, msg, (size_t)m.len) != 0)
+			if (m.len > SCAN_MSG_MAX || pdf_read(&p->rd, msg, (size_t)m.len) != 0)
 				goto bad;
 			msg[m.len] = '\0';
 			scan_clean(clean, sizeof(clean), msg);
@@ -1928,7 +1999,7 @@ scan_pdf(struct scan_run *r)
 				r->host->error(r->ctx, "%s", clean);
 			goto out;
 		case PM_DOC:
-			if (m.len != 0 || r->total != 0)
+			if (m.len != 0 || r->total != 0 || p != &procs[0])
 				goto bad;
 			if (m.v[0] < 1) {
 				r->host->error(r->ctx, "not a valid PDF: no pages");
@@ -1943,7 +2014,7 @@ scan_pdf(struct scan_run *r)
 			doing = "reading the text of";
 			break;
 		case PM_PAGE:
-			if (r->total == 0 || m.page != next_page || m.len > SCAN_TEXT_PAGE_MAX)
+			if (r->total == 0 || render || m.page != next_page || m.len > SCAN_TEXT_PAGE_MAX)
 				goto bad;
 			page = m.page + 1;
 			next_page++;
@@ -1954,9 +2025,9 @@ scan_pdf(struct scan_run *r)
 					r->host->error(r->ctx, "out of memory");
 					goto out;
 				}
-				if (pdf_read(&rd, buf, (size_t)m.len) != 0) {
+				if (pdf_read(&p->rd, buf, (size_t)m.len) != 0) {
 					free(buf);
-					pdf_died(r, pid, &rd, doing, page);
+					pdf_died(r, p->pid, &p->rd, doing, page);
 					goto out;
 				}
 				buf[m.len] = '\0';
@@ -1974,24 +2045,37 @@ scan_pdf(struct scan_run *r)
 			}
 			break;
 		case PM_RENDER:
-			if (m.len != 0 || next_page != r->total)
+			if (m.len != 0 || render || r->total == 0 || next_page != r->total)
 				goto bad;
-			render = m.v[0] != 0;
-			r->rendered = render;
+			render = 1; /* past the text, whatever the answer */
+			r->rendered = m.v[0] != 0;
+			if (!r->rendered)
+				break;
 			doing = "rendering";
-			if (render && scan_reserve(r, scan_count_selected(st, r->total)) != 0) {
+			selected = scan_count_selected(st, r->total);
+			if (scan_reserve(r, selected) != 0) {
 				r->host->error(r->ctx, "out of memory");
 				goto out;
+			}
+			/* the first renderer deals the pages to as many: start the others */
+			nrend = pdf_renderers(st, selected);
+			job.total = r->total;
+			for (j = 1; j < nrend; j++) {
+				job.index = j;
+				if (pdf_start(r, &job, &procs[j]) != 0)
+					goto out;
+				nprocs++;
 			}
 			break;
 		case PM_IMAGE: {
 			uint64_t len;
 			int64_t W = m.v[0], H = m.v[1], d = m.v[2], dpi = m.v[3];
-			if (!render || m.page <= last_image || m.page >= r->total || !scan_selected(st, m.page + 1) ||
-			    !(d == 1 || d == 8 || d == 32) || dpi < 1 || dpi > 100000 || m.v[4] < 0 || m.v[5] < 0 ||
-			    m.v[4] > 1000000 || m.v[5] > 1000000)
+			if (!r->rendered || images >= selected || m.page <= last_image || m.page >= r->total ||
+			    !scan_selected(st, m.page + 1) || !(d == 1 || d == 8 || d == 32) || dpi < 1 ||
+			    dpi > 100000 || m.v[4] < 0 || m.v[5] < 0 || m.v[4] > 1000000 || m.v[5] > 1000000)
 				goto bad;
 			last_image = m.page;
+			images++;
 			page = m.page + 1;
 			if (scan_check_dims(r, page, W, H) != 0 ||
 			    scan_check_mem(r, page, (W * d + 31) / 32 * 4 * H) != 0)
@@ -2006,9 +2090,9 @@ scan_pdf(struct scan_run *r)
 				pixDestroy(&pix);
 				goto bad;
 			}
-			if (pdf_read(&rd, pixGetData(pix), (size_t)len) != 0) {
+			if (pdf_read(&p->rd, pixGetData(pix), (size_t)len) != 0) {
 				pixDestroy(&pix);
-				pdf_died(r, pid, &rd, doing, page);
+				pdf_died(r, p->pid, &p->rd, doing, page);
 				goto out;
 			}
 			pixSetResolution(pix, (l_int32)dpi, (l_int32)dpi);
@@ -2024,9 +2108,10 @@ scan_pdf(struct scan_run *r)
 			break;
 		}
 		case PM_DONE:
-			if (m.len != 0 || r->total == 0 || next_page != r->total)
+			/* every selected page rendered, each renderer done once */
+			if (m.len != 0 || !render || images != selected || p != &procs[dones])
 				goto bad;
-			done = 1;
+			dones++;
 			break;
 		default: goto bad;
 		}
@@ -2034,19 +2119,16 @@ scan_pdf(struct scan_run *r)
 	rc = 0;
 	goto out;
 bad:
-	r->host->error(r->ctx, "the PDF renderer sent a malformed message%s", rd.eof ? " (cut short)" : "");
+	r->host->error(r->ctx, "the PDF renderer sent a malformed message%s", p->rd.eof ? " (cut short)" : "");
 out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	if (pid > 0) {
+	for (j = 0; j < nprocs; j++) {
 		int status;
 		pid_t w;
+		close(procs[j].rd.fd);
 		if (rc != 0)
-			kill(pid, SIGKILL);
+			kill(procs[j].pid, SIGKILL);
 		do
-			w = waitpid(pid, &status, 0);
+			w = waitpid(procs[j].pid, &status, 0);
 		while (w < 0 && errno == EINTR);
 	}
 	free(imgs.v);
@@ -2495,6 +2577,16 @@ scan_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 	st->max_disk = host->opt_int(opts, "max-disk");
 	st->min_dpi = host->opt_int(opts, "min-dpi");
 	st->timeout = host->opt_int(opts, "timeout");
+	st->renderers = (int)host->opt_int(opts, "renderers");
+	if (st->renderers <= 0) {
+		/* the run's share, as ocr's threads: as many as it has workers
+		 * (ingest -j; a host table without workers(): one per CPU) */
+		long n = DG_HOST_HAS(host, workers) && host->workers != NULL ? host->workers(ctx)
+		                                                             : sysconf(_SC_NPROCESSORS_ONLN);
+		st->renderers = n < 1 ? 1 : n > SCAN_RENDERERS_AUTO ? SCAN_RENDERERS_AUTO : (int)n;
+	}
+	if (st->renderers > SCAN_RENDERERS_MAX)
+		st->renderers = SCAN_RENDERERS_MAX;
 	s = host->opt_string(opts, "max-pixels");
 	snprintf(st->max_pixels_text, sizeof(st->max_pixels_text), "%s", s != NULL ? s : "?");
 	s = host->opt_string(opts, "max-memory");

@@ -212,6 +212,56 @@ else
 	for n in 1 2 3 4 5; do ok 0 "# SKIP /usr/bin/time is missing"; done
 fi
 
+# PDF pages dealt to several renderers come back in page order: five
+# pages that differ (colour.jpg drawn at 200, 250 and 400 dpi, a page
+# with no image, 160 dpi) read the same with one renderer as with three,
+# whole or in part (pages=2-5: the selected pages are dealt, not all)
+python3 -B - "$fix/colour.jpg" "$WORK/dealt.pdf" "$fix" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+import pdfwrite
+jpg = open(sys.argv[1], "rb").read()
+dpis = [200, 250, 0, 400, 160]
+kids = " ".join("%d 0 R" % (3 + 3 * i) for i in range(len(dpis)))
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", ("<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(dpis))).encode()]
+for i, dpi in enumerate(dpis):
+    img, content = 4 + 3 * i, 5 + 3 * i
+    w, h = (800 * 72 / dpi, 1000 * 72 / dpi) if dpi else (288, 360)
+    objs.append(("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Resources << /XObject << /Im %d 0 R >> >> "
+                 "/Contents %d 0 R >>" % (w, h, img, content)).encode())
+    objs.append(b"<< /Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB "
+                b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % len(jpg) + jpg + b"\nendstream")
+    c = ("q %g 0 0 %g 0 0 cm /Im Do Q" % (w, h)).encode() if dpi else b""
+    objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
+pdfwrite.write(objs, sys.argv[2])
+PY
+same_pages() { # STORE: the dealt PDF's history and metadata, without times
+	"$DANGAN" --store "$1" show "$(docid "$WORK/dealt.pdf")" |
+		grep -v -E '^ +[0-9]{4}-[0-9]{2}-[0-9]{2}T|^ +(pdf|version)' | sed 's/; [0-9]* ms$//'
+}
+for sel in "" 2-5; do
+	config "$WORK/r1.xml" renderers=1 ${sel:+pages=$sel}
+	config "$WORK/r3.xml" renderers=3 ${sel:+pages=$sel}
+	check "a 5-page PDF${sel:+, pages $sel}, one renderer" dangan --store "$WORK/r1$sel" -c "$WORK/r1.xml" ingest \
+		"$WORK/dealt.pdf"
+	check "... three renderers" dangan --store "$WORK/r3$sel" -c "$WORK/r3.xml" ingest "$WORK/dealt.pdf"
+	same_pages "$WORK/r1$sel" >"$WORK/r1.show"
+	same_pages "$WORK/r3$sel" >"$WORK/r3.show"
+	cmp -s "$WORK/r1.show" "$WORK/r3.show"
+	ok $? "... the same pages, checks and metadata either way${sel:+ (pages $sel)}"
+	shown "$WORK/r3$sel" "$WORK/dealt.pdf"
+	if [ -z "$sel" ]; then
+		has '"scan.page.1.dpi":["200"]' "three renderers: page 1 at 200 dpi"
+	else
+		has '"scan.skipped":["1"]' "three renderers, pages 2-5: page 1 skipped"
+	fi
+	has '"scan.page.2.dpi":["250"]' "... page 2 at 250 dpi"
+	has '"scan.page.3.size":["1200x1500"]' "... page 3, without an image, rendered at 300 dpi"
+	has '"scan.page.3.problems":["blank"]' "... and blank"
+	has '"scan.page.4.dpi":["400"]' "... page 4 at 400 dpi"
+	has '"scan.page.5.dpi":["160"]' "... page 5 at 160 dpi"
+done
+
 config "$WORK/force.xml" ocr=force
 check "ingest with ocr=force" dangan --store "$WORK/s4" -c "$WORK/force.xml" ingest "$fix/text-layer.pdf" "$fix/two-page.tif"
 shown "$WORK/s4" "$fix/text-layer.pdf"
