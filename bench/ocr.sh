@@ -19,6 +19,12 @@
 #   (d) `dangan ingest` of the page files into a fresh store (default
 #       configuration), the text of each page read back with
 #       `dangan cat sha256:SHA256-OF-THE-PAGE --part text`.
+#   (e) when (c) ran: `dangan ingest` of (c)'s input, the one PDF of all
+#       the pages (a box as a scanner makes it: one document whose pages
+#       are rendered, checked, prepared and read), its text part split at
+#       the form feeds between pages; not a target, a check that a long
+#       PDF goes as fast as its pages as files, and a comparison with
+#       ocrmypdf on the very same input.
 # For each: pages/minute (wall clock), peak RSS (/usr/bin/time -f %M: the
 # largest per-process peak over the pages for (a) and (b); for (c) and (d)
 # the one command, whose figure also covers the children it waited for),
@@ -328,6 +334,31 @@ say "  load:      $(load)"
 busy
 say ""
 
+# timed_ingest STORE OUT CFG LOCATOR...: `dangan ingest` into STORE, its
+# output appended to OUT/log, its peak RSS and CPU into OUT/ingest.rss;
+# sets t0, t1 (start, end) and rc
+timed_ingest() {
+	ti_store=$1 ti_out=$2 ti_cfg=$3
+	shift 3
+	sync
+	t0=$(now)
+	if [ -n "$TIME" ]; then
+		$TIME -f "%M\ncpu %U %S" -o "$ti_out/ingest.rss" "$DANGAN" -q --store "$ti_store" $ti_cfg ingest $JOPT "$@" \
+			>>"$ti_out/log" 2>&1
+	else
+		"$DANGAN" -q --store "$ti_store" $ti_cfg ingest $JOPT "$@" >>"$ti_out/log" 2>&1
+	fi
+	rc=$?
+	t1=$(now)
+}
+# rss_cpu OUT: rss and cpu from OUT/ingest.rss ("-" without $TIME)
+rss_cpu() {
+	rss=- cpu=-
+	if [ -n "$TIME" ]; then
+		rss=$(grep -E '^[0-9]+$' "$1/ingest.rss" | tail -1)
+		cpu=$(cpu_sum "$1/ingest.rss")
+	fi
+}
 # ---- dangan -----------------------------------------------------------------
 # dg_ingest STORE LIST OUTDIR [--config FILE] -> "SECONDS RSS_KB CPU READ
 # FIRST" (CPU seconds of the ingest, of tesseract's readings, of the first
@@ -343,15 +374,7 @@ dg_ingest() (
 	"$DANGAN" -q --store "$store" $cfg init >"$out/log" 2>&1 || say "    dangan init exited $?" >&2
 	set --
 	while IFS=$TAB read -r stem grp img gt; do set -- "$@" "$img"; done <"$list"
-	sync
-	t0=$(now)
-	if [ -n "$TIME" ]; then
-		$TIME -f "%M\ncpu %U %S" -o "$out/ingest.rss" "$DANGAN" -q --store "$store" $cfg ingest $JOPT "$@" >>"$out/log" 2>&1
-	else
-		"$DANGAN" -q --store "$store" $cfg ingest $JOPT "$@" >>"$out/log" 2>&1
-	fi
-	rc=$?
-	t1=$(now)
+	timed_ingest "$store" "$out" "$cfg" "$@"
 	[ $rc -eq 0 ] || say "    dangan ingest exited $rc (see $out/log; quarantined: $("$DANGAN" --store "$store" quarantine ls 2>/dev/null | wc -l))" >&2
 	missing=0
 	while IFS=$TAB read -r stem grp img gt; do
@@ -362,16 +385,35 @@ dg_ingest() (
 			sed -n 's/.*; reading: \([0-9.]*\) s CPU\( (\([0-9.]*\) s first readings.*\)\{0,1\}$/\1 \3/p' >>"$out/reading"
 	done <"$list"
 	[ $missing -eq 0 ] || say "    $missing page(s) without a text part (counted as empty; see $out/log)" >&2
-	rss=- cpu=-
-	if [ -n "$TIME" ]; then
-		rss=$(grep -E '^[0-9]+$' "$out/ingest.rss" | tail -1)
-		cpu=$(cpu_sum "$out/ingest.rss")
-	fi
+	rss_cpu "$out"
 	# tesseract's reading, all and first readings ("-" from a dangan
 	# whose history does not say)
 	rd=$(awk '{ a += $1; f += ($2 == "" ? $1 : $2); n++ } END { if (n) printf "%.1f %.1f", a, f; else print "- -" }' \
 		"$out/reading" 2>/dev/null)
 	echo "$(secs "$t0" "$t1") ${rss:--} $cpu ${rd:-- -}"
+)
+# dg_ingest_pdf STORE PDF LIST OUT [--config FILE]: ingest the one PDF of
+# LIST's pages; its text part, split at the form feeds between pages,
+# into OUT/STEM.txt in LIST's order; prints "seconds rss cpu"
+dg_ingest_pdf() (
+	store=$1 pdf=$2 list=$3 out=$4
+	shift 4
+	cfg="$*"
+	mkdir -p "$out"
+	rm -rf "$store"
+	"$DANGAN" -q --store "$store" $cfg init >"$out/log" 2>&1 || say "    dangan init exited $?" >&2
+	timed_ingest "$store" "$out" "$cfg" "$pdf"
+	[ $rc -eq 0 ] || say "    dangan ingest exited $rc (see $out/log)" >&2
+	"$DANGAN" --store "$store" $cfg cat "sha256:$(sha256sum "$pdf" | cut -c1-64)" --part text >"$out/all.txt" \
+		2>>"$out/log" </dev/null || say "    no text part (see $out/log)" >&2
+	awk -v RS='\f' -v dir="$out" '{ f = dir "/page." NR; printf "%s", $0 >f; close(f) }' "$out/all.txt"
+	i=1
+	while IFS=$TAB read -r stem grp img gt; do
+		if [ -f "$out/page.$i" ]; then mv "$out/page.$i" "$out/$stem.txt"; else : >"$out/$stem.txt"; fi
+		i=$((i + 1))
+	done <"$list"
+	rss_cpu "$out"
+	echo "$(secs "$t0" "$t1") ${rss:--} $cpu"
 )
 # en_config BASE OUT: BASE with languages=eng in every stage of the ocr plugin
 en_config() {
@@ -548,6 +590,15 @@ open(sys.argv[1], "wb").write(img2pdf.convert(sys.argv[2:]))' "$out/in.pdf" "$@"
 		say "      CPU $CPU_d s (user + system); in tesseract reading the pages $READ_d s, of which the first reading of each $FIRST_d s"
 		[ "$BENCH_REPEAT" -gt 1 ] && [ -n "${TP_b:-}" ] &&
 			zh_rounds "$list" "$n" "$TP_b" "$TP_d" ${BENCH_CONFIG:+--config "$BENCH_CONFIG"}
+		if [ -s "$RUN/zh-c/in.pdf" ]; then
+			say "  (e) dangan ingest of (c)'s input, the one $n-page PDF (as a scanner makes a box) ..."
+			set -- $(dg_ingest_pdf "$RUN/store-zh-e" "$RUN/zh-c/in.pdf" "$list" "$RUN/zh-e" \
+				${BENCH_CONFIG:+--config "$BENCH_CONFIG"})
+			TP_e=$(per_min "$n" "$1") RSS_e=$2
+			cer_tool e "$list" "$RUN/zh-e" "$PROFILES"
+			say "      $1 s, $TP_e pages/min, peak RSS $(mb "$RSS_e") MB (the one process), CER $(cer_get e all) %"
+			say "      CPU $3 s (user + system)"
+		fi
 	else
 		say "  (d) dangan: $dg_state"
 		case $dg_state in "ocr plugin not installed")
@@ -610,12 +661,14 @@ if has zh "$BENCH_SECTIONS"; then
 	printf '%-22s %9s %7s %7s' "tool" "pages/min" "RSS MB" "all"
 	for p in $PROFILES; do printf ' %7s' "$p"; done
 	printf '\n'
-	for t in a b c d; do
+	for t in a b c d e; do
 		case $t in
 		a) name="(a) tesseract" ;;
 		b) name="(b) tesseract x$BENCH_PAR" ;;
 		c) name="(c) ocrmypdf" ;;
 		d) name="(d) dangan" ;;
+		e) [ -n "${TP_e:-}" ] || continue
+		   name="(e) dangan, (c)'s PDF" ;;
 		esac
 		r=$(val RSS_$t)
 		[ "$r" = - ] || r=$(mb "$r")
@@ -631,12 +684,16 @@ if has zh "$BENCH_SECTIONS"; then
 		[ "$v" = - ] && continue
 		if [ "$best" = - ] || awk -v a="$v" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$v bestname=$t; fi
 	done
-	for t in a b c d; do
+	for t in a b c d e; do
 		v=$(val TP_$t)
 		[ "$v" = - ] || row "($t) pages/min" "$v" "p/min" "" ""
 	done
 	r=$(ratio "$(val TP_d)" "$best")
 	row "dangan pages/min / best of (a)-(c) [(${bestname:--})]" "$r" "x" ">= 1.3" "$(verdict "$r" ">=" 1.3)"
+	if [ -n "${TP_e:-}" ]; then
+		row "(e) / (c): dangan / ocrmypdf, same PDF" "$(ratio "$TP_e" "$(val TP_c)")" "x" "" ""
+		row "(e) / (d): one PDF / a file a page" "$(ratio "$TP_e" "$(val TP_d)")" "x" "" ""
+	fi
 	[ -n "${ROUND_RATIO:-}" ] &&
 		row "median of the $BENCH_REPEAT rounds' (d)/(b)" "$ROUND_RATIO" "x" ">= 1.3" "$(verdict "$ROUND_RATIO" ">=" 1.3)"
 	if [ -n "${CPU_b:-}" ] && [ -n "${CPU_d:-}" ]; then
