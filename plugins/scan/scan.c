@@ -1981,6 +1981,12 @@ scan_pdf(struct scan_run *r)
 	 * was dealt to, and last every renderer says it is done */
 	while (dones < nrend) {
 		p = !render ? &procs[0] : images < selected ? &procs[pdf_dealt_to(images, nrend)] : &procs[dones];
+		if (render && images < selected) {
+			/* the page awaited, for a renderer that stops or times out on
+			 * it: the next selected one, not the last one received */
+			for (page = last_image + 2; page < r->total && !scan_selected(st, page); page++)
+				;
+		}
 		if (pdf_read(&p->rd, &m, sizeof(m)) != 0) {
 			pdf_died(r, p->pid, &p->rd, doing, page);
 			goto out;
