@@ -92,6 +92,7 @@
 #include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
 
+#include "../common/workers.h"
 #include "../prep/analysis.h"
 #include "../scan/pages.h"
 
@@ -419,7 +420,6 @@ static int
 ocr_make(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *opts, struct ocr_state **state)
 {
 	struct ocr_state *st;
-	long cpus;
 	const char *tessdata, *langs, *missing;
 	char name[64];
 	int64_t mode;
@@ -432,13 +432,8 @@ ocr_make(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *o
 	}
 	st->opts = opts;
 	st->threads = (int)host->opt_int(opts, "threads");
-	if (st->threads <= 0) {
-		/* the run's share: as many as it has workers (a host table
-		 * without workers(), a test harness's: one per CPU) */
-		cpus = DG_HOST_HAS(host, workers) && host->workers != NULL ? host->workers(ctx)
-		                                                           : sysconf(_SC_NPROCESSORS_ONLN);
-		st->threads = cpus < 1 ? 1 : cpus > OCR_MAX_THREADS ? OCR_MAX_THREADS : (int)cpus;
-	}
+	if (st->threads <= 0)
+		st->threads = dg_run_share(ctx, host, OCR_MAX_THREADS);
 	langs = host->opt_string(opts, "languages");
 	if (langs == NULL || *langs == '\0' || strspn(langs, OCR_LANG_CHARS) != strlen(langs)) {
 		host->error(ctx, "languages must be tesseract language names joined with +, not '%s'",

@@ -41,6 +41,7 @@
 #include <config.h>
 #include <dangan/plugin.h>
 
+#include "../common/workers.h"
 #include "pages.h"
 
 #include <cairo.h>
@@ -2584,13 +2585,8 @@ scan_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 	st->min_dpi = host->opt_int(opts, "min-dpi");
 	st->timeout = host->opt_int(opts, "timeout");
 	st->renderers = (int)host->opt_int(opts, "renderers");
-	if (st->renderers <= 0) {
-		/* the run's share, as ocr's threads: as many as it has workers
-		 * (ingest -j; a host table without workers(): one per CPU) */
-		long n = DG_HOST_HAS(host, workers) && host->workers != NULL ? host->workers(ctx)
-		                                                             : sysconf(_SC_NPROCESSORS_ONLN);
-		st->renderers = n < 1 ? 1 : n > SCAN_RENDERERS_AUTO ? SCAN_RENDERERS_AUTO : (int)n;
-	}
+	if (st->renderers <= 0)
+		st->renderers = dg_run_share(ctx, host, SCAN_RENDERERS_AUTO);
 	if (st->renderers > SCAN_RENDERERS_MAX)
 		st->renderers = SCAN_RENDERERS_MAX;
 	s = host->opt_string(opts, "max-pixels");
