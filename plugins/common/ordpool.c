@@ -14,6 +14,7 @@ struct ordpool {
 	void (*work)(void *, size_t);
 	void *arg;
 	size_t n;
+	size_t ahead; /* no work(i) starts at i >= reported + ahead */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool *done;      /* done[i]: work(i) has returned */
@@ -30,7 +31,7 @@ worker(void *p)
 
 	for (;;) {
 		pthread_mutex_lock(&o->mu);
-		while (!o->stop && o->next < o->n && o->next >= o->reported + ORDPOOL_AHEAD)
+		while (!o->stop && o->next < o->n && o->next >= o->reported + o->ahead)
 			pthread_cond_wait(&o->cv, &o->mu);
 		if (o->stop || o->next >= o->n) {
 			pthread_mutex_unlock(&o->mu);
@@ -49,9 +50,16 @@ worker(void *p)
 size_t
 ordpool_run(size_t n, void (*work)(void *arg, size_t i), int (*report)(void *arg, size_t i), void *arg)
 {
-	struct ordpool o = {.work = work, .arg = arg, .n = n};
+	return ordpool_run_n(n, 0, 0, work, report, arg);
+}
+
+size_t
+ordpool_run_n(size_t n, int want, size_t ahead, void (*work)(void *arg, size_t i), int (*report)(void *arg, size_t i),
+              void *arg)
+{
+	struct ordpool o = {.work = work, .arg = arg, .n = n, .ahead = ahead > 0 ? ahead : ORDPOOL_AHEAD};
 	pthread_t tid[ORDPOOL_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = want > 0 ? want : sysconf(_SC_NPROCESSORS_ONLN);
 	int threads = 0, k;
 	size_t i;
 

@@ -4,7 +4,8 @@ UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
 	tests/unit/test-catalog tests/unit/test-loader tests/unit/test-pipeline \
 	tests/unit/test-model \
 	tests/unit/test-simhash tests/unit/test-dossier tests/unit/test-turns \
-	tests/unit/test-classify tests/unit/test-analysis tests/unit/test-pages
+	tests/unit/test-classify tests/unit/test-analysis tests/unit/test-pages \
+	tests/unit/test-ordpool
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # the learned classifier's model and its file reader (plugins/learned)
@@ -22,3 +23,7 @@ tests_unit_test_analysis_LDADD = $(LEPT_LIBS) -lm
 tests_unit_test_pages_SOURCES = tests/unit/test-pages.c plugins/scan/pages.h
 tests_unit_test_pages_CFLAGS = $(AM_CFLAGS) $(LEPT_CFLAGS)
 tests_unit_test_pages_LDADD = $(LEPT_LIBS) -lm
+# the plugins' ordered thread pool (plugins/common/ordpool.c): bagit,
+# eep and prep
+tests_unit_test_ordpool_SOURCES = tests/unit/test-ordpool.c plugins/common/ordpool.c plugins/common/ordpool.h
+tests_unit_test_ordpool_LDADD = $(PTHREAD_LIBS)
