@@ -50,10 +50,20 @@
  * updates them when it turns a page).  Blank pages (as
  * the scan stage found them) are left as they are.  OSD needs a
  * TessBaseAPI, so an instance serves one worker thread.
+ *
+ * The pages of one document (a multi-page TIFF, a scanner's PDF) are
+ * prepared by several threads at once, `threads` of them (0: as many as
+ * ingest's workers), while the document's own thread reports each page
+ * in turn: its notes, kept until then, its metadata, and its prepared
+ * image within the pages' memory budget.  So the history, the metadata
+ * and what is kept in memory or on disk are the same as one page after
+ * another.  With orientation=always the pages go one after another
+ * (one TessBaseAPI for OSD).
  */
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +71,8 @@
 #include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
 
+#include "../common/ordpool.h"
+#include "../common/workers.h"
 #include "../scan/pages.h"
 #include "analysis.h"
 
@@ -68,6 +80,7 @@
 #define PREP_DEFAULT_DPI 300   /* what an unknown resolution counts as */
 #define PREP_MAX_INCHES 17.0   /* a page larger than this has a wrong resolution */
 #define PREP_OSD_MIN_WIDTH 100 /* pixels; OSD says nothing useful on less */
+#define PREP_MAX_THREADS ORDPOOL_THREADS
 
 enum prep_binarize { PREP_BIN_AUTO, PREP_BIN_NONE, PREP_BIN_OTSU, PREP_BIN_SAUVOLA };
 enum prep_orient { PREP_ORIENT_AUTO, PREP_ORIENT_ALWAYS, PREP_ORIENT_NEVER };
@@ -82,6 +95,28 @@ struct prep_state {
 	enum prep_binarize binarize;
 	int noise_threshold;
 	int uneven_threshold;
+	int threads; /* pages of a document prepared at once */
+};
+
+/* One page's preparation: the image work runs on any thread, and what
+ * it has to say waits in notes until the page's turn comes. */
+struct prep_job {
+	struct prep_state *st;
+	struct dg_pages *pages;
+	struct dg_page *page;
+	char *notes; /* the page's notes, each ended by a NUL */
+	size_t len, cap;
+	int lost; /* notes that could not be kept (out of memory) */
+	int rc;   /* DG_OK, or DG_WARN: the page is left as it was */
+};
+
+/* A document's pages: the jobs, and what their reports need. */
+struct prep_run {
+	struct dg_ctx *ctx;
+	const struct dg_host *host;
+	struct dg_doc *doc;
+	struct prep_job *jobs;
+	int rc;
 };
 
 static const struct dg_option prep_options[] = {
@@ -129,6 +164,13 @@ static const struct dg_option prep_options[] = {
      .help = "binarize=auto: background range (gray levels) above which a page gets otsu",
      .min = 0,
      .max = 255},
+    {.name = "threads",
+     .type = DG_OPT_INT,
+     .default_value = "0",
+     .help = "pages of a document prepared at once (0: as many as ingest's workers, -j; 1: one after another); "
+             "the notes and metadata come in page order either way, and with orientation=always it is one",
+     .min = 0,
+     .max = PREP_MAX_THREADS},
     {.name = "tessdata",
      .type = DG_OPT_STRING,
      .default_value = "",
@@ -223,6 +265,9 @@ prep_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 	}
 	st->noise_threshold = (int)host->opt_int(opts, "noise-threshold");
 	st->uneven_threshold = (int)host->opt_int(opts, "uneven-threshold");
+	st->threads = (int)host->opt_int(opts, "threads");
+	if (st->threads <= 0)
+		st->threads = dg_run_share(ctx, host, PREP_MAX_THREADS);
 	if (st->orientation == PREP_ORIENT_ALWAYS) {
 		tessdata = host->opt_string(opts, "tessdata");
 		if (tessdata != NULL && *tessdata == '\0')
@@ -304,6 +349,42 @@ prep_take(PIX **pix, PIX *next)
 	return 0;
 }
 
+static void prep_note(struct prep_job *job, const char *fmt, ...) DG_PRINTF(2, 3);
+
+/* A note of the page's, kept for its report. */
+static void
+prep_note(struct prep_job *job, const char *fmt, ...)
+{
+	va_list ap;
+	size_t cap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		job->lost++;
+		return;
+	}
+	if (job->len + (size_t)n + 1 > job->cap) {
+		cap = job->cap > 0 ? job->cap : 256;
+		while (cap < job->len + (size_t)n + 1)
+			cap *= 2;
+		p = realloc(job->notes, cap);
+		if (p == NULL) {
+			job->lost++;
+			return;
+		}
+		job->notes = p;
+		job->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(job->notes + job->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	job->len += (size_t)n + 1;
+}
+
 static int
 prep_set_meta(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, int number, const char *what,
               const char *value)
@@ -322,16 +403,17 @@ prep_set_meta(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc
  * it turned.  0, or -1 when the page is to be left as it is (a note
  * says why). */
 static int
-prep_osd(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
-         struct dg_page *page, PIX **gray, int *changed)
+prep_osd(struct prep_job *job, PIX **gray, int *changed)
 {
+	struct prep_state *st = job->st;
+	struct dg_page *page = job->page;
 	int deg = 0, quads;
 	float oconf = 0, sconf = 0;
 	const char *script = NULL;
 	PIX *bin = prep_binary(*gray);
 
 	if (bin == NULL) {
-		host->note(ctx, doc, "page %d: cannot binarise for analysis, left as it is", page->number);
+		prep_note(job, "page %d: cannot binarise for analysis, left as it is", page->number);
 		return -1;
 	}
 	page->orientation = DG_ORIENT_CHECKED;
@@ -342,18 +424,18 @@ prep_osd(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, 
 		/* deg: how far the page is turned clockwise; turn the rest of the way */
 		quads = (360 - deg) / 90;
 		if (oconf < st->osd_min_conf) {
-			host->note(ctx, doc, "page %d: OSD says turned %d° with confidence %.1f < %.1f: not turned",
-			           page->number, quads * 90, oconf, st->osd_min_conf);
+			prep_note(job, "page %d: OSD says turned %d° with confidence %.1f < %.1f: not turned",
+			          page->number, quads * 90, oconf, st->osd_min_conf);
 		} else if (prep_take(gray, pixRotateOrth(*gray, quads)) != 0) {
-			host->note(ctx, doc, "page %d: cannot turn %d°, left as it is", page->number, quads * 90);
+			prep_note(job, "page %d: cannot turn %d°, left as it is", page->number, quads * 90);
 			TessBaseAPIClear(st->osd);
 			pixDestroy(&bin);
 			return -1;
 		} else {
 			page->rotated = quads * 90;
 			*changed = 1;
-			host->note(ctx, doc, "page %d: turned %d° (OSD confidence %.1f, script %s)", page->number,
-			           page->rotated, oconf, script ? script : "unknown");
+			prep_note(job, "page %d: turned %d° (OSD confidence %.1f, script %s)", page->number,
+			          page->rotated, oconf, script ? script : "unknown");
 		}
 	}
 	TessBaseAPIClear(st->osd);
@@ -367,9 +449,10 @@ prep_osd(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, 
  * already.  Sets page->ocr_dpi; *scaled is 1 when it scaled.  0, or -1
  * when the page is to be left as it is (a note says why). */
 static int
-prep_scale(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
-           struct dg_page *page, PIX **gray, int xres, int yres, int text, int glyphs, int *scaled)
+prep_scale(struct prep_job *job, PIX **gray, int xres, int yres, int text, int glyphs, int *scaled)
 {
+	struct prep_state *st = job->st;
+	struct dg_page *page = job->page;
 	float sx, sy;
 	int dpi;
 
@@ -378,12 +461,12 @@ prep_scale(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st
 		sx = (float)st->text_height / (float)text;
 		dpi = (int)lrintf((float)xres * sx);
 		if (prep_take(gray, pixScaleAreaMap(*gray, sx, sx)) != 0) {
-			host->note(ctx, doc, "page %d: cannot scale %d→%d dpi, left as it is", page->number, xres, dpi);
+			prep_note(job, "page %d: cannot scale %d→%d dpi, left as it is", page->number, xres, dpi);
 			return -1;
 		}
-		host->note(ctx, doc,
-		           "page %d: text %d px tall (median of %d glyphs): scaled %d→%d dpi for OCR (text-height %d)",
-		           page->number, text, glyphs, xres, dpi, st->text_height);
+		prep_note(job,
+		          "page %d: text %d px tall (median of %d glyphs): scaled %d→%d dpi for OCR (text-height %d)",
+		          page->number, text, glyphs, xres, dpi, st->text_height);
 		page->ocr_dpi = dpi;
 		*scaled = 1;
 		return 0;
@@ -391,20 +474,20 @@ prep_scale(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st
 	if (xres >= st->dpi && yres >= st->dpi)
 		return 0;
 	if (st->text_height > 0 && text >= st->text_height) {
-		host->note(ctx, doc, "page %d: %d dpi, but its text is %d px tall (text-height %d): not scaled up",
-		           page->number, xres, text, st->text_height);
+		prep_note(job, "page %d: %d dpi, but its text is %d px tall (text-height %d): not scaled up",
+		          page->number, xres, text, st->text_height);
 		return 0;
 	}
 	sx = xres < st->dpi ? (float)st->dpi / (float)xres : 1.0f;
 	sy = yres < st->dpi ? (float)st->dpi / (float)yres : 1.0f;
 	if (prep_take(gray, pixScaleGrayLI(*gray, sx, sy)) != 0) {
-		host->note(ctx, doc, "page %d: cannot scale %d→%d dpi, left as it is", page->number, xres, st->dpi);
+		prep_note(job, "page %d: cannot scale %d→%d dpi, left as it is", page->number, xres, st->dpi);
 		return -1;
 	}
 	if (xres == yres)
-		host->note(ctx, doc, "page %d: scaled %d→%d dpi", page->number, xres, st->dpi);
+		prep_note(job, "page %d: scaled %d→%d dpi", page->number, xres, st->dpi);
 	else
-		host->note(ctx, doc, "page %d: scaled %dx%d→%d dpi", page->number, xres, yres, st->dpi);
+		prep_note(job, "page %d: scaled %dx%d→%d dpi", page->number, xres, yres, st->dpi);
 	page->ocr_dpi = st->dpi;
 	*scaled = 1;
 	return 0;
@@ -414,9 +497,10 @@ prep_scale(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st
  * on the page before it was scaled).  Sets *changed when the page
  * became binary. */
 static void
-prep_binarise(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
-              struct dg_page *page, PIX **gray, int noise, int uneven, int *changed)
+prep_binarise(struct prep_job *job, PIX **gray, int noise, int uneven, int *changed)
 {
+	struct prep_state *st = job->st;
+	struct dg_page *page = job->page;
 	enum prep_binarize b = st->binarize;
 	PIX *out = NULL;
 
@@ -427,35 +511,34 @@ prep_binarise(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state 
 	else if (b == PREP_BIN_SAUVOLA && pixSauvolaBinarizeTiled(*gray, 25, 0.35f, 1, 1, NULL, &out) != 0)
 		out = NULL;
 	if (b != PREP_BIN_NONE && prep_take(gray, out) != 0)
-		host->note(ctx, doc, "page %d: binarisation %s failed, the gray page is kept", page->number,
-		           prep_binarize_name(b));
+		prep_note(job, "page %d: binarisation %s failed, the gray page is kept", page->number,
+		          prep_binarize_name(b));
 	else if (st->binarize == PREP_BIN_AUTO)
-		host->note(ctx, doc, "page %d: binarisation: %s (auto: paper noise %d, background range %d)",
-		           page->number,
-		           b == PREP_BIN_NONE ? "none, tesseract's own" : "otsu(background normalised, tiles 10x15)",
-		           noise, uneven);
+		prep_note(job, "page %d: binarisation: %s (auto: paper noise %d, background range %d)", page->number,
+		          b == PREP_BIN_NONE ? "none, tesseract's own" : "otsu(background normalised, tiles 10x15)",
+		          noise, uneven);
 	else if (b == PREP_BIN_OTSU)
-		host->note(ctx, doc, "page %d: binarisation: otsu(background normalised, tiles 10x15)", page->number);
+		prep_note(job, "page %d: binarisation: otsu(background normalised, tiles 10x15)", page->number);
 	else if (b == PREP_BIN_SAUVOLA)
-		host->note(ctx, doc, "page %d: binarisation: sauvola(window 25, k 0.35)", page->number);
+		prep_note(job, "page %d: binarisation: sauvola(window 25, k 0.35)", page->number);
 	if (b != PREP_BIN_NONE && pixGetDepth(*gray) == 1)
 		*changed = 1;
 }
 
-/* Prepare one page.  Returns DG_OK, DG_WARN (the page is left as it
- * was, with a note) or DG_FAILED (metadata could not be set). */
-static int
-prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st, struct dg_doc *doc,
-          struct dg_pages *pages, struct dg_page *page)
+/* Prepare one page's image (on any thread: it touches nothing but the
+ * page and its job).  job->rc: DG_OK, or DG_WARN when the page is left
+ * as it was (a note says why). */
+static void
+prep_page(struct prep_job *job)
 {
+	struct prep_state *st = job->st;
+	struct dg_page *page = job->page;
 	PIX *gray = NULL, *bin = NULL;
 	l_int32 w, h;
 	int xres, yres, rc = DG_WARN, changed = 0, scaled = 0, noise = 0, uneven = 0, text = 0, glyphs = 0;
 	int factor = 1, searched = 0;
 	float angle = 0, conf = 0;
-	char num[32];
 
-	dg_page_drop_prepared(pages, page);
 	page->rotated = 0;
 	page->skew = 0;
 	page->text_height = 0;
@@ -466,24 +549,24 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 	yres = page->yres > 0 ? page->yres : xres;
 	page->ocr_dpi = xres;
 	if (page->blank) {
-		host->note(ctx, doc, "page %d: blank, left as it is", page->number);
+		prep_note(job, "page %d: blank, left as it is", page->number);
 		rc = DG_OK;
-		goto meta;
+		goto out;
 	}
 	gray = dg_page_decoded(page);
 	if (gray == NULL) {
-		host->note(ctx, doc, "page %d: cannot read the decoded page back from %s, left as it is", page->number,
-		           page->pix_file ? page->pix_file : "memory");
-		goto meta;
+		prep_note(job, "page %d: cannot read the decoded page back from %s, left as it is", page->number,
+		          page->pix_file ? page->pix_file : "memory");
+		goto out;
 	}
 	if (prep_take(&gray, prep_gray(gray)) != 0) {
-		host->note(ctx, doc, "page %d: cannot convert to gray, left as it is", page->number);
-		goto meta;
+		prep_note(job, "page %d: cannot convert to gray, left as it is", page->number);
+		goto out;
 	}
 	pixGetDimensions(gray, &w, &h, NULL);
 	if ((double)w / xres > PREP_MAX_INCHES || (double)h / yres > PREP_MAX_INCHES) {
-		host->note(ctx, doc, "page %d: %d dpi would make it %.0f by %.0f inches: taken as %d dpi", page->number,
-		           xres, (double)w / xres, (double)h / yres, PREP_DEFAULT_DPI);
+		prep_note(job, "page %d: %d dpi would make it %.0f by %.0f inches: taken as %d dpi", page->number, xres,
+		          (double)w / xres, (double)h / yres, PREP_DEFAULT_DPI);
 		xres = yres = PREP_DEFAULT_DPI;
 		page->ocr_dpi = xres;
 	}
@@ -494,13 +577,13 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 	/* orientation */
 	if (st->orientation == PREP_ORIENT_AUTO) {
 		page->orientation = DG_ORIENT_DEFERRED;
-		host->note(ctx, doc,
-		           "page %d: orientation left to OCR (OSD only if the page reads badly or its lines "
-		           "run vertically)",
-		           page->number);
+		prep_note(job,
+		          "page %d: orientation left to OCR (OSD only if the page reads badly or its lines "
+		          "run vertically)",
+		          page->number);
 	} else if (st->osd != NULL && w >= PREP_OSD_MIN_WIDTH && h >= PREP_OSD_MIN_WIDTH &&
-	           prep_osd(ctx, host, st, doc, page, &gray, &changed) != 0) {
-		goto meta;
+	           prep_osd(job, &gray, &changed) != 0) {
+		goto out;
 	}
 
 	/* skew and text height, on one binary copy */
@@ -513,74 +596,137 @@ prep_page(struct dg_ctx *ctx, const struct dg_host *host, struct prep_state *st,
 	}
 
 	/* scale */
-	if (prep_scale(ctx, host, st, doc, page, &gray, xres, yres, text, glyphs, &scaled) != 0)
-		goto meta;
+	if (prep_scale(job, &gray, xres, yres, text, glyphs, &scaled) != 0)
+		goto out;
 
 	/* deskew */
 	if (st->deskew && searched && prep_skew_worth(angle, conf)) {
 		if (prep_take(&gray, prep_rotate(gray, angle)) != 0) {
-			host->note(ctx, doc, "page %d: cannot deskew by %.2f°", page->number, angle);
+			prep_note(job, "page %d: cannot deskew by %.2f°", page->number, angle);
 		} else {
 			page->skew = angle;
 			changed = 1;
-			host->note(ctx, doc, "page %d: deskewed %.2f° (confidence %.1f)", page->number, angle, conf);
+			prep_note(job, "page %d: deskewed %.2f° (confidence %.1f)", page->number, angle, conf);
 		}
 	}
 
-	prep_binarise(ctx, host, st, doc, page, &gray, noise, uneven, &changed);
+	prep_binarise(job, &gray, noise, uneven, &changed);
 	pixSetResolution(gray, page->ocr_dpi, page->ocr_dpi);
 	page->prepared = gray;
 	page->as_scanned = !changed && !scaled;
 	page->only_scaled = !changed && scaled;
 	gray = NULL;
+	rc = DG_OK;
+out:
+	pixDestroy(&gray);
+	job->rc = rc;
+}
+
+static void
+prep_work(void *arg, size_t i)
+{
+	struct prep_run *run = arg;
+
+	prep_page(&run->jobs[i]);
+}
+
+/* Page i's turn, on the document's thread, in page order: its notes,
+ * the prepared image kept within the pages' memory budget (or in the
+ * temporary directory past it), its metadata.  Nonzero stops the run
+ * (metadata could not be set: run->rc is DG_FAILED). */
+static int
+prep_report(void *arg, size_t i)
+{
+	struct prep_run *run = arg;
+	struct prep_job *job = &run->jobs[i];
+	struct dg_page *page = job->page;
+	struct dg_pages *pages = job->pages;
+	struct dg_ctx *ctx = run->ctx;
+	const struct dg_host *host = run->host;
+	struct dg_doc *doc = run->doc;
+	char num[32];
+	size_t off;
+
+	for (off = 0; off < job->len; off += strlen(job->notes + off) + 1)
+		host->note(ctx, doc, "%s", job->notes + off);
+	if (job->lost > 0)
+		host->note(ctx, doc, "page %d: %d notes lost (out of memory)", page->number, job->lost);
+	free(job->notes);
+	job->notes = NULL;
+	job->len = job->cap = 0;
 	/* past the pages' memory budget, into the temporary directory */
-	if (dg_pages_keep(pages, &page->prepared, &page->prepared_file,
+	if (page->prepared != NULL &&
+	    dg_pages_keep(pages, &page->prepared, &page->prepared_file,
 	                  dg_pages_fits(pages, dg_pix_bytes(page->prepared)) ? NULL : host->temp_dir(ctx, doc), "prep",
 	                  page->number) < 0)
 		host->note(ctx, doc,
 		           "page %d: cannot keep the prepared page in the temporary directory: kept in memory",
 		           page->number);
-	rc = DG_OK;
-meta:
-	pixDestroy(&gray);
+	if (job->rc == DG_WARN)
+		run->rc = DG_WARN;
 	snprintf(num, sizeof(num), "%d", page->rotated);
 	if (prep_set_meta(ctx, host, doc, page->number, "rotation", num) != 0)
-		return DG_FAILED;
+		goto failed;
 	snprintf(num, sizeof(num), "%.2f", page->skew);
 	if (prep_set_meta(ctx, host, doc, page->number, "skew", num) != 0)
-		return DG_FAILED;
+		goto failed;
 	if (page->text_height > 0) {
 		snprintf(num, sizeof(num), "%d", page->text_height);
 		if (prep_set_meta(ctx, host, doc, page->number, "text-height", num) != 0)
-			return DG_FAILED;
+			goto failed;
 	}
 	snprintf(num, sizeof(num), "%d", page->ocr_dpi);
 	if (prep_set_meta(ctx, host, doc, page->number, "ocr-dpi", num) != 0)
-		return DG_FAILED;
-	return rc;
+		goto failed;
+	return 0;
+failed:
+	run->rc = DG_FAILED;
+	return 1;
 }
 
+/* The pages are prepared by up to `threads` threads at once (one with
+ * orientation=always: OSD's one TessBaseAPI), and reported one after
+ * another in page order, so that the history and the metadata are the
+ * same whatever the threads do.  No page is prepared more than threads
+ * pages past the last one reported, so that no more prepared images
+ * wait outside the pages' memory budget than there are threads. */
 static int
 prep_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
 	struct prep_state *st = state;
 	struct dg_pages *pages;
-	int i, s, rc = DG_OK;
+	struct prep_run run = {.ctx = ctx, .host = host, .doc = doc, .rc = DG_OK};
+	int i, threads;
+	size_t done;
 
 	if (!DG_HOST_HAS(host, scratch_get))
 		return DG_DECLINED;
 	pages = host->scratch_get(doc, DG_PAGES_KEY);
 	if (pages == NULL || pages->skip_ocr || pages->n <= 0)
 		return DG_DECLINED;
+	run.jobs = calloc((size_t)pages->n, sizeof(*run.jobs));
+	if (run.jobs == NULL) {
+		host->error(ctx, "out of memory");
+		return DG_FAILED;
+	}
 	pages->osd_min_confidence = st->osd_min_conf;
 	for (i = 0; i < pages->n; i++) {
-		s = prep_page(ctx, host, st, doc, pages, &pages->page[i]);
-		if (s == DG_FAILED)
-			return s;
-		if (s == DG_WARN)
-			rc = DG_WARN;
+		dg_page_drop_prepared(pages, &pages->page[i]);
+		run.jobs[i] = (struct prep_job){.st = st, .pages = pages, .page = &pages->page[i]};
 	}
-	return rc;
+	threads = st->osd != NULL ? 1 : st->threads;
+	done = ordpool_run_n((size_t)pages->n, threads, (size_t)threads, prep_work, prep_report, &run);
+	/* a stop: the pages prepared but not reported were never counted */
+	for (i = (int)done; i < pages->n; i++) {
+		struct dg_page *pg = &pages->page[i];
+
+		free(run.jobs[i].notes);
+		if (pg->prepared != NULL && (pg->prepared != pg->pix || pixGetRefcount(pg->prepared) > 1))
+			pixDestroy(&pg->prepared);
+		pg->prepared = NULL;
+	}
+	free(run.jobs);
+	return run.rc;
 }
 
 static const struct dg_plugin prep_plugin = {

@@ -300,11 +300,27 @@ ok $? "the history gives the CPU time of the readings (${cpu:-none} s), none rea
 dangan --store "$WORK/store12" show "$two_id" >"$WORK/j2.show" 2>"$WORK/err"
 grep -q '2 pages, chi_sim, mean confidence [0-9]*; up to 2 pages read at once' "$WORK/j2.show"
 ok $? "by default with -j 2: both pages read at once"
+# and prepared at once (prep's threads, by default ingest's workers):
+# the same notes and metadata (and text and hOCR, below) as one page
+# after the other
+for f in ser j2; do
+	sed -n '/ stage  *prep /,/ stage  *ocr /p' "$WORK/$f.show" | sed '1d;$d' >"$WORK/$f.prep"
+done
+cmp -s "$WORK/ser.prep" "$WORK/j2.prep" && grep -q 'page 2: ' "$WORK/j2.prep"
+ok $? "-j 2: both pages prepared at once, with the same notes as one after the other"
+dangan --store "$WORK/store12" show --json "$two_id" | grep -o '"prep\.page\.[^]]*]' >"$WORK/j2.meta" 2>"$WORK/err"
+dangan --store "$WORK/store11" show --json "$two_id" | grep -o '"prep\.page\.[^]]*]' >"$WORK/ser.meta" 2>>"$WORK/err"
+cmp -s "$WORK/j2.meta" "$WORK/ser.meta" && [ "$(grep -c '"prep.page.2' "$WORK/j2.meta")" -ge 3 ]
+ok $? "-j 2: the same prep metadata as -j 1 ($(wc -l <"$WORK/j2.meta") values)"
+# threads=2 (store10) and -j 2 (store12) against -j 1 (store11)
 for part in text hocr; do
-	dangan --store "$WORK/store10" cat "$two_id" --part $part >"$WORK/par.$part" 2>"$WORK/err"
-	dangan --store "$WORK/store11" cat "$two_id" --part $part >"$WORK/ser.$part" 2>>"$WORK/err"
-	cmp -s "$WORK/par.$part" "$WORK/ser.$part" && [ -s "$WORK/par.$part" ]
-	ok $? "threads=2: the same $part as one page after the other"
+	dangan --store "$WORK/store11" cat "$two_id" --part $part >"$WORK/ser.$part" 2>"$WORK/err"
+	for run in par:10 j2:12; do
+		f=${run%:*}
+		dangan --store "$WORK/store${run#*:}" cat "$two_id" --part $part >"$WORK/$f.$part" 2>>"$WORK/err"
+		cmp -s "$WORK/$f.$part" "$WORK/ser.$part" && [ -s "$WORK/ser.$part" ]
+		ok $? "$([ $f = par ] && echo threads=2 || echo '-j 2'): the same $part as one page after the other"
+	done
 done
 [ "$(grep -o 'ppageno [0-9]*' "$WORK/par.hocr" | tr '\n' ' ')" = "ppageno 0 ppageno 1 " ]
 ok $? "threads=2: the hOCR pages in order"

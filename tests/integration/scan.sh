@@ -262,6 +262,78 @@ for sel in "" 2-5; do
 	has '"scan.page.5.dpi":["160"]' "... page 5 at 160 dpi"
 done
 
+# the pages of one document prepared by several threads (prep's
+# threads): six pages that prep treats differently (a skewed page and a
+# clean one scaled down, a blurred one, a small noisy one, a 150 dpi
+# page scaled up, a dark one), as a scanner's PDF (the PNGs' own
+# compressed data, as img2pdf embeds it).  One thread or three, with
+# the pages in memory or past max-memory (decoded and prepared pages in
+# the temporary directory), the history and the metadata are the same
+python3 -B - "$WORK/prep6.pdf" "$fix" "$DG_TEST_DATA/ocr/zh-skew.png" 300 "$DG_TEST_DATA/ocr/zh-clean.png" 300 \
+	"$DG_TEST_DATA/ocr/zh-blurred.png" 300 "$DG_TEST_DATA/ocr/noise.png" 300 "$fix/lowres-150.png" 150 \
+	"$fix/too-dark.png" 300 <<'PY'
+import struct, sys
+sys.path.insert(0, sys.argv[2])
+import pdfwrite
+pages = list(zip(sys.argv[3::2], map(int, sys.argv[4::2])))
+kids = " ".join("%d 0 R" % (3 + 3 * i) for i in range(len(pages)))
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", ("<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages))).encode()]
+for i, (png, dpi) in enumerate(pages):
+    data, pos, idat = open(png, "rb").read(), 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IHDR":
+            w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data[pos + 8:pos + 21])
+            assert depth == 8 and colour == 0 and interlace == 0, png
+        elif kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+    pw, ph = w * 72 / dpi, h * 72 / dpi
+    objs.append(("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Resources << /XObject << /Im %d 0 R >> >> "
+                 "/Contents %d 0 R >>" % (pw, ph, 4 + 3 * i, 5 + 3 * i)).encode())
+    objs.append(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
+                b"/Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 8 /Columns %d >> "
+                b"/Length %d >>\nstream\n" % (w, h, w, len(idat)) + idat + b"\nendstream")
+    c = ("q %g 0 0 %g 0 0 cm /Im Do Q" % (pw, ph)).encode()
+    objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
+pdfwrite.write(objs, sys.argv[1])
+PY
+prep_config() { # FILE THREADS MAX-MEMORY: scan, prep and text stages
+	cat >"$1" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<dangan xmlns="urn:dangan:config:1"><pipeline name="scan">
+<stage id="scan" plugin="scan" on-failure="quarantine"><option name="max-memory">$3</option></stage>
+<stage id="prep" plugin="prep"><match type="image/*"/><match type="application/pdf"/><option name="threads">$2</option></stage>
+<stage id="text" plugin="text"><match type="text/*"/></stage>
+</pipeline></dangan>
+EOF
+}
+prep_shown() { # STORE: the six-page PDF's history and metadata, without times
+	"$DANGAN" --store "$1" show "$(docid "$WORK/prep6.pdf")" |
+		grep -v -E '^ +[0-9]{4}-[0-9]{2}-[0-9]{2}T|^ +(pdf|version)' | sed 's/; [0-9]* ms$//'
+}
+for mem in 1G 20M; do
+	for t in 1 3; do
+		prep_config "$WORK/prep$t.xml" $t $mem
+		check "a six-page PDF prepared by $t thread(s), max-memory $mem" dangan --store "$WORK/p$t$mem" \
+			-c "$WORK/prep$t.xml" ingest -j 1 "$WORK/prep6.pdf"
+		prep_shown "$WORK/p$t$mem" >"$WORK/p$t.show"
+	done
+	cmp -s "$WORK/p1.show" "$WORK/p3.show"
+	ok $? "... the same history and metadata with one thread or three (max-memory $mem)"
+	for n in 1 2 3 4 5 6; do
+		grep -q "page $n: binarisation: " "$WORK/p3.show" || break
+	done
+	ok $? "... a binarisation note for each of the six pages"
+	grep -q 'page 1: deskewed -\{0,1\}[12]\.[0-9]*°' "$WORK/p3.show" &&
+		grep -q 'page 5: scaled 150→300 dpi' "$WORK/p3.show" &&
+		[ "$(grep -o '^ *page [0-9]*:' "$WORK/p3.show" | tr -d ' ' | uniq | tr '\n' ,)" = \
+			"page1:,page2:,page3:,page4:,page5:,page6:," ]
+	ok $? "... page 1 deskewed, page 5 scaled up, each page's notes together, in page order"
+done
+grep -q 'kept in the temporary directory' "$WORK/p3.show"
+ok $? "max-memory 20M: pages were kept in the temporary directory"
+
 config "$WORK/force.xml" ocr=force
 check "ingest with ocr=force" dangan --store "$WORK/s4" -c "$WORK/force.xml" ingest "$fix/text-layer.pdf" "$fix/two-page.tif"
 shown "$WORK/s4" "$fix/text-layer.pdf"
