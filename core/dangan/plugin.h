@@ -90,7 +90,7 @@ extern "C" {
 
 #define DG_PLUGIN_MAGIC 0x44474e50u /* "DGNP" */
 #define DG_ABI_MAJOR 1
-#define DG_ABI_MINOR 6
+#define DG_ABI_MINOR 7
 #define DG_PLUGIN_SYMBOL "dg_plugin_descriptor"
 
 #if defined(__GNUC__)
@@ -396,6 +396,16 @@ struct dg_host {
 	 * its own (the pages of a scan) takes this as its share of the
 	 * CPUs, so that -j 1 keeps the whole run on one. */
 	int (*workers)(struct dg_ctx *ctx);
+
+	/* ABI 1.7 ------------------------------------------------------ */
+	/* In a stage's process(): how far the stage is through doc, done
+	 * of total units ("pages"; total 0: not known).  On a terminal,
+	 * ingest shows the latest such report on its progress line until
+	 * the document leaves the pipeline, so that a long document (a box
+	 * scanned as one PDF) is seen to move; elsewhere it is ignored.
+	 * Callable from any thread of the stage's, not concurrently for
+	 * one document. */
+	void (*stage_progress)(struct dg_ctx *ctx, struct dg_doc *doc, int64_t done, int64_t total, const char *unit);
 };
 
 /* Does this host provide member m?  (A plugin built against a newer

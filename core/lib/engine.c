@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -186,6 +187,11 @@ struct dg_engine {
 	int64_t start_us, last_progress_us;
 	atomic_llong bytes_in;
 	pthread_mutex_t log_lock;
+	/* the latest stage_progress() report, shown on the progress line
+	 * while its document is in the pipeline (under log_lock) */
+	char activity[64];       /* "ocr 12/25 pages" */
+	char activity_name[128]; /* the document's file name */
+	const struct dg_doc *activity_doc;
 };
 
 static const struct dg_host host;
@@ -1034,6 +1040,49 @@ h_workers(struct dg_ctx *ctx)
 	return ctx->e != NULL && ctx->e->jobs > 0 ? ctx->e->jobs : 1;
 }
 
+/* ---- ABI 1.7 ------------------------------------------------------- */
+
+static void progress(struct dg_engine *e, int final);
+static const char *doc_label(const struct dg_doc *d);
+
+static void
+h_stage_progress(struct dg_ctx *ctx, struct dg_doc *doc, int64_t done, int64_t total, const char *unit)
+{
+	struct dg_engine *e = ctx->e;
+	const char *name, *stage;
+	char what[sizeof(e->activity)];
+
+	if (e == NULL || !e->o.progress || doc == NULL)
+		return;
+	name = doc_label(doc);
+	if (strrchr(name, '/') != NULL && strrchr(name, '/')[1] != '\0')
+		name = strrchr(name, '/') + 1;
+	stage = ctx->rt != NULL ? ctx->rt->st->id : ctx->mod != NULL ? ctx->mod->desc->name : "?";
+	if (total > 0)
+		snprintf(what, sizeof(what), "%s %lld/%lld %s", stage, (long long)done, (long long)total,
+		         unit ? unit : "");
+	else
+		snprintf(what, sizeof(what), "%s %lld %s", stage, (long long)done, unit ? unit : "");
+	pthread_mutex_lock(&e->log_lock);
+	memcpy(e->activity, what, sizeof(what));
+	snprintf(e->activity_name, sizeof(e->activity_name), "%s", name);
+	e->activity_doc = doc;
+	pthread_mutex_unlock(&e->log_lock);
+	progress(e, 0);
+}
+
+/* doc leaves the pipeline: its report is no longer news */
+static void
+activity_end(struct dg_engine *e, const struct dg_doc *doc)
+{
+	pthread_mutex_lock(&e->log_lock);
+	if (e->activity_doc == doc) {
+		e->activity[0] = '\0';
+		e->activity_doc = NULL;
+	}
+	pthread_mutex_unlock(&e->log_lock);
+}
+
 void
 dg_ctx_set_verified_after(struct dg_ctx *ctx, int on)
 {
@@ -1197,6 +1246,7 @@ static const struct dg_host host = {
     .in_order = h_in_order,
     .export_verified = h_export_verified,
     .workers = h_workers,
+    .stage_progress = h_stage_progress,
 };
 
 const struct dg_host *
@@ -1547,6 +1597,7 @@ done:
 		d->tempdir = NULL;
 	}
 	doc_drop_scratch(d); /* decoded pages are not needed by the committer */
+	activity_end(e, d);
 	commit_enqueue(e, d);
 	return status;
 }
@@ -1969,27 +2020,97 @@ report(struct dg_engine *e, struct dg_doc *d, const char *outcome)
 	e->o.on_doc(e->o.ctx, &r);
 }
 
+/* Cut the UTF-8 string s to at most cols terminal columns (East Asian
+ * wide characters take two), at a character's boundary; nonzero when it
+ * was cut. */
+static int
+fit_columns(char *s, int cols)
+{
+	size_t i = 0, n;
+	unsigned long c;
+	int w, used = 0;
+
+	while (s[i] != '\0') {
+		unsigned char b = (unsigned char)s[i];
+		n = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+		c = n == 1 ? b : b & (0x3f >> (n - 1));
+		for (size_t k = 1; k < n; k++) {
+			if (((unsigned char)s[i + k] & 0xc0) != 0x80) {
+				n = k; /* not UTF-8: count what is there */
+				break;
+			}
+			c = c << 6 | ((unsigned char)s[i + k] & 0x3f);
+		}
+		w = (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
+		            (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) ||
+		            (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c >= 0x20000
+		        ? 2
+		        : 1;
+		if (used + w > cols) {
+			s[i] = '\0';
+			return 1;
+		}
+		used += w;
+		i += n;
+	}
+	return 0;
+}
+
 static void
 progress(struct dg_engine *e, int final)
 {
 	int64_t now = dg_now_us();
 	double secs;
-	char rate[32];
+	char rate[32], line[400];
+	struct winsize ws;
+	int cols = 0, n, busy;
 
-	if (!e->o.progress || (!final && now - e->last_progress_us < 250000))
+	if (!e->o.progress)
 		return;
+	pthread_mutex_lock(&e->log_lock);
+	if (!final && now - e->last_progress_us < 250000) {
+		pthread_mutex_unlock(&e->log_lock);
+		return;
+	}
 	e->last_progress_us = now;
 	secs = (double)(now - e->start_us) / 1e6;
 	if (secs <= 0)
 		secs = 1e-6;
 	dg_human_size((double)atomic_load(&e->bytes_in) / secs, rate, sizeof(rate));
-	pthread_mutex_lock(&e->log_lock);
-	fprintf(stderr, "\r\033[K%lld documents (%lld new, %lld duplicate, %lld quarantined)  %.1f docs/s  %s/s",
-	        (long long)(e->st.docs + e->st.quarantined), (long long)e->st.new_docs, (long long)e->st.duplicates,
-	        (long long)e->st.quarantined, (double)(e->st.docs + e->st.quarantined) / secs, rate);
+	n = snprintf(line, sizeof(line), "%lld docs (%lld new, %lld dup, %lld quarantined)  %.1f docs/s  %s/s",
+	             (long long)(e->st.docs + e->st.quarantined), (long long)e->st.new_docs,
+	             (long long)e->st.duplicates, (long long)e->st.quarantined,
+	             (double)(e->st.docs + e->st.quarantined) / secs, rate);
+	busy = !final && e->activity[0] && n > 0 && (size_t)n < sizeof(line);
+	if (busy)
+		snprintf(line + n, sizeof(line) - (size_t)n, "  %s: %s", e->activity, e->activity_name);
+	/* one line, or the next redraw would leave the wrapped part behind:
+	 * the document's name goes first, then the end of the line */
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+		cols = ws.ws_col - 1;
+	if (cols > 0 && fit_columns(line, cols) && busy) {
+		snprintf(line + n, sizeof(line) - (size_t)n, "  %s", e->activity);
+		fit_columns(line, cols);
+	}
+	fprintf(stderr, "\r\033[K%s", line);
 	if (final)
 		fputs("\r\033[K", stderr);
 	fflush(stderr);
+	pthread_mutex_unlock(&e->log_lock);
+}
+
+/* Count a document in *which (and in docs, unless which is quarantined;
+ * in warnings too when warn): under log_lock, as the progress line that
+ * a worker's stage_progress() draws reads them. */
+static void
+stats_count(struct dg_engine *e, int64_t *which, int warn)
+{
+	pthread_mutex_lock(&e->log_lock);
+	(*which)++;
+	if (which != &e->st.quarantined)
+		e->st.docs++;
+	if (warn)
+		e->st.warnings++;
 	pthread_mutex_unlock(&e->log_lock);
 }
 
@@ -2017,17 +2138,12 @@ batch_finish(struct batch *b, int ok)
 				        doc_label(d), strerror(errno));
 			else
 				d->final_status = DG_FAILED;
-			e->st.quarantined++;
+			stats_count(e, &e->st.quarantined, 0);
 		} else if (ok) {
 			if (d->is_retry || d->rec.doc_hex[0])
 				dg_quarantine_remove(e->store, d->is_retry ? d->retry_id : d->rec.doc_hex);
-			e->st.docs++;
-			if (strcmp(b->outcome[i], "duplicate") == 0)
-				e->st.duplicates++;
-			else
-				e->st.new_docs++;
-			if (d->rec.status && strcmp(d->rec.status, "warn") == 0)
-				e->st.warnings++;
+			stats_count(e, strcmp(b->outcome[i], "duplicate") == 0 ? &e->st.duplicates : &e->st.new_docs,
+			            d->rec.status && strcmp(d->rec.status, "warn") == 0);
 			d->final_status = d->rec.status && strcmp(d->rec.status, "warn") == 0 ? DG_WARN : DG_OK;
 		}
 		if (ok)

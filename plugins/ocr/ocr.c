@@ -1248,6 +1248,7 @@ ocr_page(struct ocr_job *job, struct ocr_state *st, int i)
 	}
 done:
 	job->done++;
+	dg_pages_progress(ctx, host, doc, job->done, job->pages->n);
 	rc = 0;
 	goto out;
 fail:

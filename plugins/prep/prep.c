@@ -678,6 +678,7 @@ prep_report(void *arg, size_t i)
 	snprintf(num, sizeof(num), "%d", page->ocr_dpi);
 	if (prep_set_meta(ctx, host, doc, page->number, "ocr-dpi", num) != 0)
 		goto failed;
+	dg_pages_progress(ctx, host, doc, (int)i + 1, pages->n);
 	return 0;
 failed:
 	run->rc = DG_FAILED;

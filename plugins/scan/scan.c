@@ -792,6 +792,8 @@ scan_add(struct scan_run *r, struct scan_info *in, PIX *pix, int pix_res)
 	r->mem += bytes;
 	r->info[r->pages->n] = *in;
 	r->pages->n++;
+	/* cap: the pages to decode, when the stage knows them beforehand */
+	dg_pages_progress(r->ctx, r->host, r->doc, r->pages->n, r->cap > r->pages->n ? r->cap : r->pages->n);
 	return 0;
 }
 

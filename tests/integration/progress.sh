@@ -20,4 +20,34 @@ grep -q "$(printf '\r')" "$WORK/pipe.err"; [ $? -ne 0 ]; ok $? "piped: no progre
 grep -q 'ingest: 11 documents\|ingest: 10 documents' "$WORK/pipe.err"; ok $? "piped: one summary line"
 "$DANGAN" --store "$STORE" -q ingest "$WORK/in" >"$WORK/q.out" 2>"$WORK/q.err"
 is "$(cat "$WORK/q.err")" "" "quiet: nothing on stderr"
+# a long document moves on the line: the page stages report each page
+# (-j 1: one page after the other, each read long after the line was
+# last drawn), and the line never runs past the terminal's width (a
+# Chinese file name counts two columns a character), so that redrawing
+# it in place works
+if [ -f "$DG_BUILDDIR/plugins/ocr/.libs/dg-ocr.so" ]; then
+	pdf="$WORK/客户档案扫描件第一盒.pdf"
+	cp "$DG_TEST_DATA/ocr/zh-two-pages.pdf" "$pdf"
+	for cols in 200 100; do
+		rm -rf "$STORE"
+		script -qec "stty cols $cols; '$DANGAN' --store '$STORE' ingest -j 1 '$pdf'" /dev/null >"$WORK/tty$cols.out" 2>&1
+	done
+	grep -q 'ocr 1/2 pages: 客户档案扫描件第一盒.pdf' "$WORK/tty200.out" &&
+		grep -q 'ocr 2/2 pages: 客户档案扫描件第一盒.pdf' "$WORK/tty200.out"
+	ok $? "a two-page PDF: the line shows its pages read, with its name"
+	python3 - "$WORK/tty200.out" "$WORK/tty100.out" <<'PY'
+import sys, unicodedata
+for path, cols in zip(sys.argv[1:], (199, 99)):
+    text = open(path, encoding="utf-8", errors="replace", newline="").read()
+    lines = [l for l in text.replace("\x1b[K", "").split("\r") if "docs/s" in l and not l.startswith("ingest:")]
+    widths = [sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in l.strip("\n")) for l in lines]
+    assert widths and max(widths) <= cols, (path, widths)
+    assert "pages" not in lines[-1], lines[-1]  # the document is done: no stage on the line
+PY
+	ok $? "... every redraw within the terminal's width, the last one without the document"
+	grep -q 'ocr 1/2 pages' "$WORK/tty100.out" && ! grep -q 'pages: 客户' "$WORK/tty100.out"
+	ok $? "... a narrow terminal: the pages without the name that would not fit"
+else
+	for n in 1 2 3; do ok 0 "# SKIP the ocr plugin is not built"; done
+fi
 done_testing
