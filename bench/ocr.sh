@@ -81,7 +81,9 @@
 #   runs; each round's own ratio (d)/(b) and ceiling are printed with
 #   their medians.  This machine's speed can move by half between
 #   minutes, and a round compares two runs made under the same
-#   conditions.  Each round costs the time of (b) + (d).)
+#   conditions.  When (c) ran, each round also runs (e) beside (d), and
+#   (e)'s pages/min and the rounds' own (e)/(d) are medians too.  Each
+#   round costs the time of (b) + (d), and of (e).)
 #   BENCH_CONFIG=  (a dangan configuration file for (d) on the Chinese
 #   pages instead of the default one: e.g. the default with
 #   <option name="text-height">0</option> in the prep stage, to see what
@@ -444,13 +446,20 @@ median() { # median DECIMALS < numbers, one a line
 		END { if (u || !NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.*f", d, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # zh_rounds LIST N TP_B TP_D [--config FILE]: BENCH_REPEAT - 1 more rounds
-# of (b) and (d) (timings and CPU only: their text is that of the first
-# round); TP_b, TP_d, CPU_b, CPU_d, READ_d and FIRST_d become the medians
-# of all rounds, and CEIL_ROUND the median of the rounds' own ceilings
+# of (b) and (d), and of (e) when TP_e is set (timings and CPU only: their
+# text is that of the first round); TP_b, TP_d, TP_e, CPU_b, CPU_d, READ_d
+# and FIRST_d become the medians of all rounds, CEIL_ROUND the median of
+# the rounds' own ceilings, ED_ROUND that of their own (e)/(d)
 zh_rounds() {
 	list=$1 n=$2
 	printf '%s\n' "$3" >"$RUN/rounds-b"
 	printf '%s\n' "$4" >"$RUN/rounds-d"
+	tools="b d" te=
+	if [ -n "${TP_e:-}" ]; then
+		tools="b d e"
+		printf '%s\n' "$TP_e" >"$RUN/rounds-e"
+		printf '%s\n' "$(ratio "$TP_e" "$4")" >"$RUN/rounds-ed"
+	fi
 	printf '%s\n' "$(ratio "$4" "$3")" >"$RUN/rounds-ratio"
 	printf '%s\n' "$CPU_b" >"$RUN/rounds-cpu-b"
 	printf '%s\n' "$CPU_d" >"$RUN/rounds-cpu-d"
@@ -459,21 +468,28 @@ zh_rounds() {
 	printf '%s\n' "$(ratio "$CPU_b" "$FIRST_d")" >"$RUN/rounds-ceiling"
 	shift 4
 	cfg=$* # --config FILE, or nothing (no spaces: as dg_ingest takes it)
-	say "  rounds of (b) and (d) (BENCH_REPEAT=$BENCH_REPEAT), pages/min:"
-	say "      round 1: (b) $(sed -n 1p "$RUN/rounds-b"), (d) $(sed -n 1p "$RUN/rounds-d"), (d)/(b) $(sed -n 1p "$RUN/rounds-ratio")"
+	say "  rounds of (b) and (d)${TP_e:+ and (e)} (BENCH_REPEAT=$BENCH_REPEAT), pages/min:"
+	say "      round 1: (b) $(sed -n 1p "$RUN/rounds-b"), (d) $(sed -n 1p "$RUN/rounds-d"), (d)/(b) $(sed -n 1p "$RUN/rounds-ratio")$(
+		[ -z "${TP_e:-}" ] || echo "; (e) $TP_e, (e)/(d) $(sed -n 1p "$RUN/rounds-ed")")"
 	say "               CPU s: (b) $CPU_b, (d) $CPU_d, first readings $FIRST_d; ceiling $(sed -n 1p "$RUN/rounds-ceiling")"
 	r=2
 	while [ "$r" -le "$BENCH_REPEAT" ]; do
-		for tool in b d; do
-			[ $((r % 2)) -eq 0 ] && tool=$(echo "$tool" | tr bd db) # in turn: d first in even rounds
-			if [ "$tool" = b ]; then
+		order=$tools
+		# in turn: the other way round in even rounds, (d) before (b)
+		[ $((r % 2)) -eq 0 ] && order=$(echo "$tools" | awk '{ for (i = NF; i > 1; i--) printf "%s ", $i; print $1 }')
+		for tool in $order; do
+			case $tool in
+			b)
 				rm -rf "$RUN/zh-b-round"
 				set -- $(run_par "$list" "$RUN/zh-b-round" "$ZH_LANG")
-				tb=$(per_min "$n" "$1") cb=$(cpu_sum "$RUN/zh-b-round"/*.rss)
-			else
+				tb=$(per_min "$n" "$1") cb=$(cpu_sum "$RUN/zh-b-round"/*.rss) ;;
+			d)
 				set -- $(dg_ingest "$RUN/store-zh-round" "$list" "$RUN/zh-d-round" $cfg)
-				td=$(per_min "$n" "$1") cd=$3 rd=$4 fd=$5
-			fi
+				td=$(per_min "$n" "$1") cd=$3 rd=$4 fd=$5 ;;
+			e)
+				set -- $(dg_ingest_pdf "$RUN/store-zh-e-round" "$RUN/zh-c/in.pdf" "$list" "$RUN/zh-e-round" $cfg)
+				te=$(per_min "$n" "$1") ;;
+			esac
 		done
 		echo "$tb" >>"$RUN/rounds-b"
 		echo "$td" >>"$RUN/rounds-d"
@@ -483,7 +499,13 @@ zh_rounds() {
 		echo "$rd" >>"$RUN/rounds-read"
 		echo "$fd" >>"$RUN/rounds-first"
 		echo "$(ratio "$cb" "$fd")" >>"$RUN/rounds-ceiling"
-		say "      round $r: (b) $tb, (d) $td, (d)/(b) $(tail -1 "$RUN/rounds-ratio")$([ $((r % 2)) -eq 0 ] && echo ', (d) first')"
+		if [ -n "$te" ]; then
+			echo "$te" >>"$RUN/rounds-e"
+			echo "$(ratio "$te" "$td")" >>"$RUN/rounds-ed"
+		fi
+		say "      round $r: (b) $tb, (d) $td, (d)/(b) $(tail -1 "$RUN/rounds-ratio")$(
+			[ -z "$te" ] || echo "; (e) $te, (e)/(d) $(tail -1 "$RUN/rounds-ed")")$(
+			[ $((r % 2)) -eq 0 ] && echo "; in the order $order")"
 		say "               CPU s: (b) $cb, (d) $cd, first readings $fd; ceiling $(tail -1 "$RUN/rounds-ceiling")"
 		r=$((r + 1))
 	done
@@ -496,8 +518,13 @@ zh_rounds() {
 	FIRST_d=$(median 1 <"$RUN/rounds-first")
 	CEIL_ROUND=$(median 3 <"$RUN/rounds-ceiling")
 	say "      medians: (b) $TP_b, (d) $TP_d pages/min; of the rounds' own ratios $ROUND_RATIO"
+	if [ -n "$te" ]; then
+		TP_e=$(median 2 <"$RUN/rounds-e")
+		ED_ROUND=$(median 3 <"$RUN/rounds-ed")
+		say "               (e) $TP_e pages/min; of the rounds' own (e)/(d) $ED_ROUND"
+	fi
 	say "               CPU s: (b) $CPU_b, (d) $CPU_d, (d) reading $READ_d, first readings $FIRST_d; of the rounds' own ceilings $CEIL_ROUND"
-	rm -rf "$RUN/zh-b-round" "$RUN/zh-d-round" "$RUN/store-zh-round"
+	rm -rf "$RUN/zh-b-round" "$RUN/zh-d-round" "$RUN/store-zh-round" "$RUN/zh-e-round" "$RUN/store-zh-e-round"
 }
 section_zh() {
 	list="$RUN/zh.list"
@@ -588,8 +615,6 @@ open(sys.argv[1], "wb").write(img2pdf.convert(sys.argv[2:]))' "$out/in.pdf" "$@"
 		say "      stages in the configuration: ${stages:-?}"
 		say "      $1 s, $TP_d pages/min, peak RSS $(mb "$RSS_d") MB (the one process), CER $(cer_get d all) %"
 		say "      CPU $CPU_d s (user + system); in tesseract reading the pages $READ_d s, of which the first reading of each $FIRST_d s"
-		[ "$BENCH_REPEAT" -gt 1 ] && [ -n "${TP_b:-}" ] &&
-			zh_rounds "$list" "$n" "$TP_b" "$TP_d" ${BENCH_CONFIG:+--config "$BENCH_CONFIG"}
 		if [ -s "$RUN/zh-c/in.pdf" ]; then
 			say "  (e) dangan ingest of (c)'s input, the one $n-page PDF (as a scanner makes a box) ..."
 			set -- $(dg_ingest_pdf "$RUN/store-zh-e" "$RUN/zh-c/in.pdf" "$list" "$RUN/zh-e" \
@@ -599,6 +624,8 @@ open(sys.argv[1], "wb").write(img2pdf.convert(sys.argv[2:]))' "$out/in.pdf" "$@"
 			say "      $1 s, $TP_e pages/min, peak RSS $(mb "$RSS_e") MB (the one process), CER $(cer_get e all) %"
 			say "      CPU $3 s (user + system)"
 		fi
+		[ "$BENCH_REPEAT" -gt 1 ] && [ -n "${TP_b:-}" ] &&
+			zh_rounds "$list" "$n" "$TP_b" "$TP_d" ${BENCH_CONFIG:+--config "$BENCH_CONFIG"}
 	else
 		say "  (d) dangan: $dg_state"
 		case $dg_state in "ocr plugin not installed")
@@ -693,6 +720,7 @@ if has zh "$BENCH_SECTIONS"; then
 	if [ -n "${TP_e:-}" ]; then
 		row "(e) / (c): dangan / ocrmypdf, same PDF" "$(ratio "$TP_e" "$(val TP_c)")" "x" "" ""
 		row "(e) / (d): one PDF / a file a page" "$(ratio "$TP_e" "$(val TP_d)")" "x" "" ""
+		[ -n "${ED_ROUND:-}" ] && row "median of the $BENCH_REPEAT rounds' (e)/(d)" "$ED_ROUND" "x" "" ""
 	fi
 	[ -n "${ROUND_RATIO:-}" ] &&
 		row "median of the $BENCH_REPEAT rounds' (d)/(b)" "$ROUND_RATIO" "x" ">= 1.3" "$(verdict "$ROUND_RATIO" ">=" 1.3)"
