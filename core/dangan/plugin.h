@@ -403,8 +403,9 @@ struct dg_host {
 	 * ingest shows the latest such report on its progress line until
 	 * the document leaves the pipeline, so that a long document (a box
 	 * scanned as one PDF) is seen to move; elsewhere it is ignored.
-	 * Callable from any thread of the stage's, not concurrently for
-	 * one document. */
+	 * Callable from any thread of the stage's, also while another of
+	 * them calls the host for doc: it reads none of doc's metadata,
+	 * only the name taken when doc entered the pipeline. */
 	void (*stage_progress)(struct dg_ctx *ctx, struct dg_doc *doc, int64_t done, int64_t total, const char *unit);
 };
 

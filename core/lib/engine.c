@@ -93,6 +93,7 @@ struct dg_doc {
 	struct stored *stored; /* a committed version read back (export) */
 	uint64_t simhash;      /* text fingerprint, when has_simhash */
 	int has_simhash;
+	char term_name[128]; /* its file name as the progress line shows it */
 };
 
 /* What a stored document view adds: "sha256:" ids kept for the plugin,
@@ -1043,20 +1044,16 @@ h_workers(struct dg_ctx *ctx)
 /* ---- ABI 1.7 ------------------------------------------------------- */
 
 static void progress(struct dg_engine *e, int final);
-static const char *doc_label(const struct dg_doc *d);
 
 static void
 h_stage_progress(struct dg_ctx *ctx, struct dg_doc *doc, int64_t done, int64_t total, const char *unit)
 {
 	struct dg_engine *e = ctx->e;
-	const char *name, *stage;
+	const char *stage;
 	char what[sizeof(e->activity)];
 
 	if (e == NULL || !e->o.progress || doc == NULL)
 		return;
-	name = doc_label(doc);
-	if (strrchr(name, '/') != NULL && strrchr(name, '/')[1] != '\0')
-		name = strrchr(name, '/') + 1;
 	stage = ctx->rt != NULL ? ctx->rt->st->id : ctx->mod != NULL ? ctx->mod->desc->name : "?";
 	if (total > 0)
 		snprintf(what, sizeof(what), "%s %lld/%lld %s", stage, (long long)done, (long long)total,
@@ -1065,7 +1062,7 @@ h_stage_progress(struct dg_ctx *ctx, struct dg_doc *doc, int64_t done, int64_t t
 		snprintf(what, sizeof(what), "%s %lld %s", stage, (long long)done, unit ? unit : "");
 	pthread_mutex_lock(&e->log_lock);
 	memcpy(e->activity, what, sizeof(what));
-	snprintf(e->activity_name, sizeof(e->activity_name), "%s", name);
+	snprintf(e->activity_name, sizeof(e->activity_name), "%s", doc->term_name);
 	e->activity_doc = doc;
 	pthread_mutex_unlock(&e->log_lock);
 	progress(e, 0);
@@ -1507,6 +1504,7 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 	struct dg_engine *e = wctx->e;
 	struct dg_ctx ctx = {0};
 	struct dg_part *orig;
+	const char *name;
 	char m[65];
 	int64_t t0 = dg_now_us();
 	size_t i;
@@ -1515,6 +1513,13 @@ process_doc(struct dg_ctx *wctx, struct dg_doc *d)
 	ctx.e = e;
 	ctx.w = wctx->w;
 	d->started = 1;
+	/* the name stage_progress() shows, taken here on the document's own
+	 * thread: a stage may report from any of its threads while another
+	 * sets metadata */
+	name = doc_label(d);
+	if (strrchr(name, '/') != NULL && strrchr(name, '/')[1] != '\0')
+		name = strrchr(name, '/') + 1;
+	dg_term_label(name, d->term_name, sizeof(d->term_name));
 	dg_free(d->rec.status);
 	d->rec.status = dg_strdup("ok");
 	d->rec.created_us = t0;
@@ -2020,42 +2025,6 @@ report(struct dg_engine *e, struct dg_doc *d, const char *outcome)
 	e->o.on_doc(e->o.ctx, &r);
 }
 
-/* Cut the UTF-8 string s to at most cols terminal columns (East Asian
- * wide characters take two), at a character's boundary; nonzero when it
- * was cut. */
-static int
-fit_columns(char *s, int cols)
-{
-	size_t i = 0, n;
-	unsigned long c;
-	int w, used = 0;
-
-	while (s[i] != '\0') {
-		unsigned char b = (unsigned char)s[i];
-		n = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-		c = n == 1 ? b : b & (0x3f >> (n - 1));
-		for (size_t k = 1; k < n; k++) {
-			if (((unsigned char)s[i + k] & 0xc0) != 0x80) {
-				n = k; /* not UTF-8: count what is there */
-				break;
-			}
-			c = c << 6 | ((unsigned char)s[i + k] & 0x3f);
-		}
-		w = (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
-		            (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) ||
-		            (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c >= 0x20000
-		        ? 2
-		        : 1;
-		if (used + w > cols) {
-			s[i] = '\0';
-			return 1;
-		}
-		used += w;
-		i += n;
-	}
-	return 0;
-}
-
 static void
 progress(struct dg_engine *e, int final)
 {
@@ -2088,9 +2057,9 @@ progress(struct dg_engine *e, int final)
 	 * the document's name goes first, then the end of the line */
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
 		cols = ws.ws_col - 1;
-	if (cols > 0 && fit_columns(line, cols) && busy) {
+	if (cols > 0 && dg_term_fit(line, cols) && busy) {
 		snprintf(line + n, sizeof(line) - (size_t)n, "  %s", e->activity);
-		fit_columns(line, cols);
+		dg_term_fit(line, cols);
 	}
 	fprintf(stderr, "\r\033[K%s", line);
 	if (final)

@@ -391,44 +391,116 @@ dg_parse_bool(const char *s, int *out)
 	return -1;
 }
 
+/* The valid UTF-8 character at p (before end): its length, and its code
+ * point in *cp; 0 when the bytes there are not one (bad lead byte,
+ * truncated, overlong, surrogate, past U+10FFFF). */
+static size_t
+utf8_next(const unsigned char *p, const unsigned char *end, unsigned *cp)
+{
+	unsigned c = *p, v;
+	size_t n;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		n = 1;
+		v = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 2;
+		v = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 3;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) <= n)
+		return 0;
+	for (size_t i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 1 && v < 0x80) || (n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10ffff ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n + 1;
+}
+
 int
 dg_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	unsigned cp;
+	size_t n;
 
-	while (p < end) {
-		unsigned c = *p;
-		size_t n;
-		unsigned cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
+	for (; p < end; p += n)
+		if ((n = utf8_next(p, end, &cp)) == 0)
 			return 0;
-		}
-		if ((size_t)(end - p) <= n)
-			return 0;
-		for (size_t i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
 	return 1;
+}
+
+void
+dg_term_label(const char *name, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)name, *end = p + strlen(name);
+	size_t o = 0, n;
+	unsigned cp;
+
+	if (cap == 0)
+		return;
+	for (; p < end; p += n) {
+		n = utf8_next(p, end, &cp);
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			n = n == 0 ? 1 : n; /* a stray byte, or a control character, whole */
+			if (o + 1 >= cap)
+				break;
+			out[o++] = '?';
+		} else {
+			if (o + n >= cap)
+				break;
+			memcpy(out + o, p, n);
+			o += n;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Columns a terminal gives code point c: 2 for East Asian wide and
+ * fullwidth characters and for emoji (a few narrow symbols among the
+ * latter are counted 2 too: too wide cuts early, too narrow wraps). */
+static int
+term_width(unsigned c)
+{
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x231a && c <= 0x23ff) || (c >= 0x2600 && c <= 0x27bf) ||
+	               (c >= 0x2b50 && c <= 0x2b55) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
+	               (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	               (c >= 0xffe0 && c <= 0xffe6) || c >= 0x1f000
+	           ? 2
+	           : 1;
+}
+
+int
+dg_term_fit(char *s, int cols)
+{
+	unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
+	size_t n;
+	unsigned cp;
+	int w, used = 0;
+
+	for (; p < end; p += n) {
+		n = utf8_next(p, end, &cp);
+		w = n == 0 ? 1 : term_width(cp);
+		n = n == 0 ? 1 : n;
+		if (used + w > cols) {
+			*p = '\0';
+			return 1;
+		}
+		used += w;
+	}
+	return 0;
 }
 
 char *

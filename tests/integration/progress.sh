@@ -25,7 +25,15 @@ is "$(cat "$WORK/q.err")" "" "quiet: nothing on stderr"
 # last drawn), and the line never runs past the terminal's width (a
 # Chinese file name counts two columns a character), so that redrawing
 # it in place works
-if [ -f "$DG_BUILDDIR/plugins/ocr/.libs/dg-ocr.so" ]; then
+why=
+command -v python3 >/dev/null 2>&1 || why="python3 is needed to measure the line"
+for p in scan prep ocr; do
+	"$DANGAN" plugins show $p >/dev/null 2>&1 || why="the $p plugin is not built"
+done
+for l in chi_sim eng; do # the default pipeline's languages
+	tesseract --list-langs 2>&1 | grep -qx "$l" || why="tesseract has no $l.traineddata"
+done
+if [ -z "$why" ]; then
 	pdf="$WORK/客户档案扫描件第一盒.pdf"
 	cp "$DG_TEST_DATA/ocr/zh-two-pages.pdf" "$pdf"
 	for cols in 200 100; do
@@ -47,7 +55,15 @@ PY
 	ok $? "... every redraw within the terminal's width, the last one without the document"
 	grep -q 'ocr 1/2 pages' "$WORK/tty100.out" && ! grep -q 'pages: 客户' "$WORK/tty100.out"
 	ok $? "... a narrow terminal: the pages without the name that would not fit"
+	# a file name is untrusted text: its control characters (here a
+	# terminal title escape) are not sent to the terminal
+	pdf="$WORK/$(printf 'box\033]0;owned\007.pdf')"
+	cp "$DG_TEST_DATA/ocr/zh-two-pages.pdf" "$pdf"
+	rm -rf "$STORE"
+	script -qec "stty cols 200; '$DANGAN' --store '$STORE' ingest -j 1 '$pdf'" /dev/null >"$WORK/ttyesc.out" 2>&1
+	grep -q 'ocr 2/2 pages: box?]0;owned?.pdf' "$WORK/ttyesc.out" && ! grep -q "$(printf '\033]')" "$WORK/ttyesc.out"
+	ok $? "... a name with control characters is shown with ? in their place"
 else
-	for n in 1 2 3; do ok 0 "# SKIP the ocr plugin is not built"; done
+	for n in 1 2 3 4; do ok 0 "# SKIP $why"; done
 fi
 done_testing

@@ -1,4 +1,4 @@
-/* test-util.c -- sizes, booleans, UTF-8, bounded buffers, JSON strings,
+/* test-util.c -- sizes, booleans, UTF-8, terminal text, bounded buffers, JSON strings,
  * allocation fault injection. */
 #include <config.h>
 
@@ -29,6 +29,38 @@ main(void)
 	ok(!dg_utf8_valid("\xc0\xaf", 2), "overlong encoding refused");
 	ok(!dg_utf8_valid("\xed\xa0\x80", 3), "surrogate refused");
 	ok(!dg_utf8_valid("\xe6\x88", 2), "truncated sequence refused");
+
+	{
+		char out[128], s[400];
+		size_t i;
+
+		dg_term_label("a\nb\x1b[31mc\td\x7f", out, sizeof(out));
+		is_str(out, "a?b?[31mc?d?", "dg_term_label: C0 controls and DEL become ?");
+		dg_term_label("x\xc2\x9b"
+		              "1m\xff\xe6\x88y",
+		              out, sizeof(out));
+		is_str(out, "x?1m???y", "dg_term_label: C1 controls and bytes that are not UTF-8 become ?");
+		dg_term_label("户号 é", out, sizeof(out));
+		is_str(out, "户号 é", "dg_term_label: printable UTF-8 kept");
+		for (s[0] = '\0', i = 0; i < 50; i++)
+			strcat(s, "户");
+		dg_term_label(s, out, sizeof(out));
+		ok(strlen(out) == 126 && dg_utf8_valid(out, strlen(out)),
+		   "dg_term_label: 50 wide characters in 128 bytes: cut to 42 whole ones");
+		dg_term_label("户号", out, 4);
+		is_str(out, "户", "dg_term_label: a character that does not fit whole is left out");
+		dg_term_label("ab", out, 1);
+		is_str(out, "", "dg_term_label: room for the NUL only");
+
+		strcpy(s, "户号ab");
+		ok(dg_term_fit(s, 4) == 1 && strcmp(s, "户号") == 0, "dg_term_fit: wide characters count 2");
+		strcpy(s, "a户b");
+		ok(dg_term_fit(s, 2) == 1 && strcmp(s, "a") == 0, "dg_term_fit: a wide character is not split");
+		strcpy(s, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80z");
+		ok(dg_term_fit(s, 3) == 1 && strcmp(s, "\xf0\x9f\x98\x80") == 0, "dg_term_fit: emoji count 2");
+		strcpy(s, "abc");
+		ok(dg_term_fit(s, 3) == 0 && strcmp(s, "abc") == 0, "dg_term_fit: what fits is left whole");
+	}
 
 	dg_buf_init(&buf, 16);
 	ok(dg_buf_adds(&buf, "0123456789") == 0, "append within limit");
