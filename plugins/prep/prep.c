@@ -52,10 +52,10 @@
  * TessBaseAPI, so an instance serves one worker thread.
  *
  * The pages of one document (a multi-page TIFF, a scanner's PDF) are
- * prepared by several threads at once, `threads` of them (0: as many as
- * ingest's workers), while the document's own thread reports each page
- * in turn: its notes, kept until then, its metadata, and its prepared
- * image within the pages' memory budget.  So the history, the metadata
+ * prepared by several threads at once (`threads` over the whole run,
+ * 0: as many as ingest's workers), while the document's own thread
+ * reports each page in turn: its notes, kept until then, its metadata,
+ * and its prepared image within the pages' memory budget.  So the history, the metadata
  * and what is kept in memory or on disk are the same as one page after
  * another.  With orientation=always the pages go one after another
  * (one TessBaseAPI for OSD).
@@ -63,6 +63,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,7 @@ struct prep_state {
 	enum prep_binarize binarize;
 	int noise_threshold;
 	int uneven_threshold;
-	int threads; /* pages of a document prepared at once */
+	int threads; /* threads preparing pages at once over the run */
 };
 
 /* One page's preparation: the image work runs on any thread, and what
@@ -167,8 +168,9 @@ static const struct dg_option prep_options[] = {
     {.name = "threads",
      .type = DG_OPT_INT,
      .default_value = "0",
-     .help = "pages of a document prepared at once (0: as many as ingest's workers, -j; 1: one after another); "
-             "the notes and metadata come in page order either way, and with orientation=always it is one",
+     .help = "threads preparing pages at once over the run, each document with its own and what is free of the "
+             "others when it starts (0: as many as ingest's workers, -j; 1: one page after another); the notes and "
+             "metadata come in page order either way, and with orientation=always a document has one",
      .min = 0,
      .max = PREP_MAX_THREADS},
     {.name = "tessdata",
@@ -525,6 +527,21 @@ prep_binarise(struct prep_job *job, PIX **gray, int noise, int uneven, int *chan
 		*changed = 1;
 }
 
+/* The page as decoded, with nothing of prep's: where prep_page starts,
+ * and how a page prepared but never reported (the run stopped before
+ * it) is left, as it is with one thread, which never prepared it. */
+static void
+prep_page_reset(struct dg_page *page)
+{
+	page->rotated = 0;
+	page->skew = 0;
+	page->text_height = 0;
+	page->orientation = DG_ORIENT_OFF;
+	page->as_scanned = 1; /* prepared is NULL: the page as decoded */
+	page->only_scaled = 0;
+	page->ocr_dpi = page->xres > 0 ? page->xres : PREP_DEFAULT_DPI;
+}
+
 /* Prepare one page's image (on any thread: it touches nothing but the
  * page and its job).  job->rc: DG_OK, or DG_WARN when the page is left
  * as it was (a note says why). */
@@ -539,15 +556,9 @@ prep_page(struct prep_job *job)
 	int factor = 1, searched = 0;
 	float angle = 0, conf = 0;
 
-	page->rotated = 0;
-	page->skew = 0;
-	page->text_height = 0;
-	page->orientation = DG_ORIENT_OFF;
-	page->as_scanned = 1; /* prepared is NULL: the page as decoded */
-	page->only_scaled = 0;
-	xres = page->xres > 0 ? page->xres : PREP_DEFAULT_DPI;
+	prep_page_reset(page);
+	xres = page->ocr_dpi;
 	yres = page->yres > 0 ? page->yres : xres;
-	page->ocr_dpi = xres;
 	if (page->blank) {
 		prep_note(job, "page %d: blank, left as it is", page->number);
 		rc = DG_OK;
@@ -685,6 +696,36 @@ failed:
 	return 1;
 }
 
+/* Threads preparing pages beside the documents' own, over all the
+ * documents of the run: a document takes what is free of the `threads`
+ * − 1 extra when it starts (none may be), so that -j 8 with eight long
+ * documents runs 8 + 7 threads, not 64, and no more prepared pages wait
+ * outside the memory budgets than that. */
+static pthread_mutex_t prep_extra_lock = PTHREAD_MUTEX_INITIALIZER;
+static int prep_extra;
+
+/* Up to want extra threads, of max over the run: how many are granted. */
+static int
+prep_threads_take(int want, int max)
+{
+	int got;
+
+	pthread_mutex_lock(&prep_extra_lock);
+	got = max - prep_extra;
+	got = got > want ? want : got < 0 ? 0 : got;
+	prep_extra += got;
+	pthread_mutex_unlock(&prep_extra_lock);
+	return got;
+}
+
+static void
+prep_threads_give(int n)
+{
+	pthread_mutex_lock(&prep_extra_lock);
+	prep_extra -= n;
+	pthread_mutex_unlock(&prep_extra_lock);
+}
+
 /* The pages are prepared by up to `threads` threads at once (one with
  * orientation=always: OSD's one TessBaseAPI), and reported one after
  * another in page order, so that the history and the metadata are the
@@ -715,7 +756,8 @@ prep_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 		dg_page_drop_prepared(pages, &pages->page[i]);
 		run.jobs[i] = (struct prep_job){.st = st, .pages = pages, .page = &pages->page[i]};
 	}
-	threads = st->osd != NULL ? 1 : st->threads;
+	threads = st->osd != NULL ? 1 : st->threads < pages->n ? st->threads : pages->n;
+	threads = 1 + prep_threads_take(threads - 1, st->threads - 1);
 	done = ordpool_run_n((size_t)pages->n, threads, (size_t)threads, prep_work, prep_report, &run);
 	/* a stop: the pages prepared but not reported were never counted */
 	for (i = (int)done; i < pages->n; i++) {
@@ -725,7 +767,9 @@ prep_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 		if (pg->prepared != NULL && (pg->prepared != pg->pix || pixGetRefcount(pg->prepared) > 1))
 			pixDestroy(&pg->prepared);
 		pg->prepared = NULL;
+		prep_page_reset(pg);
 	}
+	prep_threads_give(threads - 1);
 	free(run.jobs);
 	return run.rc;
 }
