@@ -63,7 +63,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -696,35 +695,8 @@ failed:
 	return 1;
 }
 
-/* Threads preparing pages beside the documents' own, over all the
- * documents of the run: a document takes what is free of the `threads`
- * − 1 extra when it starts (none may be), so that -j 8 with eight long
- * documents runs 8 + 7 threads, not 64, and no more prepared pages wait
- * outside the memory budgets than that. */
-static pthread_mutex_t prep_extra_lock = PTHREAD_MUTEX_INITIALIZER;
-static int prep_extra;
-
-/* Up to want extra threads, of max over the run: how many are granted. */
-static int
-prep_threads_take(int want, int max)
-{
-	int got;
-
-	pthread_mutex_lock(&prep_extra_lock);
-	got = max - prep_extra;
-	got = got > want ? want : got < 0 ? 0 : got;
-	prep_extra += got;
-	pthread_mutex_unlock(&prep_extra_lock);
-	return got;
-}
-
-static void
-prep_threads_give(int n)
-{
-	pthread_mutex_lock(&prep_extra_lock);
-	prep_extra -= n;
-	pthread_mutex_unlock(&prep_extra_lock);
-}
+/* the threads preparing pages beside the documents' own, over the run */
+static struct dg_share prep_extra = DG_SHARE_INIT;
 
 /* The pages are prepared by up to `threads` threads at once (one with
  * orientation=always: OSD's one TessBaseAPI), and reported one after
@@ -757,7 +729,7 @@ prep_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 		run.jobs[i] = (struct prep_job){.st = st, .pages = pages, .page = &pages->page[i]};
 	}
 	threads = st->osd != NULL ? 1 : st->threads < pages->n ? st->threads : pages->n;
-	threads = 1 + prep_threads_take(threads - 1, st->threads - 1);
+	threads = 1 + dg_share_take(&prep_extra, threads - 1, st->threads - 1);
 	done = ordpool_run_n((size_t)pages->n, threads, (size_t)threads, prep_work, prep_report, &run);
 	/* a stop: the pages prepared but not reported were never counted */
 	for (i = (int)done; i < pages->n; i++) {
@@ -769,7 +741,7 @@ prep_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 		pg->prepared = NULL;
 		prep_page_reset(pg);
 	}
-	prep_threads_give(threads - 1);
+	dg_share_give(&prep_extra, threads - 1);
 	free(run.jobs);
 	return run.rc;
 }

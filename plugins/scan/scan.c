@@ -12,10 +12,12 @@
  * PDF is opened, read and rendered with poppler-glib and cairo in a
  * child process (fork, no exec) that sends the text and the rendered
  * pages back through a pipe.  Pages to render are dealt in turn to
- * `renderers` such processes (the first reads the text and decides
- * whether to render; the others are started only then), so that the
- * pages of a long scan are rendered on every core while the parent takes
- * them back in page order.  Poppler is not thread-safe, it decodes an
+ * several such processes (the first reads the text and decides whether
+ * to render; the others are started only then), so that the pages of a
+ * long scan are rendered on every core while the parent takes them back
+ * in page order.  `renderers` bounds them over the run: each document
+ * has its first, and the others it may start are what is free when it
+ * begins.  Poppler is not thread-safe, it decodes an
  * embedded image at its full size whatever size it is drawn at (an
  * inline image in a compressed content stream cannot be checked
  * beforehand), and a malformed PDF that crashes it must not take the
@@ -163,8 +165,9 @@ static const struct dg_option scan_options[] = {
     {.name = "renderers",
      .type = DG_OPT_INT,
      .default_value = "0",
-     .help = "PDF pages rendered at once, each by a renderer process of its own, the pages dealt to them in "
-             "turn (0: as many as ingest's workers, -j, at most 4; 1: one page after another)",
+     .help = "PDF pages rendered at once over the run, each by a renderer process of its own, a document's "
+             "pages dealt in turn to its first and to what is free of the others when it begins (0: as many as "
+             "ingest's workers, -j, at most 4; 1: one page after another)",
      .min = 0,
      .max = 16},
     {.name = NULL},
@@ -1454,6 +1457,7 @@ struct pdf_job {
 	int fd;    /* write end */
 	int index; /* this renderer's number (pdf_dealt_to) */
 	int total; /* the document's pages, for the renderers after the first */
+	int count; /* renderers the document may have: 1 + its extra ones */
 };
 
 /* The renderer of the k-th selected page (0-based), of count. */
@@ -1463,12 +1467,16 @@ pdf_dealt_to(int k, int count)
 	return k % count;
 }
 
-/* How many renderers a document's selected pages are dealt to. */
+/* How many renderers a document's selected pages are dealt to, of the
+ * count it may have. */
 static int
-pdf_renderers(const struct scan_state *st, int selected)
+pdf_renderers(int count, int selected)
 {
-	return selected < 1 ? 1 : selected < st->renderers ? selected : st->renderers;
+	return selected < 1 ? 1 : selected < count ? selected : count;
 }
+
+/* the renderers beside the documents' first ones, over the run */
+static struct dg_share pdf_extra = DG_SHARE_INIT;
 
 static void
 pdf_write(int fd, const void *buf, size_t len)
@@ -1714,7 +1722,7 @@ static void
 pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
 {
 	PopplerPage *page;
-	int i, k = 0, count = pdf_renderers(job->st, scan_count_selected(job->st, n));
+	int i, k = 0, count = pdf_renderers(job->count, scan_count_selected(job->st, n));
 
 	for (i = 0; i < n; i++) {
 		if (!scan_selected(job->st, i + 1) || pdf_dealt_to(k++, count) != job->index)
@@ -1964,7 +1972,7 @@ scan_pdf(struct scan_run *r)
 	char msg[SCAN_MSG_MAX + 1], clean[SCAN_MSG_MAX + 1];
 	const char *doing = "opening the PDF";
 	int rc = -1, next_page = 0, last_image = -1, page = 0, render = 0;
-	int nprocs = 0, nrend = 1, images = 0, selected = 0, dones = 0, j;
+	int nprocs = 0, nrend = 1, images = 0, selected = 0, dones = 0, extra = 0, j;
 	PIX *pix;
 
 	r->kind = "pdf";
@@ -1976,6 +1984,9 @@ scan_pdf(struct scan_run *r)
 	job.imgs = &imgs;
 	job.data = r->data;
 	job.size = r->size;
+	/* decided before the first renderer starts: it deals the pages */
+	extra = dg_share_take(&pdf_extra, st->renderers - 1, st->renderers - 1);
+	job.count = 1 + extra;
 	if (pdf_start(r, &job, &procs[0]) != 0)
 		goto out;
 	nprocs = 1;
@@ -2067,7 +2078,7 @@ scan_pdf(struct scan_run *r)
 				goto out;
 			}
 			/* the first renderer deals the pages to as many: start the others */
-			nrend = pdf_renderers(st, selected);
+			nrend = pdf_renderers(job.count, selected);
 			job.total = r->total;
 			for (j = 1; j < nrend; j++) {
 				job.index = j;
@@ -2140,6 +2151,7 @@ out:
 			w = waitpid(procs[j].pid, &status, 0);
 		while (w < 0 && errno == EINTR);
 	}
+	dg_share_give(&pdf_extra, extra);
 	free(imgs.v);
 	return rc;
 }

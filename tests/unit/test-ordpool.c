@@ -1,7 +1,9 @@
 /* test-ordpool.c -- plugins/common/ordpool: every item worked on once
  * and reported once, in order, whatever the threads; no item worked on
  * `ahead` items past the last report; a report that says stop stops the
- * work; one thread works on the calling thread, several never do. */
+ * work; one thread works on the calling thread, several never do.
+ * And plugins/common/workers.h's budget of a stage's threads over the
+ * run, which decides how many a document gives the pool. */
 #include <config.h>
 
 #include <pthread.h>
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 
 #include "../../plugins/common/ordpool.h"
+#include "../../plugins/common/workers.h"
 #include "tap.h"
 
 #define N 200
@@ -102,5 +105,16 @@ main(void)
 	run(3, 2, 17, "threads 3, ahead 2, stop at 17");
 	run(1, 0, 5, "threads 1, stop at 5");
 	is_int(ordpool_run_n(0, 2, 2, work, report, NULL), 0, "no items: nothing reported");
+
+	{
+		static struct dg_share share = DG_SHARE_INIT;
+		int a = dg_share_take(&share, 2, 3), b = dg_share_take(&share, 5, 3), c = dg_share_take(&share, 1, 3);
+
+		ok(a == 2 && b == 1 && c == 0, "budget 3: 2 of 2 wanted, then the 1 left of 5, then none");
+		dg_share_give(&share, a);
+		is_int(dg_share_take(&share, 5, 3), 2, "what is given back is taken again, no more");
+		ok(dg_share_take(&share, 1, 0) == 0 && dg_share_take(&share, 0, 8) == 0,
+		   "no budget, or none wanted: 0");
+	}
 	return done_testing();
 }
