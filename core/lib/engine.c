@@ -205,22 +205,37 @@ static void
 vlog_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, va_list ap)
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
+	char small[1024], *msg = small, *big = NULL;
+	va_list aq;
+	int n;
 
-	if (!e) { /* a standalone context checked the level already */
-		fprintf(stderr, "dangan: %s%s%s: ", who ? who : "", who ? ": " : "", names[level]);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		return;
+	if (e && (int)level > e->o.verbosity)
+		return; /* a standalone context (no e) checked the level already */
+	/* one line of text: the file names in it are untrusted, and their
+	 * control characters (a newline, a terminal escape) or bytes that
+	 * are not UTF-8 must not reach a terminal, or a log read with cat */
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		snprintf(small, sizeof(small), "%s", fmt);
+	else if (n >= (int)sizeof(small) && (big = dg_malloc((size_t)n + 1)) != NULL) {
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		msg = big;
 	}
-	if ((int)level > e->o.verbosity)
-		return;
-	pthread_mutex_lock(&e->log_lock);
-	if (e->o.progress)
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "dangan: %s%s%s: ", who ? who : "", who ? ": " : "", names[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&e->log_lock);
+	n = (int)strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0'; /* a library's message that ends its own line */
+	dg_term_label(msg, msg, (size_t)n + 1);
+	if (e) {
+		pthread_mutex_lock(&e->log_lock);
+		if (e->o.progress)
+			fputs("\r\033[K", stderr);
+	}
+	fprintf(stderr, "dangan: %s%s%s: %s\n", who ? who : "", who ? ": " : "", names[level], msg);
+	if (e)
+		pthread_mutex_unlock(&e->log_lock);
+	dg_free(big);
 }
 
 static void log_msg(struct dg_engine *e, enum dg_log_level level, const char *who, const char *fmt, ...)

@@ -453,15 +453,18 @@ dg_term_label(const char *name, char *out, size_t cap)
 		return;
 	for (; p < end; p += n) {
 		n = utf8_next(p, end, &cp);
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-			n = n == 0 ? 1 : n; /* a stray byte, or a control character, whole */
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x200e || cp == 0x200f ||
+		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+			/* a stray byte, or a control character, whole (the bidi ones
+			 * would reorder the rest of the line) */
+			n = n == 0 ? 1 : n;
 			if (o + 1 >= cap)
 				break;
 			out[o++] = '?';
 		} else {
 			if (o + n >= cap)
 				break;
-			memcpy(out + o, p, n);
+			memmove(out + o, p, n); /* out may be name */
 			o += n;
 		}
 	}
@@ -475,9 +478,10 @@ static int
 term_width(unsigned c)
 {
 	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x231a && c <= 0x23ff) || (c >= 0x2600 && c <= 0x27bf) ||
-	               (c >= 0x2b50 && c <= 0x2b55) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
-	               (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	               (c >= 0xffe0 && c <= 0xffe6) || c >= 0x1f000
+	               (c >= 0x2b50 && c <= 0x2b55) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xa960 && c <= 0xa97f) ||
+	               (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe10 && c <= 0xfe19) ||
+	               (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ||
+	               (c >= 0x16fe0 && c <= 0x1b2ff) || c >= 0x1f000
 	           ? 2
 	           : 1;
 }

@@ -76,8 +76,9 @@ int dg_parse_bool(const char *s, int *out);
 int dg_utf8_valid(const char *s, size_t len);
 /* name (untrusted: a file or archive member name) as text for one
  * terminal line, into out (cap bytes with the NUL): control characters
- * (C0, DEL, C1) and bytes that are not UTF-8 become '?'; cut at a
- * character's boundary when it does not fit. */
+ * (C0, DEL, C1, bidi) and bytes that are not UTF-8 become '?'; cut at a
+ * character's boundary when it does not fit.  out may be name (it
+ * never grows). */
 void dg_term_label(const char *name, char *out, size_t cap);
 /* Cut the UTF-8 string s to at most cols terminal columns (East Asian
  * wide characters and emoji take two), at a character's boundary;

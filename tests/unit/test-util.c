@@ -51,6 +51,14 @@ main(void)
 		is_str(out, "户", "dg_term_label: a character that does not fit whole is left out");
 		dg_term_label("ab", out, 1);
 		is_str(out, "", "dg_term_label: room for the NUL only");
+		dg_term_label("a\xe2\x80\xae"
+		              "b\xe2\x81\xa6"
+		              "c\xe2\x80\x8f",
+		              out, sizeof(out));
+		is_str(out, "a?b?c?", "dg_term_label: bidi controls become ?");
+		strcpy(s, "户\x1b[2J\xc2\x85号\xff");
+		dg_term_label(s, s, strlen(s) + 1);
+		is_str(s, "户?[2J?号?", "dg_term_label: in place");
 
 		strcpy(s, "户号ab");
 		ok(dg_term_fit(s, 4) == 1 && strcmp(s, "户号") == 0, "dg_term_fit: wide characters count 2");
