@@ -44,6 +44,8 @@ dg_share_take(struct dg_share *s, int want, int max)
 {
 	int got;
 
+	if (want <= 0)
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	got = max - s->used;
 	got = got > want ? want : got < 0 ? 0 : got;

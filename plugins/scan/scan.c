@@ -2069,16 +2069,22 @@ scan_pdf(struct scan_run *r)
 				goto bad;
 			render = 1; /* past the text, whatever the answer */
 			r->rendered = m.v[0] != 0;
-			if (!r->rendered)
+			if (!r->rendered) {
+				dg_share_give(&pdf_extra, extra);
+				extra = 0;
 				break;
+			}
 			doing = "rendering";
 			selected = scan_count_selected(st, r->total);
 			if (scan_reserve(r, selected) != 0) {
 				r->host->error(r->ctx, "out of memory");
 				goto out;
 			}
-			/* the first renderer deals the pages to as many: start the others */
+			/* the first renderer deals the pages to as many: start the
+			 * others, and give back to the run those not needed */
 			nrend = pdf_renderers(job.count, selected);
+			dg_share_give(&pdf_extra, extra - (nrend - 1));
+			extra = nrend - 1;
 			job.total = r->total;
 			for (j = 1; j < nrend; j++) {
 				job.index = j;
