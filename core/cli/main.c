@@ -46,6 +46,7 @@ struct global {
 	const char *plugin_path;
 	int verbosity;
 	int json;
+	int tty_out; /* stdout is a terminal */
 };
 
 static struct global g;
@@ -174,9 +175,15 @@ close_read(struct dg_store *s, struct dg_catalog *c)
 	dg_store_free(s);
 }
 
+/* A command's output.  On a terminal, the names and texts in it are
+ * untrusted (a file named with an escape sequence, a document's text):
+ * their control characters are shown as '?', as ls does; redirected,
+ * the output is left as it is for scripts. */
 static void
 out_buf(struct dg_buf *b)
 {
+	if (g.tty_out && b->len)
+		b->len = dg_term_lines(b->data, b->len);
 	if (b->len)
 		fwrite(b->data, 1, b->len, stdout);
 	dg_buf_reset(b);
@@ -285,11 +292,16 @@ on_doc_json(void *ctx, const struct dg_doc_report *r)
 static void
 on_doc_text(void *ctx, const struct dg_doc_report *r)
 {
+	struct dg_buf b;
+
 	(void)ctx;
+	dg_buf_init(&b, 0);
 	if (r->reason)
-		printf("%-11s %s  %s: %s\n", r->outcome, r->id ? r->id + 7 : "-", r->source, r->reason);
+		dg_buf_addf(&b, "%-11s %s  %s: %s\n", r->outcome, r->id ? r->id + 7 : "-", r->source, r->reason);
 	else
-		printf("%-11s %.16s  %s\n", r->outcome, r->id ? r->id + 7 : "-", r->source);
+		dg_buf_addf(&b, "%-11s %.16s  %s\n", r->outcome, r->id ? r->id + 7 : "-", r->source);
+	out_buf(&b);
+	dg_buf_release(&b);
 }
 
 static void
@@ -2791,6 +2803,7 @@ main(int argc, char **argv)
 	 * Set before any plugin is loaded: the runtime reads it at load. */
 	setenv("OMP_THREAD_LIMIT", "1", 0);
 	g.verbosity = 1;
+	g.tty_out = isatty(STDOUT_FILENO);
 	while ((c = getopt_long(argc, argv, "+s:c:vqhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': g.store = optarg; break;

@@ -442,19 +442,23 @@ dg_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
-void
-dg_term_label(const char *name, char *out, size_t cap)
+/* in (len bytes) as terminal text into out (cap bytes with the NUL; out
+ * may be in): controls and bytes that are not UTF-8 become '?', but for
+ * newlines and tabs when lines; cut at a character's boundary.  The
+ * bytes written, without the NUL. */
+static size_t
+term_clean(const char *in, size_t len, char *out, size_t cap, int lines)
 {
-	const unsigned char *p = (const unsigned char *)name, *end = p + strlen(name);
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
 	size_t o = 0, n;
 	unsigned cp;
 
 	if (cap == 0)
-		return;
+		return 0;
 	for (; p < end; p += n) {
 		n = utf8_next(p, end, &cp);
-		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x200e || cp == 0x200f ||
-		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+		if (n == 0 || (cp < 0x20 && !(lines && (cp == '\n' || cp == '\t'))) || (cp >= 0x7f && cp < 0xa0) ||
+		    cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
 			/* a stray byte, or a control character, whole (the bidi ones
 			 * would reorder the rest of the line) */
 			n = n == 0 ? 1 : n;
@@ -464,11 +468,24 @@ dg_term_label(const char *name, char *out, size_t cap)
 		} else {
 			if (o + n >= cap)
 				break;
-			memmove(out + o, p, n); /* out may be name */
+			memmove(out + o, p, n); /* out may be in */
 			o += n;
 		}
 	}
 	out[o] = '\0';
+	return o;
+}
+
+void
+dg_term_label(const char *name, char *out, size_t cap)
+{
+	term_clean(name, strlen(name), out, cap, 0);
+}
+
+size_t
+dg_term_lines(char *s, size_t len)
+{
+	return term_clean(s, len, s, len + 1, 1);
 }
 
 /* Columns a terminal gives code point c: 2 for East Asian wide and

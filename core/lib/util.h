@@ -80,6 +80,9 @@ int dg_utf8_valid(const char *s, size_t len);
  * character's boundary when it does not fit.  out may be name (it
  * never grows). */
 void dg_term_label(const char *name, char *out, size_t cap);
+/* The same in place for lines of text (s holds len bytes and room for
+ * a NUL after them), newlines and tabs kept: the new length. */
+size_t dg_term_lines(char *s, size_t len);
 /* Cut the UTF-8 string s to at most cols terminal columns (East Asian
  * wide characters and emoji take two), at a character's boundary;
  * nonzero when it was cut. */

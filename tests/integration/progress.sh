@@ -70,7 +70,12 @@ PY
 	"$DANGAN" --store "$STORE" ingest "$WORK/esc" >/dev/null 2>"$WORK/esc.err"
 	grep -q 'bad?]0;owned?.pdf: quarantined' "$WORK/esc.err" && ! grep -q "$(printf '\033')" "$WORK/esc.err"
 	ok $? "a quarantined file's name in a warning: its control characters shown as ?"
+	script -qec "'$DANGAN' --store '$STORE' quarantine ls" /dev/null >"$WORK/qls.tty" 2>&1
+	"$DANGAN" --store "$STORE" quarantine ls >"$WORK/qls.out"
+	grep -q 'bad?]0;owned?.pdf' "$WORK/qls.tty" && ! grep -q "$(printf '\033')" "$WORK/qls.tty" &&
+		grep -q "$(printf 'bad\033]0;owned\007.pdf')" "$WORK/qls.out"
+	ok $? "... and in 'quarantine ls' on a terminal; redirected, the name is left as it is for scripts"
 else
-	for n in 1 2 3 4 5; do ok 0 "# SKIP $why"; done
+	for n in 1 2 3 4 5 6; do ok 0 "# SKIP $why"; done
 fi
 done_testing

@@ -59,6 +59,9 @@ main(void)
 		strcpy(s, "户\x1b[2J\xc2\x85号\xff");
 		dg_term_label(s, s, strlen(s) + 1);
 		is_str(s, "户?[2J?号?", "dg_term_label: in place");
+		strcpy(s, "a\tb\r\nc\x1b[0m\xc2\x9b\n");
+		is_int((long long)dg_term_lines(s, strlen(s)), 12, "dg_term_lines: the new length");
+		is_str(s, "a\tb?\nc?[0m?\n", "dg_term_lines: newlines and tabs kept, other controls ?");
 
 		strcpy(s, "户号ab");
 		ok(dg_term_fit(s, 4) == 1 && strcmp(s, "户号") == 0, "dg_term_fit: wide characters count 2");
