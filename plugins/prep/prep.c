@@ -55,10 +55,10 @@
  * prepared by several threads at once (`threads` over the whole run,
  * 0: as many as ingest's workers), while the document's own thread
  * reports each page in turn: its notes, kept until then, its metadata,
- * and its prepared image within the pages' memory budget.  So the history, the metadata
- * and what is kept in memory or on disk are the same as one page after
- * another.  With orientation=always the pages go one after another
- * (one TessBaseAPI for OSD).
+ * and its prepared image within the pages' memory budget.  So the
+ * history, the metadata and what is kept in memory or on disk are the
+ * same as one page after another.  With orientation=always the pages go
+ * one after another (one TessBaseAPI for OSD).
  */
 
 #include <errno.h>
