@@ -108,19 +108,26 @@ static const char usage_text[] =
     "  dossier check [户号...] [--business B] [--catalogue DIR] [--json]\n"
     "                               what the filing scope says each dossier lacks\n"
     "  export --format F [--query Q | ID...] -o PATH [-O OPT=VAL] [-j N] [--json]\n"
+    "         [--no-verify] [--report BASE] [--danghao-pattern ERE]\n"
     "                               write a package: eep, carrier, bagit, ocfl, eark\n"
     "                               (all documents when nothing is selected), check\n"
     "                               it, and write the four-property report PATH.check.*\n"
-    "  verify-bag | verify-ocfl | verify-eep | verify-eark PATH... [--json]\n"
-    "  verify-package --format F PATH...\n"
+    "  verify-bag | verify-ocfl | verify-eep | verify-eark [-O OPT=VAL] PATH...\n"
+    "         [--json]\n"
+    "  verify-package --format F [-O OPT=VAL] PATH... [--json]\n"
     "                               check a package (from any producer); exit 0 = valid\n"
-    "  import [--format F] PATH...  read packages back into the store (files bit-exact)\n"
-    "  set ID KEY=VALUE... [--by NAME]\n"
+    "  import [--format F] [--pipeline NAME] [-j N] [--report BASE] [--json] PATH...\n"
+    "                               read packages back into the store (files bit-exact)\n"
+    "  set ID KEY=VALUE... [--by NAME] [--json]\n"
     "                               correct a document's metadata: a new version with\n"
     "                               a 'set' event (doctype=CODE or type=CODE: a person's type)\n"
-    "  train [--folds K | --test-split F] [--catalogue NAME] [--any] [--json]\n"
-    "                               train the learned classifier (-O OPT=VAL) on the\n"
-    "                               labelled documents; install the model\n"
+    "  train [--folds K | --test-split F] [--catalogue NAME] [--any]\n"
+    "        [--min-confidence C] [--plugin NAME] [-O OPT=VAL] [--json]\n"
+    "                               train the learned classifier on the labelled\n"
+    "                               documents; install the model\n"
+    "  review ls [--json]           documents a stage flagged for a person to check\n"
+    "                               (an OCR page under review-below, an uncertain\n"
+    "                               classification), with the reason\n"
     "\n"
     "Global options:\n"
     "  -s, --store DIR     the store (default: $DANGAN_STORE, else ./dangan-store)\n"
@@ -2192,7 +2199,8 @@ verify_package(const char *format, int argc, char **argv)
 	int c, rc = EX_OK, i;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:O:J", lo, NULL)) != -1) {
+	/* verify-bag and the others have their format: no --format for them */
+	while ((c = getopt_long(argc, argv, format ? "O:J" : "f:O:J", format ? lo + 1 : lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'O': add_package_option(optarg); break;

@@ -10,6 +10,7 @@ INTEGRATION_TESTS = \
 	tests/integration/scan.sh \
 	tests/integration/ocr.sh \
 	tests/integration/progress.sh \
+	tests/integration/usage.sh \
 	tests/integration/email.sh \
 	tests/integration/dossier.sh \
 	tests/integration/imap.sh \
