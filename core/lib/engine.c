@@ -126,6 +126,7 @@ struct stage_rt {
 	void **per_worker;
 	char *per_worker_ready;
 	atomic_int disabled;
+	char why[DG_ERR_MAX]; /* why it was disabled (under lock) */
 	pthread_mutex_t lock;
 };
 
@@ -1269,6 +1270,16 @@ dg_engine_host(void)
 
 /* ---- stages ---------------------------------------------------------- */
 
+/* Disable a stage for the rest of the run; the first reason is kept for
+ * the documents it can no longer take.  Caller holds rt->lock. */
+static void
+stage_disable_locked(struct stage_rt *rt, const char *why)
+{
+	if (!atomic_load(&rt->disabled))
+		snprintf(rt->why, sizeof(rt->why), "%s", why);
+	atomic_store(&rt->disabled, 1);
+}
+
 /* The instance of a stage for this worker, created on first use. */
 static int
 stage_instance(struct dg_ctx *ctx, struct stage_rt *rt, void **state)
@@ -1288,7 +1299,7 @@ stage_instance(struct dg_ctx *ctx, struct stage_rt *rt, void **state)
 		if (s != DG_OK && s != DG_WARN) {
 			log_msg(ctx->e, DG_LOG_ERROR, p->name, "stage '%s' cannot start: %s (stage disabled)",
 			        rt->st->id, ctx->err.msg[0] ? ctx->err.msg : "init failed");
-			atomic_store(&rt->disabled, 1);
+			stage_disable_locked(rt, ctx->err.msg[0] ? ctx->err.msg : "init failed");
 			rc = -1;
 			goto out;
 		}
@@ -1335,14 +1346,22 @@ run_stage(struct dg_ctx *ctx, struct stage_rt *rt, struct dg_doc *d)
 	int s = DG_OK, attempt;
 	int64_t t0, t1;
 
-	if (atomic_load(&rt->disabled))
-		return 0;
 	if (!dg_match_accepts(st, d->rec.media_type, meta_n_cb, d))
 		return 0;
 	ctx->rt = rt;
 	ctx->mod = st->mod;
 	ctx->doc = d;
 	dg_err_clear(&ctx->err);
+	/* a document the stage should have taken does not pass as done:
+	 * it fails by the stage's on-failure (quarantine: retry later) */
+	if (atomic_load(&rt->disabled)) {
+		pthread_mutex_lock(&rt->lock);
+		snprintf(ctx->err.msg, sizeof(ctx->err.msg), "stage disabled for this run: %.900s", rt->why);
+		pthread_mutex_unlock(&rt->lock);
+		s = DG_FAILED;
+		t0 = t1 = dg_now_us();
+		goto judge;
+	}
 	if (stage_instance(ctx, rt, &state) < 0) {
 		s = DG_FATAL;
 		t0 = t1 = dg_now_us();
@@ -1388,7 +1407,9 @@ judge : {
 		d->rec.status = dg_strdup("warn");
 	}
 	if (s == DG_FATAL) {
-		atomic_store(&rt->disabled, 1);
+		pthread_mutex_lock(&rt->lock);
+		stage_disable_locked(rt, ctx->err.msg[0] ? ctx->err.msg : "a fatal error without a reason");
+		pthread_mutex_unlock(&rt->lock);
 		log_msg(ctx->e, DG_LOG_ERROR, p->name,
 		        "stage '%s' reported a fatal error and is disabled for this run: %s", st->id,
 		        ctx->err.msg[0] ? ctx->err.msg : "(no detail)");

@@ -126,6 +126,22 @@ has '"scan.skipped":["2"]' "pages=1: page 2 recorded as skipped"
 hasnt '"scan.page.2.' "pages=1: page 2 not decoded"
 has '"scan.page.1.dpi":["300"]' "pages=1: page 1 decoded"
 
+# a scan option the stage refuses: no image passes as done unscanned,
+# each is quarantined with the reason and comes back once it is fixed
+config "$WORK/badpages.xml" pages=abc
+check_fails "ingest with pages=abc: exit 1" 1 dangan --store "$WORK/sb" -c "$WORK/badpages.xml" \
+	ingest -j 1 "$fix/two-page.tif" "$fix/colour.jpg" "$fix/bitonal.pbm"
+dangan --store "$WORK/sb" quarantine ls --json >"$WORK/q.json"
+is "$(jq length "$WORK/q.json")" 3 "pages=abc: all three images quarantined, not stored unscanned"
+is "$(jq '[.[] | select(.reason | test("pages: .abc. is not a list of pages"))] | length' "$WORK/q.json")" 3 \
+	"pages=abc: each with the option's error"
+is "$(jq '[.[] | select(.reason | test("stage disabled for this run"))] | length' "$WORK/q.json")" 2 \
+	"pages=abc: the later ones say the stage is disabled for the run"
+is "$("$DANGAN" --store "$WORK/sb" ls --json | jq length)" 0 "pages=abc: nothing stored as done"
+check "quarantine retry with the default scan options" dangan --store "$WORK/sb" -c "$WORK/scan.xml" quarantine retry
+is "$("$DANGAN" --store "$WORK/sb" ls --json | jq '[.[] | select(.status != "quarantined")] | length')" 3 \
+	"retry: the three images scanned and stored"
+
 config "$WORK/maxpages.xml" max-pages=1
 check_fails "ingest with max-pages=1" 1 dangan --store "$WORK/s3" -c "$WORK/maxpages.xml" ingest "$fix/two-page.tif"
 check "quarantine ls" dangan --store "$WORK/s3" quarantine ls --json
