@@ -180,6 +180,7 @@ static const char *const scan_types[] = {
     "image/jpeg",
     "image/jp2",
     "image/jpx",
+    "image/x-jp2-codestream",
     "image/x-portable-bitmap",
     "image/x-portable-graymap",
     "image/x-portable-greymap",
@@ -844,6 +845,8 @@ struct tiff_dir {
 	int bps, spp;  /* BitsPerSample (first), SamplesPerPixel */
 	int palette;   /* PhotometricInterpretation is palette */
 	unsigned comp; /* Compression */
+	int orient;    /* Orientation (1..8; 5..8: leptonica turns the sides) */
+	int unitless;  /* ResolutionUnit 1: the resolution is no dpi */
 	int bad;       /* a required field is missing or unreadable */
 };
 
@@ -890,13 +893,14 @@ tiff_value(const unsigned char *p, size_t n, uint64_t e, bool le, bool big)
 /*
  * Walk the main directory chain of a TIFF without decoding anything,
  * at most max directories (then *more is set), stopping at a loop or a
- * directory outside the file.  Dimensions are taken conservatively (the
+ * directory outside the file (then *cut is its offset: the file was cut
+ * short or is damaged).  Dimensions are taken conservatively (the
  * largest of repeated fields) since they decide what may be decoded.
  * Classic TIFF and BigTIFF.  Returns the number of directories, -1 if
  * the header is not TIFF's.  *dirs is malloc'd.
  */
 static int
-scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs, int *more)
+scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs, int *more, uint64_t *cut)
 {
 	struct tiff_dir *d = NULL, *nd;
 	uint64_t off, count, i, e, esize, csize, osize, *seen = NULL, hcap, hk;
@@ -907,6 +911,7 @@ scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs
 
 	*dirs = NULL;
 	*more = 0;
+	*cut = 0;
 	if (n < 16 || !((p[0] == 'I' && p[1] == 'I') || (p[0] == 'M' && p[1] == 'M')))
 		return -1;
 	le = p[0] == 'I';
@@ -932,8 +937,10 @@ scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs
 	if (seen == NULL)
 		return -1;
 	while (off != 0) {
-		if (off < 8 || off > n || n - off < csize)
+		if (off < 8 || off > n || n - off < csize) {
+			*cut = off;
 			break;
+		}
 		for (hk = (off * 0x9e3779b97f4a7c15ull) & (hcap - 1); seen[hk] != 0 && seen[hk] != off;
 		     hk = (hk + 1) & (hcap - 1))
 			;
@@ -945,8 +952,10 @@ scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs
 		}
 		seen[hk] = off;
 		count = scan_rd(p + off, (int)csize, le);
-		if (count > (n - off - csize) / esize || n - off - csize - count * esize < osize)
+		if (count > (n - off - csize) / esize || n - off - csize - count * esize < osize) {
+			*cut = off;
 			break;
+		}
 		if (nd_count == cap) {
 			cap = cap ? cap * 2 : 16;
 			nd = realloc(d, (size_t)cap * sizeof(*d));
@@ -963,10 +972,12 @@ scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs
 		d[nd_count].bps = 1;
 		d[nd_count].spp = 1;
 		d[nd_count].comp = 1;
+		d[nd_count].orient = 1;
 		for (i = 0; i < count; i++) {
 			e = off + csize + i * esize;
 			tag = (unsigned)scan_rd(p + e, 2, le);
-			if (tag != 256 && tag != 257 && tag != 258 && tag != 259 && tag != 262 && tag != 277)
+			if (tag != 256 && tag != 257 && tag != 258 && tag != 259 && tag != 262 && tag != 274 &&
+			    tag != 277 && tag != 296)
 				continue;
 			v = tiff_value(p, n, e, le, big);
 			if (tag == 256 || tag == 257) {
@@ -982,6 +993,10 @@ scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs
 					d[nd_count].comp = (unsigned)v;
 				else if (tag == 262)
 					d[nd_count].palette = v == 3;
+				else if (tag == 274)
+					d[nd_count].orient = v >= 1 && v <= 8 ? (int)v : 1;
+				else if (tag == 296)
+					d[nd_count].unitless = v == 1;
 				else
 					d[nd_count].spp = (int)v;
 			}
@@ -1053,15 +1068,24 @@ scan_tiff(struct scan_run *r)
 	struct scan_info in;
 	struct tiff_dir *dirs = NULL;
 	size_t off;
+	uint64_t cut;
 	PIX *pix;
 	int i, count, more, want, rc = -1;
 
 	r->kind = "tiff";
 	/* one more than max-pages, to tell "too many" from "just enough" */
 	count = scan_tiff_walk(r->data, r->size, st->max_pages >= INT_MAX / 4 ? INT_MAX / 4 : (int)st->max_pages + 1,
-	                       &dirs, &more);
-	if (count < 1) {
+	                       &dirs, &more, &cut);
+	if (count < 1 && cut == 0) {
 		r->host->error(r->ctx, "not a readable TIFF: %s", count < 0 ? "bad header" : "no image directory");
+		goto out;
+	}
+	/* pages missing from the end are no reading of the file: refused */
+	if (cut != 0) {
+		r->host->error(r->ctx,
+		               "truncated or damaged TIFF: the directory of page %d (at byte %" PRIu64
+		               ") is outside the file of %zu bytes",
+		               count + 1, cut, r->size);
 		goto out;
 	}
 	r->total = count;
@@ -1099,15 +1123,20 @@ scan_tiff(struct scan_run *r)
 			goto out;
 		}
 		/* the walk took the largest of repeated fields, libtiff the
-		 * first: smaller is fine, larger would mean the check missed */
-		if (pixGetWidth(pix) > d->w || pixGetHeight(pix) > d->h) {
+		 * first: smaller is fine, larger would mean the check missed;
+		 * Orientation 5..8 is turned by a quarter as it is read */
+		if (d->orient >= 5 ? pixGetWidth(pix) > d->h || pixGetHeight(pix) > d->w
+		                   : pixGetWidth(pix) > d->w || pixGetHeight(pix) > d->h) {
 			r->host->error(r->ctx, "page %d: decoded %dx%d, the directory said %" PRId64 "x%" PRId64, i + 1,
 			               (int)pixGetWidth(pix), (int)pixGetHeight(pix), d->w, d->h);
 			pixDestroy(&pix);
 			goto out;
 		}
-		in.xres = pixGetXRes(pix);
-		in.yres = pixGetYRes(pix);
+		/* leptonica reads a resolution without unit as dots per inch */
+		if (d->unitless)
+			pixSetResolution(pix, 0, 0);
+		in.xres = d->unitless ? 0 : pixGetXRes(pix);
+		in.yres = d->unitless ? 0 : pixGetYRes(pix);
 		in.res_applies = 1;
 		pix = scan_normalise(pix, &in.colour);
 		if (pix == NULL) {

@@ -53,7 +53,7 @@ ok $? "max-pixels is documented"
 # --- the good fixtures -----------------------------------------------------
 S="$WORK/s1"
 mkdir -p "$WORK/good"
-cp "$fix"/*.tif "$fix"/*.png "$fix"/*.jpg "$fix"/*.pbm "$fix"/*.pdf "$WORK/good/"
+cp "$fix"/*.tif "$fix"/*.png "$fix"/*.jpg "$fix"/*.jp2 "$fix"/*.j2k "$fix"/*.pbm "$fix"/*.pdf "$WORK/good/"
 check "ingest the scan fixtures" dangan --store "$S" -c "$WORK/scan.xml" ingest --json "$WORK/good"
 is "$(grep -c '"outcome":"new"' "$WORK/out")" "$(ls "$WORK/good" | wc -l)" "every fixture is committed"
 
@@ -81,6 +81,14 @@ has '"scan.page.1.colour":["colour"]' "JPEG: colour"
 has '"scan.page.1.dpi":["200"]' "JPEG: JFIF density"
 has '"scan.compression":["jpeg"]' "JPEG: compression"
 has '"status":"ok"' "JPEG: no problem"
+
+for f in page.jp2 page.j2k; do
+	shown "$S" "$fix/$f"
+	has '"scan.pages":["1"]' "JPEG 2000 ($f): scanned"
+	has '"scan.page.1.size":["600x400"]' "JPEG 2000 ($f): page size"
+	has '"scan.page.1.colour":["gray"]' "JPEG 2000 ($f): gray"
+	has '"scan.compression":["jp2"]' "JPEG 2000 ($f): compression"
+done
 
 shown "$S" "$fix/bitonal.pbm"
 has '"scan.page.1.colour":["bitonal"]' "PBM: bitonal"
@@ -125,6 +133,49 @@ shown "$WORK/s2" "$fix/two-page.tif"
 has '"scan.skipped":["2"]' "pages=1: page 2 recorded as skipped"
 hasnt '"scan.page.2.' "pages=1: page 2 not decoded"
 has '"scan.page.1.dpi":["300"]' "pages=1: page 1 decoded"
+
+# --- TIFF directories ----------------------------------------------------------
+# from two-page.tif: cut before page 2's directory; page 1 given an
+# Orientation (6: turned a quarter as it is read); ResolutionUnit 1
+python3 -B - "$fix/two-page.tif" "$WORK" <<'PY'
+import struct, sys
+src, out = sys.argv[1], sys.argv[2]
+b = open(src, "rb").read()
+assert b[:4] == b"II*\0"
+ifd = struct.unpack_from("<I", b, 4)[0]
+n = struct.unpack_from("<H", b, ifd)[0]
+ents = {struct.unpack_from("<H", b, ifd + 2 + 12 * i)[0]: b[ifd + 2 + 12 * i: ifd + 14 + 12 * i] for i in range(n)}
+nxt = struct.unpack_from("<I", b, ifd + 2 + 12 * n)[0]
+open(out + "/cut.tif", "wb").write(b[:nxt])  # page 2's directory is past the end
+def with_tag(tag, value, name):
+    e = dict(ents)
+    e[tag] = struct.pack("<HHII", tag, 3, 1, value)  # SHORT, in the entry
+    d = bytearray(b)
+    d += b"\0" * (len(d) % 2)
+    at = len(d)
+    d += struct.pack("<H", len(e)) + b"".join(e[k] for k in sorted(e)) + struct.pack("<I", nxt)
+    struct.pack_into("<I", d, 4, at)
+    open(out + "/" + name, "wb").write(d)
+def short(tag):
+    typ = struct.unpack_from("<H", ents[tag], 2)[0]
+    return struct.unpack_from("<H" if typ == 3 else "<I", ents[tag], 8)[0]
+open(out + "/dims", "w").write("%dx%d\n" % (short(256), short(257)))
+with_tag(274, 6, "orient6.tif")
+with_tag(296, 1, "unitless.tif")
+PY
+check_fails "a TIFF cut before page 2's directory: exit 1" 1 dangan --store "$WORK/st" -c "$WORK/scan.xml" \
+	ingest "$WORK/cut.tif"
+grep -q "truncated or damaged TIFF: the directory of page 2 (at byte [0-9]*) is outside the file" "$WORK/err"
+ok $? "the cut TIFF is quarantined as truncated, not stored as one page"
+check "a TIFF whose page 1 has Orientation 6" dangan --store "$WORK/st" -c "$WORK/scan.xml" ingest "$WORK/orient6.tif"
+size=$(cat "$WORK/dims")
+shown "$WORK/st" "$WORK/orient6.tif"
+has "\"scan.page.1.size\":[\"${size#*x}x${size%x*}\"]" "Orientation 6: page 1 read with its sides turned (${size} in the file)"
+has '"scan.pages":["2"]' "Orientation 6: both pages read"
+check "a TIFF with ResolutionUnit 1 (no unit)" dangan --store "$WORK/st" -c "$WORK/scan.xml" ingest "$WORK/unitless.tif"
+shown "$WORK/st" "$WORK/unitless.tif"
+has '"scan.page.1.dpi":["unknown"]' "ResolutionUnit 1: page 1's resolution is unknown, not 300 dpi"
+has '"scan.page.2.dpi":["300"]' "ResolutionUnit 1: page 2 (inches) keeps its 300 dpi"
 
 # a scan option the stage refuses: no image passes as done unscanned,
 # each is quarantined with the reason and comes back once it is fixed

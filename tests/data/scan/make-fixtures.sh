@@ -1,8 +1,9 @@
 #!/bin/sh
 # Regenerate the scan fixtures (not run by the tests; the outputs are
-# committed).  Needs ImageMagick 6 (convert), img2pdf, ghostscript
-# (ps2pdf) and python3; Debian 12: apt-get install imagemagick img2pdf
-# ghostscript.  Output is deterministic up to the tools' versions.
+# committed).  Needs ImageMagick 6 (convert), img2pdf, ghostscript,
+# opj_compress and python3; Debian 12: apt-get install imagemagick img2pdf
+# ghostscript libopenjp2-tools.  Output is deterministic up to the
+# tools' versions.
 set -eu
 cd "$(dirname "$0")"
 IM=/usr/bin/convert
@@ -60,6 +61,13 @@ for f in text mixed; do
 done
 mv "$t/text.pdf" text-layer.pdf
 mv "$t/mixed.pdf" mixed.pdf
+
+# 7b. page.jp2 and page.j2k: JPEG 2000 (openjpeg's opj_compress, Debian
+#    libopenjp2-tools), a 600x400 gray crop of two-page.tif's text, as a
+#    JP2 file and as a raw codestream, lossy (20:1) to stay small
+$IM "two-page.tif[0]" -crop 600x400+40+60 +repage -depth 8 "$t/crop.pgm"
+opj_compress -i "$t/crop.pgm" -o page.jp2 -r 20 >/dev/null
+opj_compress -i "$t/crop.pgm" -o page.j2k -r 20 >/dev/null
 
 # 8. ifd-loop.tif (hostile, in ../malformed/images): a one-page TIFF
 #    whose directory points back at itself
