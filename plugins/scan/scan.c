@@ -107,6 +107,8 @@
 #define SCAN_CAIRO_MAX 32767                 /* cairo's largest image surface side */
 #define SCAN_TEXT_PAGE_MAX (16u << 20)       /* text bytes taken from one PDF page */
 #define SCAN_TEXT_MAX ((size_t)64 << 20)     /* text bytes taken from one PDF */
+#define SCAN_TEXT_SPARSE 0.005               /* text boxes under this part of a scanned page: */
+#define SCAN_TEXT_SCANNED 0.5                /* ...one whose largest image covers this part */
 #define SCAN_MSG_MAX 1024                    /* an error message from the child */
 #define SCAN_CHILD_BASE ((int64_t)256 << 20) /* child address space besides pages */
 
@@ -250,6 +252,7 @@ struct scan_run {
 	char *text;     /* PDF text layer */
 	size_t text_len, text_cap;
 	int text_cut;
+	char stamped[128]; /* PDF pages whose little text is no text layer */
 };
 
 /* ------------------------------------------------------------------ */
@@ -460,6 +463,15 @@ scan_utf8_fix(char *s, size_t n)
 		}
 		i += len;
 	}
+}
+
+/* Append s to a comma list in buf. */
+static void
+scan_list_add(char *buf, size_t cap, const char *s)
+{
+	size_t l = strlen(buf);
+
+	snprintf(buf + l, cap - l, "%s%s", l ? "," : "", s);
 }
 
 /* Does UTF-8 text have anything but white space? */
@@ -1764,6 +1776,39 @@ pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
 	}
 }
 
+/*
+ * Is the text of a page too little to be its text layer?  A scanned
+ * page (an image covers most of it) whose characters' boxes cover
+ * almost none of it carries a stamp: a scanner app's name, a page
+ * number, a watermark.  Its words are still on the scan, for OCR.
+ */
+static bool
+pdf_text_sparse(PopplerPage *page)
+{
+	PopplerRectangle *rects = NULL;
+	GList *map, *l;
+	double pw = 0, ph = 0, img = 0, text = 0;
+	guint n = 0, i;
+
+	poppler_page_get_size(page, &pw, &ph);
+	if (!(pw > 0 && ph > 0 && isfinite(pw * ph)))
+		return false;
+	map = poppler_page_get_image_mapping(page);
+	for (l = map; l != NULL; l = l->next) {
+		const PopplerImageMapping *m = l->data;
+		double w = fmin(fabs(m->area.x2 - m->area.x1), pw), h = fmin(fabs(m->area.y2 - m->area.y1), ph);
+		if (w * h > img)
+			img = w * h;
+	}
+	poppler_page_free_image_mapping(map);
+	if (!(img >= pw * ph * SCAN_TEXT_SCANNED) || !poppler_page_get_text_layout(page, &rects, &n))
+		return false;
+	for (i = 0; i < n; i++)
+		text += fabs(rects[i].x2 - rects[i].x1) * fabs(rects[i].y2 - rects[i].y1);
+	g_free(rects);
+	return text < pw * ph * SCAN_TEXT_SPARSE;
+}
+
 static void pdf_child(struct pdf_job *job) __attribute__((noreturn));
 static void
 pdf_child(struct pdf_job *job)
@@ -1859,8 +1904,11 @@ pdf_child(struct pdf_job *job)
 				len = SCAN_TEXT_PAGE_MAX;
 			has[i] = scan_has_text(text);
 		}
+		v[1] = has[i] && pdf_text_sparse(page);
+		if (v[1])
+			has[i] = 0;
 		v[0] = has[i];
-		pdf_send(job->fd, PM_PAGE, i, v, 1, text, has[i] ? len : 0);
+		pdf_send(job->fd, PM_PAGE, i, v, 2, text, has[i] ? len : 0);
 		g_free(text);
 		g_object_unref(page);
 		if (!has[i])
@@ -2067,6 +2115,11 @@ scan_pdf(struct scan_run *r)
 				goto bad;
 			page = m.page + 1;
 			next_page++;
+			if (m.v[1]) {
+				char num[16];
+				snprintf(num, sizeof(num), "%d", page);
+				scan_list_add(r->stamped, sizeof(r->stamped), num);
+			}
 			if (m.v[0]) {
 				size_t at = r->text_len;
 				char *buf = malloc((size_t)m.len + 1);
@@ -2209,15 +2262,6 @@ scan_meta(struct scan_run *r, const char *key, const char *fmt, ...)
 		return -1;
 	}
 	return 0;
-}
-
-/* Append s to a comma list in buf. */
-static void
-scan_list_add(char *buf, size_t cap, const char *s)
-{
-	size_t l = strlen(buf);
-
-	snprintf(buf + l, cap - l, "%s%s", l ? "," : "", s);
 }
 
 /* "1-3,7" from a set of page numbers, into a heap string. */
@@ -2467,6 +2511,11 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	}
 	if (skipped[0] != '\0')
 		r->host->note(r->ctx, r->doc, "pages skipped (option pages): %s", skipped);
+	if (r->stamped[0] != '\0')
+		r->host->note(r->ctx, r->doc,
+		              "text covering under 0.5%% of a scanned page (a stamp, a watermark) taken for no text "
+		              "layer, the page read as a scan: page %s",
+		              r->stamped);
 	if (r->text_cut)
 		r->host->note(r->ctx, r->doc, "the text layer was cut at %zu bytes", SCAN_TEXT_MAX);
 	if (nprob > 0 || r->text_cut)

@@ -279,6 +279,41 @@ else
 	for n in 1 2 3 4 5; do ok 0 "# SKIP /usr/bin/time is missing"; done
 fi
 
+# A scan with a stamp in text (a scanner app's name, 6 pt) on each page
+# has no text layer: its pages are read as scans.  The same scan with a
+# page of invisible text over it (an OCR'd PDF) keeps its text layer.
+python3 -B - "$fix/colour.jpg" "$WORK" "$fix" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+import pdfwrite
+jpg = open(sys.argv[1], "rb").read()
+def scan(out, text):
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>"]
+    for page in (3, 6):
+        objs.append(("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 360] /Resources << /XObject << /Im %d 0 R >> "
+                     "/Font << /F1 9 0 R >> >> /Contents %d 0 R >>" % (page + 1, page + 2)).encode())
+        objs.append(b"<< /Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB "
+                    b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % len(jpg) + jpg + b"\nendstream")
+        c = b"q 288 0 0 360 0 0 cm /Im Do Q " + text
+        objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
+    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    pdfwrite.write(objs, out)
+scan(sys.argv[2] + "/stamp.pdf", b"BT /F1 6 Tf 220 6 Td (CamScanner) Tj ET")
+lines = b" ".join(b"(Customer archive box 17: contract, page %d.) Tj 0 -14 Td" % i for i in range(22))
+scan(sys.argv[2] + "/layered.pdf", b"BT 3 Tr /F1 10 Tf 20 340 Td " + lines + b" ET")
+PY
+check "ingest a stamped scan and an OCR'd one" dangan --store "$WORK/sst" -c "$WORK/scan.xml" \
+	ingest "$WORK/stamp.pdf" "$WORK/layered.pdf"
+shown "$WORK/sst" "$WORK/stamp.pdf"
+has '"scan.text-layer":["none"]' "stamped scan: the stamp is no text layer"
+has '"scan.ocr":["run"]' "stamped scan: its pages go to OCR"
+has '"scan.pages":["2"]' "stamped scan: both pages rendered"
+has 'a stamp, a watermark) taken for no text layer, the page read as a scan: page 1,2' \
+	"stamped scan: the note names the pages"
+shown "$WORK/sst" "$WORK/layered.pdf"
+has '"scan.text-layer":["all"]' "OCR'd scan: its text layer is kept"
+has '"scan.ocr":["skip"]' "OCR'd scan: not read again"
+
 # PDF pages dealt to several renderers come back in page order: five
 # pages that differ (colour.jpg drawn at 200, 250 and 400 dpi, a page
 # with no image, 160 dpi) read the same with one renderer as with three,
