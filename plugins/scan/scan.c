@@ -1599,14 +1599,21 @@ pdf_fits(const struct pdf_img *im, double aw, double ah, double *xres, double *y
 /*
  * The resolution of the scan on a page: the largest image drawn on it
  * (poppler's image mapping gives where, not how many pixels) matched
- * with an image XObject of the same shape (the i-th when there is one
- * per page, else the largest).  0 when there is none.
+ * with the image XObjects of the file that fit its shape.  When they
+ * all have one size (a scanner's PDF), that size; when sizes differ
+ * (pages scanned at different resolutions, an extra image such as a
+ * soft mask) or some size is unknown, the image itself is decoded for
+ * its size: the file's order of images says nothing of the pages'.
+ * 0 when there is none.
  */
 static void
-pdf_native_dpi(PopplerPage *page, int index, int npages, const struct pdf_imgs *imgs, double *xres, double *yres)
+pdf_native_dpi(PopplerPage *page, const struct pdf_imgs *imgs, double *xres, double *yres)
 {
 	GList *map, *l;
-	double aw = 0, ah = 0, best = 0, x, y;
+	double aw = 0, ah = 0, x, y;
+	const struct pdf_img *fit = NULL;
+	bool mixed = imgs->unknown > 0;
+	int id = -1;
 	size_t i;
 
 	*xres = *yres = 0;
@@ -1617,16 +1624,34 @@ pdf_native_dpi(PopplerPage *page, int index, int npages, const struct pdf_imgs *
 		if (w * h > aw * ah) {
 			aw = w;
 			ah = h;
+			id = m->image_id;
 		}
 	}
 	poppler_page_free_image_mapping(map);
 	if (aw < 1 || ah < 1 || !isfinite(aw) || !isfinite(ah))
 		return;
-	if (imgs->n == (size_t)npages && pdf_fits(&imgs->v[index], aw, ah, xres, yres))
-		return;
 	for (i = 0; i < imgs->n; i++) {
-		if ((double)imgs->v[i].w * (double)imgs->v[i].h > best && pdf_fits(&imgs->v[i], aw, ah, &x, &y)) {
-			best = (double)imgs->v[i].w * (double)imgs->v[i].h;
+		if (!pdf_fits(&imgs->v[i], aw, ah, &x, &y))
+			continue;
+		if (fit != NULL && (fit->w != imgs->v[i].w || fit->h != imgs->v[i].h))
+			mixed = true;
+		if (fit == NULL)
+			fit = &imgs->v[i];
+	}
+	if (mixed) {
+		cairo_surface_t *s = poppler_page_get_image(page, id);
+		if (s != NULL) {
+			struct pdf_img im = {cairo_image_surface_get_width(s), cairo_image_surface_get_height(s)};
+			cairo_surface_destroy(s);
+			if (im.w > 0 && im.h > 0 && pdf_fits(&im, aw, ah, xres, yres))
+				return;
+		}
+	}
+	/* one size, or the image could not be had: the largest that fits */
+	for (i = 0; i < imgs->n; i++) {
+		if (pdf_fits(&imgs->v[i], aw, ah, &x, &y) &&
+		    (fit == NULL || imgs->v[i].w * imgs->v[i].h >= fit->w * fit->h)) {
+			fit = &imgs->v[i];
 			*xres = x;
 			*yres = y;
 		}
@@ -1635,7 +1660,7 @@ pdf_native_dpi(PopplerPage *page, int index, int npages, const struct pdf_imgs *
 
 /* Render one page and send it as 1, 8 or 32 bpp leptonica rows. */
 static void
-pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
+pdf_render(const struct pdf_job *job, PopplerPage *page, int i)
 {
 	const struct scan_state *st = job->st;
 	double pw = 0, ph = 0, nx, ny;
@@ -1649,7 +1674,7 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 	poppler_page_get_size(page, &pw, &ph);
 	if (!isfinite(pw) || !isfinite(ph) || pw <= 0 || ph <= 0 || pw > 1e6 || ph > 1e6)
 		pdf_fail(job->fd, PE_OTHER, "page %d: zero-size or invalid page (%gx%g points)", i + 1, pw, ph);
-	pdf_native_dpi(page, i, npages, job->imgs, &nx, &ny);
+	pdf_native_dpi(page, job->imgs, &nx, &ny);
 	dpi = SCAN_PDF_DPI_DEFAULT;
 	if (nx > 0 && ny > 0) {
 		double m = nx > ny ? nx : ny;
@@ -1771,7 +1796,7 @@ pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
 		page = poppler_document_get_page(doc, i);
 		if (page == NULL)
 			pdf_fail(job->fd, PE_OTHER, "page %d cannot be read", i + 1);
-		pdf_render(job, page, i, n);
+		pdf_render(job, page, i);
 		g_object_unref(page);
 	}
 }
