@@ -549,12 +549,31 @@ worker_magic(struct worker *w)
 	return w->magic;
 }
 
+/* A PDF header within the first 1024 bytes, where PDF readers look for
+ * it (bytes before it: a mail gateway's or a scanner's), which libmagic
+ * only finds at the start. */
+static int
+pdf_header_late(const char *path)
+{
+	char head[1024];
+	size_t n = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (f) {
+		n = fread(head, 1, sizeof(head), f);
+		fclose(f);
+	}
+	return n > 5 && memmem(head, n, "%PDF-", 5) != NULL;
+}
+
 static int
 h_detect_file(struct dg_ctx *ctx, const char *path, char *buf, size_t cap)
 {
 	magic_t m = worker_magic(ctx->w);
 	const char *t = m ? magic_file(m, path) : NULL;
 
+	if (t && strcmp(t, "application/octet-stream") == 0 && pdf_header_late(path))
+		t = "application/pdf";
 	snprintf(buf, cap, "%s", t ? t : "application/octet-stream");
 	return t ? 0 : -1;
 }

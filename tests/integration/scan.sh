@@ -119,6 +119,15 @@ check "text PDF: cat --part text" dangan --store "$S" cat "$(docid "$fix/text-la
 grep -q 'second page: the notice' "$WORK/out"
 ok $? "text PDF: the text part has both pages"
 
+# four bytes before the PDF header (a gateway's or a scanner's): still a
+# PDF, as to every PDF reader (the header may be in the first 1024 bytes)
+printf '\001\002\003\004' >"$WORK/late.pdf"
+cat "$fix/text-layer.pdf" >>"$WORK/late.pdf"
+check "ingest a PDF with bytes before its header" dangan --store "$S" -c "$WORK/scan.xml" ingest "$WORK/late.pdf"
+shown "$S" "$WORK/late.pdf"
+has '"media_type":"application/pdf"' "late header: typed as a PDF"
+has '"scan.text-layer":["all"]' "late header: scanned, its text layer read"
+
 shown "$S" "$fix/mixed.pdf"
 has '"scan.text-layer":["partial"]' "mixed PDF: text on some pages"
 has '"scan.page.2.problems":["blank"]' "mixed PDF: both pages rendered, the empty one blank"
