@@ -698,10 +698,29 @@ out:
 	return rc;
 }
 
+/* Is every pixel of a 32 bpp image gray (red, green and blue equal)? */
+static bool
+scan_exact_gray(PIX *pix)
+{
+	l_uint32 *data = pixGetData(pix);
+	int w = pixGetWidth(pix), h = pixGetHeight(pix), wpl = pixGetWpl(pix), x, y;
+
+	for (y = 0; y < h; y++) {
+		const l_uint32 *row = data + (size_t)y * (size_t)wpl;
+		for (x = 0; x < w; x++) {
+			l_uint32 v = row[x];
+			if (((v >> 24) & 0xff) != ((v >> 16) & 0xff) || ((v >> 16) & 0xff) != ((v >> 8) & 0xff))
+				return false;
+		}
+	}
+	return true;
+}
+
 /*
  * Bring a decoded image to 1 bpp, 8 bpp gray or 32 bpp RGB, without
  * colormap or alpha (what prep and ocr expect).  The colour mode of the
- * file is set from what it stores.  Consumes pix; NULL on failure.
+ * file is set from what it stores (gray with alpha, which leptonica
+ * reads as RGBA, is gray).  Consumes pix; NULL on failure.
  */
 static PIX *
 scan_normalise(PIX *pix, const char **colour)
@@ -745,6 +764,15 @@ scan_normalise(PIX *pix, const char **colour)
 			out = pixAlphaBlendUniform(pix, 0xffffff00);
 			if (out != NULL)
 				pixSetSpp(out, 3);
+			/* leptonica reads gray with alpha as RGBA: gray again */
+			if (out != NULL && scan_exact_gray(out)) {
+				PIX *g = pixGetRGBComponent(out, COLOR_GREEN);
+				if (g != NULL) {
+					pixDestroy(&out);
+					out = g;
+					*colour = "gray";
+				}
+			}
 		} else {
 			out = pixClone(pix);
 		}

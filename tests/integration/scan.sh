@@ -186,6 +186,24 @@ shown "$WORK/st" "$WORK/unitless.tif"
 has '"scan.page.1.dpi":["unknown"]' "ResolutionUnit 1: page 1's resolution is unknown, not 300 dpi"
 has '"scan.page.2.dpi":["300"]' "ResolutionUnit 1: page 2 (inches) keeps its 300 dpi"
 
+# a gray PNG with alpha (colour type 4: dark stripes on a transparent
+# ground), which leptonica reads as RGBA: gray, on white
+python3 -B - "$WORK/gray-alpha.png" <<'PY'
+import struct, sys, zlib
+w, h = 300, 200
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+rows = b"".join(b"\0" + b"".join(b"\x20\xff" if (y // 10) % 3 == 1 else b"\xff\x00" for x in range(w)) for y in range(h))
+png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 4, 0, 0, 0)) +
+       chunk(b"pHYs", struct.pack(">IIB", 11811, 11811, 1)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+open(sys.argv[1], "wb").write(png)
+PY
+check "ingest a gray PNG with alpha" dangan --store "$WORK/st" -c "$WORK/scan.xml" ingest "$WORK/gray-alpha.png"
+shown "$WORK/st" "$WORK/gray-alpha.png"
+has '"scan.colour-mode":["gray"]' "gray with alpha: colour mode gray, not colour"
+has '"scan.page.1.dpi":["300"]' "gray with alpha: 300 dpi from pHYs"
+hasnt '"scan.page.1.problems":["blank"]' "gray with alpha: the transparent ground is white, the stripes ink"
+
 # a scan option the stage refuses: no image passes as done unscanned,
 # each is quarantined with the reason and comes back once it is fixed
 config "$WORK/badpages.xml" pages=abc
