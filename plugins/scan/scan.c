@@ -2423,7 +2423,7 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	const char *mode = NULL;
 	unsigned seen = 0;
 	int i, k, minres = 0, rc = -1, nprob = 0, any_res = 0;
-	bool mixed_mode = false;
+	bool mixed_mode = false, none;
 	char *skipped = NULL, *blank = NULL;
 
 	comps[0] = all[0] = '\0';
@@ -2571,7 +2571,10 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 		              r->stamped);
 	if (r->text_cut)
 		r->host->note(r->ctx, r->doc, "the text layer was cut at %zu bytes", SCAN_TEXT_MAX);
-	if (nprob > 0 || r->text_cut)
+	none = r->total > 0 && st->nranges > 0 && scan_count_selected(st, r->total) == 0;
+	if (none)
+		r->host->note(r->ctx, r->doc, "option pages selects none of the %d pages: no page read", r->total);
+	if (nprob > 0 || r->text_cut || none)
 		*warn = 1;
 	rc = 0;
 out:

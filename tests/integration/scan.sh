@@ -143,6 +143,13 @@ has '"scan.skipped":["2"]' "pages=1: page 2 recorded as skipped"
 hasnt '"scan.page.2.' "pages=1: page 2 not decoded"
 has '"scan.page.1.dpi":["300"]' "pages=1: page 1 decoded"
 
+config "$WORK/pages5.xml" pages=5-
+check "ingest with pages=5- of a two-page TIFF" \
+	dangan --store "$WORK/s2b" -c "$WORK/pages5.xml" ingest "$fix/two-page.tif"
+shown "$WORK/s2b" "$fix/two-page.tif"
+has 'option pages selects none of the 2 pages: no page read' "pages=5-: the note says no page was read"
+has '"status":"warn"' "pages=5-: status warn, not ok"
+
 # --- TIFF directories ----------------------------------------------------------
 # from two-page.tif: cut before page 2's directory; page 1 given an
 # Orientation (6: turned a quarter as it is read); ResolutionUnit 1
