@@ -100,6 +100,7 @@
 #define SCAN_PDF_DPI_DEFAULT 300 /* a page without a scanned image */
 #define SCAN_PDF_DPI_MIN 150
 #define SCAN_PDF_DPI_MAX 600
+#define SCAN_PDF_DPI_SCANNED 50              /* an image drawn at less is no scan (a thumbnail) */
 #define SCAN_PDF_ASPECT 0.03                 /* image and area aspects agree within 3 % */
 #define SCAN_PDF_WINDOW ((size_t)65536)      /* bytes searched back for a stream's "obj" */
 #define SCAN_PDF_TOKENS 512                  /* top-level tokens of a stream dictionary */
@@ -1627,15 +1628,16 @@ pdf_fits(const struct pdf_img *im, double aw, double ah, double *xres, double *y
 /*
  * The resolution of the scan on a page: the largest image drawn on it
  * (poppler's image mapping gives where, not how many pixels) matched
- * with the image XObjects of the file that fit its shape.  When they
- * all have one size (a scanner's PDF), that size; when sizes differ
- * (pages scanned at different resolutions, an extra image such as a
- * soft mask) or some size is unknown, the image itself is decoded for
- * its size: the file's order of images says nothing of the pages'.
- * 0 when there is none.
+ * with the image XObjects of the file that fit its shape: the i-th when
+ * there is one per page (a scanner's PDF), else the one size when all
+ * that fit have one.  When sizes differ (pages at different resolutions
+ * with an extra image, such as a soft mask) or are unknown, poppler
+ * decodes the page's own image for its size: that costs about as much
+ * as rendering the page again, so it is the last resort.  0 when there
+ * is none.
  */
 static void
-pdf_native_dpi(PopplerPage *page, const struct pdf_imgs *imgs, double *xres, double *yres)
+pdf_native_dpi(PopplerPage *page, int index, int npages, const struct pdf_imgs *imgs, double *xres, double *yres)
 {
 	GList *map, *l;
 	double aw = 0, ah = 0, x, y;
@@ -1658,8 +1660,11 @@ pdf_native_dpi(PopplerPage *page, const struct pdf_imgs *imgs, double *xres, dou
 	poppler_page_free_image_mapping(map);
 	if (aw < 1 || ah < 1 || !isfinite(aw) || !isfinite(ah))
 		return;
+	if (imgs->n == (size_t)npages && imgs->unknown == 0 && pdf_fits(&imgs->v[index], aw, ah, xres, yres))
+		return;
 	for (i = 0; i < imgs->n; i++) {
-		if (!pdf_fits(&imgs->v[i], aw, ah, &x, &y))
+		/* a thumbnail (/Thumb) fits the page's shape too */
+		if (!pdf_fits(&imgs->v[i], aw, ah, &x, &y) || x < SCAN_PDF_DPI_SCANNED || y < SCAN_PDF_DPI_SCANNED)
 			continue;
 		if (fit != NULL && (fit->w != imgs->v[i].w || fit->h != imgs->v[i].h))
 			mixed = true;
@@ -1688,7 +1693,7 @@ pdf_native_dpi(PopplerPage *page, const struct pdf_imgs *imgs, double *xres, dou
 
 /* Render one page and send it as 1, 8 or 32 bpp leptonica rows. */
 static void
-pdf_render(const struct pdf_job *job, PopplerPage *page, int i)
+pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 {
 	const struct scan_state *st = job->st;
 	double pw = 0, ph = 0, nx, ny;
@@ -1702,7 +1707,7 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i)
 	poppler_page_get_size(page, &pw, &ph);
 	if (!isfinite(pw) || !isfinite(ph) || pw <= 0 || ph <= 0 || pw > 1e6 || ph > 1e6)
 		pdf_fail(job->fd, PE_OTHER, "page %d: zero-size or invalid page (%gx%g points)", i + 1, pw, ph);
-	pdf_native_dpi(page, job->imgs, &nx, &ny);
+	pdf_native_dpi(page, i, npages, job->imgs, &nx, &ny);
 	dpi = SCAN_PDF_DPI_DEFAULT;
 	if (nx > 0 && ny > 0) {
 		double m = nx > ny ? nx : ny;
@@ -1824,7 +1829,7 @@ pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
 		page = poppler_document_get_page(doc, i);
 		if (page == NULL)
 			pdf_fail(job->fd, PE_OTHER, "page %d cannot be read", i + 1);
-		pdf_render(job, page, i);
+		pdf_render(job, page, i, n);
 		g_object_unref(page);
 	}
 }

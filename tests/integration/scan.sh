@@ -348,10 +348,11 @@ shown "$WORK/sst" "$WORK/layered.pdf"
 has '"scan.text-layer":["all"]' "OCR'd scan: its text layer is kept"
 has '"scan.ocr":["skip"]' "OCR'd scan: not read again"
 
-# Each page's resolution is that of the image drawn on it, whatever the
-# order of the images in the file: page 1 draws a 800x1000 image (200
-# dpi on its 4x5 inches), page 2 a 400x500 one (100 dpi) that the file
-# holds first
+# Each page's resolution is that of the image drawn on it when the file
+# holds images of several sizes besides (here one unused, 600x750, as a
+# soft mask or an alternate image would be) and in another order: page
+# 1 draws a 800x1000 image (200 dpi on its 4x5 inches), page 2 a
+# 400x500 one (100 dpi) that the file holds first
 python3 -B - "$WORK/order.pdf" "$fix" <<'PY'
 import sys, zlib
 sys.path.insert(0, sys.argv[2])
@@ -365,16 +366,16 @@ c = b"q 288 0 0 360 0 0 cm /Im Do Q"
 page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 360] /Resources << /XObject << /Im %d 0 R >> >> /Contents 5 0 R >>"
 pdfwrite.write([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
                 (page % 7).encode(), (page % 6).encode(), b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream",
-                img(400, 500), img(800, 1000)], sys.argv[1])
+                img(400, 500), img(800, 1000), img(600, 750)], sys.argv[1])
 PY
-check "ingest a PDF whose images are in another order than its pages" \
+check "ingest a PDF with images of three sizes for its two pages" \
 	dangan --store "$WORK/sor" -c "$WORK/scan.xml" ingest "$WORK/order.pdf"
 shown "$WORK/sor" "$WORK/order.pdf"
-has '"scan.page.1.dpi":["200"]' "images out of order: page 1 at its image's 200 dpi"
-has '"scan.page.1.size":["800x1000"]' "images out of order: page 1 rendered at 200 dpi"
-has '"scan.page.2.dpi":["100"]' "images out of order: page 2 at its image's 100 dpi"
-has '"scan.page.2.problems":["low-resolution"]' "images out of order: page 2 only is low-resolution"
-hasnt '"scan.page.1.problems"' "images out of order: page 1 has no problem"
+has '"scan.page.1.dpi":["200"]' "images of three sizes: page 1 at its image's 200 dpi"
+has '"scan.page.1.size":["800x1000"]' "images of three sizes: page 1 rendered at 200 dpi"
+has '"scan.page.2.dpi":["100"]' "images of three sizes: page 2 at its image's 100 dpi"
+has '"scan.page.2.problems":["low-resolution"]' "images of three sizes: page 2 only is low-resolution"
+hasnt '"scan.page.1.problems"' "images of three sizes: page 1 has no problem"
 
 # PDF pages dealt to several renderers come back in page order: five
 # pages that differ (colour.jpg drawn at 200, 250 and 400 dpi, a page
