@@ -1705,8 +1705,11 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 	l_uint32 *row;
 
 	poppler_page_get_size(page, &pw, &ph);
-	if (!isfinite(pw) || !isfinite(ph) || pw <= 0 || ph <= 0 || pw > 1e6 || ph > 1e6)
+	if (!isfinite(pw) || !isfinite(ph) || pw <= 0 || ph <= 0)
 		pdf_fail(job->fd, PE_OTHER, "page %d: zero-size or invalid page (%gx%g points)", i + 1, pw, ph);
+	if (pw > 1e6 || ph > 1e6)
+		pdf_fail(job->fd, PE_OTHER, "page %d: %.0fx%.0f points (%.0fx%.0f inches) is too large a page", i + 1,
+		         pw, ph, pw / 72, ph / 72);
 	pdf_native_dpi(page, i, npages, job->imgs, &nx, &ny);
 	dpi = SCAN_PDF_DPI_DEFAULT;
 	if (nx > 0 && ny > 0) {

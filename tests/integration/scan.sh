@@ -211,6 +211,18 @@ has '"scan.colour-mode":["gray"]' "gray with alpha: colour mode gray, not colour
 has '"scan.page.1.dpi":["300"]' "gray with alpha: 300 dpi from pHYs"
 hasnt '"scan.page.1.problems":["blank"]' "gray with alpha: the transparent ground is white, the stripes ink"
 
+# a page of 20000 inches a side: refused as too large, not as "zero-size"
+python3 -B - "$WORK/huge-page.pdf" "$fix" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+import pdfwrite
+pdfwrite.write([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1440000 1440000] >>"], sys.argv[1])
+PY
+check_fails "a page of 20000 inches: exit 1" 1 dangan --store "$WORK/st" -c "$WORK/scan.xml" ingest "$WORK/huge-page.pdf"
+grep -q "page 1: 1440000x1440000 points (20000x20000 inches) is too large a page" "$WORK/err"
+ok $? "a page of 20000 inches: quarantined as too large"
+
 # a scan option the stage refuses: no image passes as done unscanned,
 # each is quarantined with the reason and comes back once it is fixed
 config "$WORK/badpages.xml" pages=abc
