@@ -253,7 +253,9 @@ struct scan_run {
 	char *text;     /* PDF text layer */
 	size_t text_len, text_cap;
 	int text_cut;
-	char stamped[128]; /* PDF pages whose little text is no text layer */
+	/* PDF pages whose little text is no text layer: "1-3,7", their count */
+	char stamped[128];
+	int stamped_n, stamped_hi;
 };
 
 /* ------------------------------------------------------------------ */
@@ -473,6 +475,39 @@ scan_list_add(char *buf, size_t cap, const char *s)
 	size_t l = strlen(buf);
 
 	snprintf(buf + l, cap - l, "%s%s", l ? "," : "", s);
+}
+
+/* Add a page, in page order, to the stamped pages as ranges ("1-3,7");
+ * when they no longer fit, the count goes negative: the list is cut. */
+static void
+scan_stamped(struct scan_run *r, int page)
+{
+	size_t l = strlen(r->stamped), cap = sizeof(r->stamped);
+	char *c;
+	int n;
+
+	if (r->stamped_n < 0) {
+		r->stamped_n--;
+		return;
+	}
+	if (r->stamped_n > 0 && page == r->stamped_hi + 1) {
+		/* extend the last range: cut back to its start and write it */
+		c = strrchr(r->stamped, ',');
+		c = c ? c + 1 : r->stamped;
+		n = atoi(c);
+		l = (size_t)(c - r->stamped);
+		if (snprintf(c, cap - l, "%d-%d", n, page) >= (int)(cap - l)) {
+			r->stamped[l > 0 ? l - 1 : 0] = '\0';
+			r->stamped_n = -(r->stamped_n + 1);
+			return;
+		}
+	} else if (snprintf(r->stamped + l, cap - l, "%s%d", l ? "," : "", page) >= (int)(cap - l)) {
+		r->stamped[l] = '\0';
+		r->stamped_n = -(r->stamped_n + 1);
+		return;
+	}
+	r->stamped_n++;
+	r->stamped_hi = page;
 }
 
 /* Does UTF-8 text have anything but white space? */
@@ -2176,11 +2211,8 @@ scan_pdf(struct scan_run *r)
 				goto bad;
 			page = m.page + 1;
 			next_page++;
-			if (m.v[1]) {
-				char num[16];
-				snprintf(num, sizeof(num), "%d", page);
-				scan_list_add(r->stamped, sizeof(r->stamped), num);
-			}
+			if (m.v[1])
+				scan_stamped(r, page);
 			if (m.v[0]) {
 				size_t at = r->text_len;
 				char *buf = malloc((size_t)m.len + 1);
@@ -2572,11 +2604,11 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	}
 	if (skipped[0] != '\0')
 		r->host->note(r->ctx, r->doc, "pages skipped (option pages): %s", skipped);
-	if (r->stamped[0] != '\0')
+	if (r->stamped_n != 0)
 		r->host->note(r->ctx, r->doc,
 		              "text covering under 0.5%% of a scanned page (a stamp, a watermark) taken for no text "
-		              "layer, the page read as a scan: page %s",
-		              r->stamped);
+		              "layer, the page read as a scan: page %s%s (%d)",
+		              r->stamped, r->stamped_n < 0 ? "..." : "", abs(r->stamped_n));
 	if (r->text_cut)
 		r->host->note(r->ctx, r->doc, "the text layer was cut at %zu bytes", SCAN_TEXT_MAX);
 	none = r->total > 0 && st->nranges > 0 && scan_count_selected(st, r->total) == 0;

@@ -325,40 +325,49 @@ else
 	for n in 1 2 3 4 5; do ok 0 "# SKIP /usr/bin/time is missing"; done
 fi
 
-# A scan with a stamp in text (a scanner app's name, 6 pt) on each page
-# has no text layer: its pages are read as scans.  The same scan with a
+# A scan with a stamp in text (a scanner app's name, 6 pt) on pages 1, 2
+# and 4 of 4 has no text layer: its pages are read as scans.  The same scan with a
 # page of invisible text over it (an OCR'd PDF) keeps its text layer.
 python3 -B - "$fix/colour.jpg" "$WORK" "$fix" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[3])
 import pdfwrite
 jpg = open(sys.argv[1], "rb").read()
-def scan(out, text):
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>"]
-    for page in (3, 6):
+def scan(out, texts):
+    n = len(texts)
+    font = 3 + 3 * n
+    kids = " ".join("%d 0 R" % (3 + 3 * i) for i in range(n))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", ("<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)).encode()]
+    for i, text in enumerate(texts):
         objs.append(("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 360] /Resources << /XObject << /Im %d 0 R >> "
-                     "/Font << /F1 9 0 R >> >> /Contents %d 0 R >>" % (page + 1, page + 2)).encode())
+                     "/Font << /F1 %d 0 R >> >> /Contents %d 0 R >>" % (4 + 3 * i, font, 5 + 3 * i)).encode())
         objs.append(b"<< /Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB "
                     b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % len(jpg) + jpg + b"\nendstream")
         c = b"q 288 0 0 360 0 0 cm /Im Do Q " + text
         objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
     objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     pdfwrite.write(objs, out)
-scan(sys.argv[2] + "/stamp.pdf", b"BT /F1 6 Tf 220 6 Td (CamScanner) Tj ET")
+stamp = b"BT /F1 6 Tf 220 6 Td (CamScanner) Tj ET"
+scan(sys.argv[2] + "/stamp.pdf", [stamp, stamp, b"", stamp])
+scan(sys.argv[2] + "/stamp80.pdf", [b"" if i % 3 == 2 else stamp for i in range(80)])
 lines = b" ".join(b"(Customer archive box 17: contract, page %d.) Tj 0 -14 Td" % i for i in range(22))
-scan(sys.argv[2] + "/layered.pdf", b"BT 3 Tr /F1 10 Tf 20 340 Td " + lines + b" ET")
+scan(sys.argv[2] + "/layered.pdf", [b"BT 3 Tr /F1 10 Tf 20 340 Td " + lines + b" ET"] * 2)
 PY
 check "ingest a stamped scan and an OCR'd one" dangan --store "$WORK/sst" -c "$WORK/scan.xml" \
 	ingest "$WORK/stamp.pdf" "$WORK/layered.pdf"
 shown "$WORK/sst" "$WORK/stamp.pdf"
 has '"scan.text-layer":["none"]' "stamped scan: the stamp is no text layer"
 has '"scan.ocr":["run"]' "stamped scan: its pages go to OCR"
-has '"scan.pages":["2"]' "stamped scan: both pages rendered"
-has 'a stamp, a watermark) taken for no text layer, the page read as a scan: page 1,2' \
+has '"scan.pages":["4"]' "stamped scan: all four pages rendered"
+has 'a stamp, a watermark) taken for no text layer, the page read as a scan: page 1-2,4 (3)' \
 	"stamped scan: the note names the pages"
 shown "$WORK/sst" "$WORK/layered.pdf"
 has '"scan.text-layer":["all"]' "OCR'd scan: its text layer is kept"
 has '"scan.ocr":["skip"]' "OCR'd scan: not read again"
+check "ingest 80 pages, 54 of them stamped" dangan --store "$WORK/sst" -c "$WORK/scan.xml" ingest "$WORK/stamp80.pdf"
+shown "$WORK/sst" "$WORK/stamp80.pdf"
+has 'the page read as a scan: page 1-2,4-5,7-8,' "80 pages: the note gives the stamped pages as ranges"
+has ',64-65... (54)"' "80 pages: the list is cut where the note would grow long, the count is whole"
 
 # Each page's resolution is that of the image drawn on it when the file
 # holds images of several sizes besides (here one unused, 600x750, as a
