@@ -253,9 +253,8 @@ struct scan_run {
 	char *text;     /* PDF text layer */
 	size_t text_len, text_cap;
 	int text_cut;
-	/* PDF pages whose little text is no text layer: "1-3,7", their count */
-	char stamped[128];
-	int stamped_n, stamped_hi;
+	unsigned char *stamped; /* PDF pages whose little text is no text layer */
+	int stamped_n;
 };
 
 /* ------------------------------------------------------------------ */
@@ -466,48 +465,6 @@ scan_utf8_fix(char *s, size_t n)
 		}
 		i += len;
 	}
-}
-
-/* Append s to a comma list in buf. */
-static void
-scan_list_add(char *buf, size_t cap, const char *s)
-{
-	size_t l = strlen(buf);
-
-	snprintf(buf + l, cap - l, "%s%s", l ? "," : "", s);
-}
-
-/* Add a page, in page order, to the stamped pages as ranges ("1-3,7");
- * when they no longer fit, the count goes negative: the list is cut. */
-static void
-scan_stamped(struct scan_run *r, int page)
-{
-	size_t l = strlen(r->stamped), cap = sizeof(r->stamped);
-	char *c;
-	int n;
-
-	if (r->stamped_n < 0) {
-		r->stamped_n--;
-		return;
-	}
-	if (r->stamped_n > 0 && page == r->stamped_hi + 1) {
-		/* extend the last range: cut back to its start and write it */
-		c = strrchr(r->stamped, ',');
-		c = c ? c + 1 : r->stamped;
-		n = atoi(c);
-		l = (size_t)(c - r->stamped);
-		if (snprintf(c, cap - l, "%d-%d", n, page) >= (int)(cap - l)) {
-			r->stamped[l > 0 ? l - 1 : 0] = '\0';
-			r->stamped_n = -(r->stamped_n + 1);
-			return;
-		}
-	} else if (snprintf(r->stamped + l, cap - l, "%s%d", l ? "," : "", page) >= (int)(cap - l)) {
-		r->stamped[l] = '\0';
-		r->stamped_n = -(r->stamped_n + 1);
-		return;
-	}
-	r->stamped_n++;
-	r->stamped_hi = page;
 }
 
 /* Does UTF-8 text have anything but white space? */
@@ -2207,12 +2164,19 @@ scan_pdf(struct scan_run *r)
 			doing = "reading the text of";
 			break;
 		case PM_PAGE:
-			if (r->total == 0 || render || m.page != next_page || m.len > SCAN_TEXT_PAGE_MAX)
+			if (r->total == 0 || render || m.page != next_page || m.page >= r->total ||
+			    m.len > SCAN_TEXT_PAGE_MAX)
 				goto bad;
 			page = m.page + 1;
 			next_page++;
-			if (m.v[1])
-				scan_stamped(r, page);
+			if (m.v[1]) {
+				if (r->stamped == NULL && (r->stamped = calloc((size_t)r->total + 1, 1)) == NULL) {
+					r->host->error(r->ctx, "out of memory");
+					goto out;
+				}
+				r->stamped[page] = 1;
+				r->stamped_n++;
+			}
 			if (m.v[0]) {
 				size_t at = r->text_len;
 				char *buf = malloc((size_t)m.len + 1);
@@ -2357,6 +2321,15 @@ scan_meta(struct scan_run *r, const char *key, const char *fmt, ...)
 	return 0;
 }
 
+/* Append s to a comma list in buf. */
+static void
+scan_list_add(char *buf, size_t cap, const char *s)
+{
+	size_t l = strlen(buf);
+
+	snprintf(buf + l, cap - l, "%s%s", l ? "," : "", s);
+}
+
 /* "1-3,7" from a set of page numbers, into a heap string. */
 static char *
 scan_ranges(const struct scan_run *r, bool (*in)(const struct scan_run *, int))
@@ -2444,6 +2417,12 @@ scan_is_skipped(const struct scan_run *r, int p)
 	return r->is_pdf && !r->rendered ? false : !scan_selected(r->st, p);
 }
 
+static bool
+scan_is_stamped(const struct scan_run *r, int p)
+{
+	return r->stamped != NULL && r->stamped[p];
+}
+
 static void
 scan_dpi_text(int x, int y, char *buf, size_t cap)
 {
@@ -2464,7 +2443,7 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	unsigned seen = 0;
 	int i, k, minres = 0, rc = -1, nprob = 0, any_res = 0;
 	bool mixed_mode = false, none;
-	char *skipped = NULL, *blank = NULL;
+	char *skipped = NULL, *blank = NULL, *stamped = NULL;
 
 	comps[0] = all[0] = '\0';
 	if (scan_meta(r, "scan.pages", "%d", r->total) != 0)
@@ -2568,11 +2547,12 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 		free(pages);
 	}
 	skipped = scan_ranges(r, scan_is_skipped);
+	stamped = r->stamped_n > 0 ? scan_ranges(r, scan_is_stamped) : NULL;
 	{
 		double unused = -1;
 		blank = scan_problem_pages(r, SCAN_P_BLANK, &unused);
 	}
-	if (skipped == NULL || blank == NULL) {
+	if (skipped == NULL || blank == NULL || (r->stamped_n > 0 && stamped == NULL)) {
 		r->host->error(r->ctx, "out of memory");
 		goto out;
 	}
@@ -2604,11 +2584,11 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	}
 	if (skipped[0] != '\0')
 		r->host->note(r->ctx, r->doc, "pages skipped (option pages): %s", skipped);
-	if (r->stamped_n != 0)
+	if (stamped != NULL && stamped[0] != '\0')
 		r->host->note(r->ctx, r->doc,
 		              "text covering under 0.5%% of a scanned page (a stamp, a watermark) taken for no text "
-		              "layer, the page read as a scan: page %s%s (%d)",
-		              r->stamped, r->stamped_n < 0 ? "..." : "", abs(r->stamped_n));
+		              "layer, the page read as a scan: page %s (%d)",
+		              stamped, r->stamped_n);
 	if (r->text_cut)
 		r->host->note(r->ctx, r->doc, "the text layer was cut at %zu bytes", SCAN_TEXT_MAX);
 	none = r->total > 0 && st->nranges > 0 && scan_count_selected(st, r->total) == 0;
@@ -2620,6 +2600,7 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 out:
 	free(skipped);
 	free(blank);
+	free(stamped);
 	return rc;
 }
 
@@ -2752,6 +2733,7 @@ out:
 	dg_pages_free(r.pages);
 	free(r.info);
 	free(r.text);
+	free(r.stamped);
 	return rc;
 }
 
