@@ -13,7 +13,8 @@ awk '/^Commands:/ { s = 1; next } /^$/ { s = 0 }
      s && /^  [^ ]/ { if (e != "") print e; e = $0; next }
      s { e = e " " $0 }
      END { if (e != "") print e }' "$WORK/help" >"$WORK/help-cmds"
-# the man page's COMMANDS section: the line after each .TP, as plain text
+# the man page's COMMANDS section: the line after each .TP or .TQ, as
+# plain text
 awk '/^\.SH COMMANDS/ { s = 1; next } /^\.SH/ { s = 0 }
      s && tp { print } { tp = s && /^\.T[PQ]/ }' "$man" |
 	sed 's/\\-/-/g; s/\\f[IRB]//g; s/"//g; s/^\.BR* //' >"$WORK/man-cmds"
