@@ -25,6 +25,9 @@ check_fails() { # check_fails DESCRIPTION EXPECTED-STATUS COMMAND...
 is() { # is GOT WANT DESCRIPTION
 	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'"; fi
 }
+skip() { # skip REASON [COUNT]: COUNT checks (1) not run, for REASON
+	for _ in $(seq "${2:-1}"); do T_N=$((T_N + 1)); echo "ok $T_N # SKIP $1"; done
+}
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 done_testing() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
 dangan() { "$DANGAN" "$@"; }

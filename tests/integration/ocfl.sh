@@ -14,7 +14,6 @@ command -v jq >/dev/null || skip_all "jq is not installed"
 OCFL="${DG_SHARED:-$DG_SRCDIR/tests/data/shared}/standards/ocfl"
 [ -d "$OCFL/fixtures-1.1/bad-objects" ] || skip_all "no OCFL fixtures under $OCFL (DG_SHARED)"
 
-skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $1"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 # vcodes PATH [OPTION...]: verify-ocfl PATH; sets vrc to its exit status
 # and codes to " E001 W007 " (every code reported, sorted, unique)
