@@ -33,7 +33,11 @@
  * first reading of each page when some were read again (bench/ocr.sh
  * adds them up to show what share of the ingest is tesseract's own).
  * Documents whose text the scan stage took from a text layer
- * (pages->skip_ocr) are declined.
+ * (pages->skip_ocr) are declined.  In a PDF with a text layer on some
+ * pages only, the scan stage renders the others alone, and keeps the
+ * text layer of those pages (pages->layer): the text part has it in
+ * their places, between the pages read; hOCR and the searchable PDF
+ * have the pages read only (the original has the others' text).
  *
  * Each page is recognised once; text, hOCR, confidence and the PDF's
  * text layer are all taken from that one result.  tesseract's second
@@ -842,6 +846,9 @@ struct ocr_job {
 	int done;   /* pages whose results are in, in page order */
 	int failed; /* an error was reported: every reader stops */
 	int by_first, by_fallback, counted, review;
+	int written;    /* pages in the text part so far */
+	int layer_next; /* the next page (from 0) whose text layer may be due */
+	int layered;    /* pages whose text layer the text part has */
 	long sum;
 	double cpu_first; /* CPU seconds of the pages' first readings */
 	double cpu_read;  /* ... of all their readings (OSD, turned, fallback) */
@@ -857,6 +864,28 @@ struct ocr_job {
 		int joined;
 	} run[OCR_MAX_THREADS];
 };
+
+/* Begin a page of the text part (under the job's lock, in page order):
+ * first the text layers that the scan stage kept for the pages before
+ * page number (a PDF's born-digital pages, not read), each in its
+ * place, then the form feed before the page; with number INT_MAX, only
+ * the layers left after the last page read. */
+static void
+ocr_text_page(struct ocr_job *job, int number)
+{
+	const struct dg_pages *ps = job->pages;
+
+	for (; ps->layer != NULL && job->layer_next < ps->total && job->layer_next < number - 1; job->layer_next++) {
+		if (ps->layer[job->layer_next] == NULL)
+			continue;
+		if (job->written++ > 0)
+			ocr_add(&job->text, "\f", 1);
+		ocr_adds(&job->text, ps->layer[job->layer_next]);
+		job->layered++;
+	}
+	if (number != INT_MAX && job->written++ > 0)
+		ocr_add(&job->text, "\f", 1);
+}
 
 /* The CPU time of the calling thread, in seconds (0 when unknown): what
  * tesseract spends reading a page, whatever else the machine runs. */
@@ -1178,8 +1207,7 @@ ocr_page(struct ocr_job *job, struct ocr_state *st, int i)
 		pthread_cond_wait(&job->turn, &job->lock);
 	if (job->failed)
 		goto out;
-	if (i > 0)
-		ocr_add(&job->text, "\f", 1);
+	ocr_text_page(job, page->number);
 	if (!read) {
 		host->note(ctx, doc, "page %d: tesseract could not recognise it", page->number);
 		snprintf(val, sizeof(val), "page %d: OCR failed", page->number);
@@ -1372,7 +1400,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	struct dg_pages *pages;
 	struct ocr_job job;
 	struct ocr_buf hocr = {0};
-	char langs[256], val[160], title[256], cpu[128];
+	char langs[256], val[160], title[256], cpu[128], layered[80];
 	char *base = NULL, *pdfpath = NULL;
 	int i, rc = DG_FAILED, began = 0;
 	struct stat sb;
@@ -1430,6 +1458,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		TessBaseAPIClear(st->fallback);
 	if (job.failed)
 		goto out;
+	ocr_text_page(&job, INT_MAX);
 
 	if (job.by_fallback > 0 && job.by_first > 0)
 		snprintf(langs, sizeof(langs), "%s %s", st->languages, st->fallback_languages);
@@ -1487,8 +1516,13 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		snprintf(val, sizeof(val), "; up to %d pages read at once", job.peak);
 	else
 		val[0] = '\0';
-	host->note(ctx, doc, "%d page%s, %s, mean confidence %s%s; %s", pages->n, pages->n == 1 ? "" : "s", langs,
-	           job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none", val, cpu);
+	if (job.layered > 0)
+		snprintf(layered, sizeof(layered), " (and the text layer of %d page%s in the text part)", job.layered,
+		         job.layered == 1 ? "" : "s");
+	else
+		layered[0] = '\0';
+	host->note(ctx, doc, "%d page%s%s, %s, mean confidence %s%s; %s", pages->n, pages->n == 1 ? "" : "s", layered,
+	           langs, job.counted > 0 ? host->meta_get(doc, "ocr.confidence") : "none", val, cpu);
 	rc = job.review > 0 ? DG_WARN : DG_OK;
 out:
 	if (began)

@@ -11,10 +11,17 @@
  *
  * What scan guarantees (plugins/scan/scan.c):
  *  - page[0..n) holds the decoded pages only, in page order: pages left
- *    out by the stage's `pages` option, and the pages of a PDF that was
- *    not rendered because every page has a text layer (skip_ocr set),
- *    are absent; n may be 0.  The object is set for every document the
- *    stage accepted, even then.
+ *    out by the stage's `pages` option, and the pages of a PDF that
+ *    carry a text layer (with ocr auto or skip: its text is kept, they
+ *    are not rendered) are absent; n may be 0.  The object is set for
+ *    every document the stage accepted, even then.
+ *  - total is the document's pages.  layer (a PDF with a text layer on
+ *    some pages, when OCR is to run; else NULL): the text of each page
+ *    that has one and is absent from page[], by page number - 1, NULL
+ *    for the others.  The scan stage has already added the layer's
+ *    text as the text part; a stage that writes the text part anew
+ *    puts these pages' text in their places, so a PDF scanned but for
+ *    a few born-digital pages keeps those pages' own text.
  *  - pix is 1 bpp (1 = black), 8 bpp gray or 32 bpp RGB, never with a
  *    colormap or alpha; its resolution (pixGetXRes) is xres/yres.
  *  - xres/yres: for an image file, the resolution it records (0 when it
@@ -81,7 +88,9 @@ struct dg_page {
 struct dg_pages {
 	struct dg_page *page;
 	int n;
-	int has_text_layer; /* a PDF that already carries text */
+	int has_text_layer; /* a PDF that already carries text on every page */
+	int total;          /* scan: the document's pages, decoded or not */
+	char **layer;       /* scan: [0..total) the text layer of a page absent from page[], or NULL */
 	int skip_ocr;       /* scan decided OCR is not needed (text layer, mode) */
 	int64_t budget;     /* scan: bytes of images to hold in memory (0: no limit) */
 	int64_t resident;   /* bytes of images in memory now */

@@ -11,7 +11,11 @@
  *
  * PDF is opened, read and rendered with poppler-glib and cairo in a
  * child process (fork, no exec) that sends the text and the rendered
- * pages back through a pipe.  Pages to render are dealt in turn to
+ * pages back through a pipe.  A page with a text layer keeps it and
+ * is not rendered (unless ocr is force or redo): the text part is the
+ * layer's text, a form feed after each page, and when other pages are
+ * rendered for OCR, dg_pages.layer hands each such page's text to the
+ * ocr stage, which writes it in its place.  Pages to render are dealt in turn to
  * several such processes (the first reads the text and decides whether
  * to render; the others are started only then), so that the pages of a
  * long scan are rendered on every core while the parent takes them back
@@ -154,7 +158,8 @@ static const struct dg_option scan_options[] = {
     {.name = "ocr",
      .type = DG_OPT_STRING,
      .default_value = "auto",
-     .help = "auto: OCR unless every page of a PDF has text; skip: never; force, redo: always"},
+     .help = "auto: OCR the pages without a text layer (a PDF's pages with one keep it, not rendered); "
+             "skip: never; force, redo: every page, rendered and read"},
     {.name = "pages",
      .type = DG_OPT_STRING,
      .default_value = "",
@@ -233,6 +238,11 @@ struct scan_info {
 	double mean; /* mean gray, 0..255 */
 };
 
+/* Where one page's text is in scan_run.text. */
+struct scan_span {
+	size_t at, len;
+};
+
 /* One process() call. */
 struct scan_run {
 	struct dg_ctx *ctx;
@@ -255,6 +265,10 @@ struct scan_run {
 	int text_cut;
 	unsigned char *stamped; /* PDF pages whose little text is no text layer */
 	int stamped_n;
+	unsigned char *has_text;     /* [0..total) PDF pages with a text layer */
+	struct scan_span *text_span; /* [0..total) where in text each one's text is */
+	unsigned char *kept;         /* [0..total) pages not decoded whose text layer stands for them */
+	int layer_n;                 /* how many */
 };
 
 /* ------------------------------------------------------------------ */
@@ -508,6 +522,10 @@ dg_pages_free(void *obj)
 			free(p->page[i].pix_file);
 		}
 	}
+	if (p->layer != NULL)
+		for (i = 0; i < p->total; i++)
+			free(p->layer[i]);
+	free(p->layer);
 	free(p->page);
 	free(p);
 }
@@ -1516,11 +1534,38 @@ struct pdf_job {
 	const struct pdf_imgs *imgs;
 	const unsigned char *data;
 	size_t size;
-	int fd;    /* write end */
-	int index; /* this renderer's number (pdf_dealt_to) */
-	int total; /* the document's pages, for the renderers after the first */
-	int count; /* renderers the document may have: 1 + its extra ones */
+	int fd;                    /* write end */
+	int index;                 /* this renderer's number (pdf_dealt_to) */
+	int total;                 /* the document's pages, for the renderers after the first */
+	int count;                 /* renderers the document may have: 1 + its extra ones */
+	const unsigned char *keep; /* [0..total) pages whose text layer is kept, not rendered; or NULL */
 };
+
+/* Whether page i (from 0) is rendered: selected by the option pages,
+ * and not a page whose text layer is kept (ocr auto or skip). */
+static bool
+pdf_wanted(const struct pdf_job *job, int i)
+{
+	return scan_selected(job->st, i + 1) && !(job->keep != NULL && job->keep[i]);
+}
+
+static int
+pdf_count_wanted(const struct pdf_job *job, int total)
+{
+	int i, n = 0;
+
+	for (i = 0; i < total; i++)
+		n += pdf_wanted(job, i);
+	return n;
+}
+
+/* Whether the text layer of a PDF's pages is kept, and the pages that
+ * have one not rendered: unless OCR is to read every page again. */
+static bool
+pdf_keeps_layer(const struct scan_state *st)
+{
+	return st->ocr == SCAN_OCR_AUTO || st->ocr == SCAN_OCR_SKIP;
+}
 
 /* The renderer of the k-th selected page (0-based), of count. */
 static int
@@ -1816,10 +1861,10 @@ static void
 pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
 {
 	PopplerPage *page;
-	int i, k = 0, count = pdf_renderers(job->count, scan_count_selected(job->st, n));
+	int i, k = 0, count = pdf_renderers(job->count, pdf_count_wanted(job, n));
 
 	for (i = 0; i < n; i++) {
-		if (!scan_selected(job->st, i + 1) || pdf_dealt_to(k++, count) != job->index)
+		if (!pdf_wanted(job, i) || pdf_dealt_to(k++, count) != job->index)
 			continue;
 		page = poppler_document_get_page(doc, i);
 		if (page == NULL)
@@ -1967,9 +2012,11 @@ pdf_child(struct pdf_job *job)
 		if (!has[i])
 			all = 0;
 	}
-	render = !(all && (st->ocr == SCAN_OCR_AUTO || st->ocr == SCAN_OCR_SKIP));
+	render = !(all && pdf_keeps_layer(st));
 	v[0] = render;
 	pdf_send(job->fd, PM_RENDER, -1, v, 1, NULL, 0);
+	if (pdf_keeps_layer(st))
+		job->keep = has;
 	if (render)
 		pdf_render_share(job, doc, n);
 	pdf_send(job->fd, PM_DONE, -1, NULL, 0, NULL, 0);
@@ -2127,8 +2174,8 @@ scan_pdf(struct scan_run *r)
 		p = !render ? &procs[0] : images < selected ? &procs[pdf_dealt_to(images, nrend)] : &procs[dones];
 		if (render && images < selected) {
 			/* the page awaited, for a renderer that stops or times out on
-			 * it: the next selected one, not the last one received */
-			for (page = last_image + 2; page < r->total && !scan_selected(st, page); page++)
+			 * it: the next one to render, not the last one received */
+			for (page = last_image + 2; page < r->total && !pdf_wanted(&job, page - 1); page++)
 				;
 		}
 		if (pdf_read(&p->rd, &m, sizeof(m)) != 0) {
@@ -2161,6 +2208,12 @@ scan_pdf(struct scan_run *r)
 				goto out;
 			}
 			r->total = (int)m.v[0];
+			r->has_text = calloc((size_t)r->total, 1);
+			r->text_span = calloc((size_t)r->total, sizeof(*r->text_span));
+			if (r->has_text == NULL || r->text_span == NULL) {
+				r->host->error(r->ctx, "out of memory");
+				goto out;
+			}
 			doing = "reading the text of";
 			break;
 		case PM_PAGE:
@@ -2191,14 +2244,20 @@ scan_pdf(struct scan_run *r)
 				}
 				buf[m.len] = '\0';
 				r->text_pages++;
-				if (!r->text_cut &&
-				    (scan_text_add(r, buf, (size_t)m.len) != 0 || scan_text_add(r, "\f", 1) != 0)) {
+				r->has_text[m.page] = 1;
+				if (!r->text_cut && scan_text_add(r, buf, (size_t)m.len) != 0) {
 					free(buf);
 					r->host->error(r->ctx, "out of memory");
 					goto out;
 				}
 				free(buf);
+				r->text_span[m.page].at = at;
+				r->text_span[m.page].len = r->text_len - at;
 				scan_utf8_fix(r->text + at, r->text_len - at);
+				if (!r->text_cut && scan_text_add(r, "\f", 1) != 0) {
+					r->host->error(r->ctx, "out of memory");
+					goto out;
+				}
 			} else if (m.len != 0) {
 				goto bad;
 			}
@@ -2214,7 +2273,9 @@ scan_pdf(struct scan_run *r)
 				break;
 			}
 			doing = "rendering";
-			selected = scan_count_selected(st, r->total);
+			if (pdf_keeps_layer(st))
+				job.keep = r->has_text;
+			selected = pdf_count_wanted(&job, r->total);
 			if (scan_reserve(r, selected) != 0) {
 				r->host->error(r->ctx, "out of memory");
 				goto out;
@@ -2236,8 +2297,8 @@ scan_pdf(struct scan_run *r)
 			uint64_t len;
 			int64_t W = m.v[0], H = m.v[1], d = m.v[2], dpi = m.v[3];
 			if (!r->rendered || images >= selected || m.page <= last_image || m.page >= r->total ||
-			    !scan_selected(st, m.page + 1) || !(d == 1 || d == 8 || d == 32) || dpi < 1 ||
-			    dpi > 100000 || m.v[4] < 0 || m.v[5] < 0 || m.v[4] > 1000000 || m.v[5] > 1000000)
+			    !pdf_wanted(&job, m.page) || !(d == 1 || d == 8 || d == 32) || dpi < 1 || dpi > 100000 ||
+			    m.v[4] < 0 || m.v[5] < 0 || m.v[4] > 1000000 || m.v[5] > 1000000)
 				goto bad;
 			last_image = m.page;
 			images++;
@@ -2423,6 +2484,12 @@ scan_is_stamped(const struct scan_run *r, int p)
 	return r->stamped != NULL && r->stamped[p];
 }
 
+static bool
+scan_is_layered(const struct scan_run *r, int p)
+{
+	return r->kept != NULL && r->kept[p - 1];
+}
+
 static void
 scan_dpi_text(int x, int y, char *buf, size_t cap)
 {
@@ -2443,7 +2510,7 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	unsigned seen = 0;
 	int i, k, minres = 0, rc = -1, nprob = 0, any_res = 0;
 	bool mixed_mode = false, none;
-	char *skipped = NULL, *blank = NULL, *stamped = NULL;
+	char *skipped = NULL, *blank = NULL, *stamped = NULL, *layered = NULL;
 
 	comps[0] = all[0] = '\0';
 	if (scan_meta(r, "scan.pages", "%d", r->total) != 0)
@@ -2548,11 +2615,13 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	}
 	skipped = scan_ranges(r, scan_is_skipped);
 	stamped = r->stamped_n > 0 ? scan_ranges(r, scan_is_stamped) : NULL;
+	layered = r->layer_n > 0 && r->layer_n < r->total ? scan_ranges(r, scan_is_layered) : NULL;
 	{
 		double unused = -1;
 		blank = scan_problem_pages(r, SCAN_P_BLANK, &unused);
 	}
-	if (skipped == NULL || blank == NULL || (r->stamped_n > 0 && stamped == NULL)) {
+	if (skipped == NULL || blank == NULL || (r->stamped_n > 0 && stamped == NULL) ||
+	    (r->layer_n > 0 && r->layer_n < r->total && layered == NULL)) {
 		r->host->error(r->ctx, "out of memory");
 		goto out;
 	}
@@ -2589,6 +2658,10 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 		              "text covering under 0.5%% of a scanned page (a stamp, a watermark) taken for no text "
 		              "layer, the page read as a scan: page %s (%d)",
 		              stamped, r->stamped_n);
+	if (layered != NULL && layered[0] != '\0')
+		r->host->note(r->ctx, r->doc, "the text layer kept, the page not rendered%s: page %s (%d of %d)",
+		              r->pages->skip_ocr || r->pages->n == 0 ? "" : " (OCR reads the others)", layered,
+		              r->layer_n, r->total);
 	if (r->text_cut)
 		r->host->note(r->ctx, r->doc, "the text layer was cut at %zu bytes", SCAN_TEXT_MAX);
 	none = r->total > 0 && st->nranges > 0 && scan_count_selected(st, r->total) == 0;
@@ -2601,6 +2674,7 @@ out:
 	free(skipped);
 	free(blank);
 	free(stamped);
+	free(layered);
 	return rc;
 }
 
@@ -2640,6 +2714,54 @@ scan_bid(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_
 		if (strcasecmp(scan_types[i], mt) == 0)
 			return 80;
 	return 0;
+}
+
+/* A PDF with a text layer on some pages or all: the layer's text is the
+ * text part, a form feed after each page (nothing before it on a page
+ * without); the pages that have one and were not decoded keep it in
+ * the page set, for the ocr stage to put in their places. */
+static int
+scan_keep_layer(struct scan_run *r)
+{
+	struct dg_pages *ps = r->pages;
+	unsigned char *decoded = calloc((size_t)r->total, 1);
+	char *text = malloc(r->text_len + (size_t)r->total + 1);
+	size_t len = 0;
+	int i, rc = -1;
+
+	r->kept = calloc((size_t)r->total, 1);
+	if (decoded == NULL || text == NULL || r->kept == NULL)
+		goto nomem;
+	for (i = 0; i < ps->n; i++)
+		decoded[ps->page[i].number - 1] = 1;
+	for (i = 0; i < r->total; i++) {
+		const struct scan_span *sp = &r->text_span[i];
+		const char *at = r->text != NULL ? r->text + sp->at : "";
+
+		if (r->has_text[i]) {
+			memcpy(text + len, at, sp->len);
+			len += sp->len;
+		}
+		text[len++] = '\f';
+		if (!r->has_text[i] || decoded[i])
+			continue;
+		r->kept[i] = 1;
+		r->layer_n++;
+		if (ps->skip_ocr) /* nobody reads the pages again */
+			continue;
+		if (ps->layer == NULL && (ps->layer = calloc((size_t)r->total, sizeof(*ps->layer))) == NULL)
+			goto nomem;
+		if ((ps->layer[i] = strndup(at, sp->len)) == NULL)
+			goto nomem;
+	}
+	rc = r->host->part_add_mem(r->ctx, r->doc, DG_ROLE_TEXT, "text/plain; charset=utf-8", text, len);
+	goto out;
+nomem:
+	r->host->error(r->ctx, "out of memory");
+out:
+	free(decoded);
+	free(text);
+	return rc;
 }
 
 static int
@@ -2701,12 +2823,11 @@ scan_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct
 	} else if (scan_raster(&r) != 0) {
 		goto out;
 	}
-	if (r.is_pdf && r.total > 0 && r.text_pages == r.total) {
-		r.pages->has_text_layer = 1;
-		if (host->part_add_mem(ctx, doc, DG_ROLE_TEXT, "text/plain; charset=utf-8", r.text, r.text_len) != 0)
-			goto out;
-	}
+	r.pages->total = r.total;
+	r.pages->has_text_layer = r.is_pdf && r.total > 0 && r.text_pages == r.total;
 	r.pages->skip_ocr = st->ocr == SCAN_OCR_SKIP || (r.pages->has_text_layer && st->ocr == SCAN_OCR_AUTO);
+	if (r.is_pdf && r.total > 0 && r.text_pages > 0 && scan_keep_layer(&r) != 0)
+		goto out;
 	if (scan_record(&r, t0, &warn) != 0)
 		goto out;
 	if (r.pages->spilled > 0) {
@@ -2734,6 +2855,9 @@ out:
 	free(r.info);
 	free(r.text);
 	free(r.stamped);
+	free(r.has_text);
+	free(r.text_span);
+	free(r.kept);
 	return rc;
 }
 

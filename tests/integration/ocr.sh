@@ -334,6 +334,47 @@ if command -v pdfimages >/dev/null 2>&1; then
 else
 	skip "pdfimages (poppler-utils) is not installed"
 fi
+# a scanned PDF with born-digital pages (page 1 and 3: text, from
+# tests/data/scan/text-layer.pdf; page 2: zh-200dpi.tif, scanned): only
+# page 2 is rendered and read; the text part has the text layer of
+# pages 1 and 3 in their places, the hOCR and the searchable PDF page 2
+if command -v pdfseparate >/dev/null 2>&1 && command -v pdfunite >/dev/null 2>&1; then
+	pdfseparate "$DG_TEST_DATA/scan/text-layer.pdf" "$WORK/tl-%d.pdf" &&
+		pdfseparate "$two" "$WORK/zh-%d.pdf" &&
+		pdfunite "$WORK/tl-1.pdf" "$WORK/zh-2.pdf" "$WORK/tl-2.pdf" "$WORK/part-text.pdf"
+	ok $? "make a PDF of text, scan, text (pdfseparate, pdfunite)"
+	check "ingest it" dangan --store "$WORK/store13" -c "$WORK/ocr.xml" ingest "$WORK/part-text.pdf"
+	pt=$(sha256sum "$WORK/part-text.pdf" | cut -c1-16)
+	dangan --store "$WORK/store13" show --json "$pt" >"$WORK/pt.json" 2>"$WORK/err"
+	grep -q '"scan.page.2.size":\["1653x2339"\]' "$WORK/pt.json" && ! grep -q '"scan.page.[13].size"' "$WORK/pt.json"
+	ok $? "text, scan, text: page 2 alone is rendered"
+	grep -q '1 page (and the text layer of 2 pages in the text part), chi_sim' "$WORK/pt.json"
+	ok $? "text, scan, text: ocr read one page and says the text part has two more"
+	dangan --store "$WORK/store13" cat "$pt" --part text >"$WORK/pt.txt" 2>"$WORK/err"
+	python3 - "$WORK/pt.txt" "$WORK/pt" <<'PY'
+import sys
+pages = open(sys.argv[1], encoding="utf-8").read().split("\f")
+for i, p in enumerate(pages):
+    open("%s-%d.txt" % (sys.argv[2], i + 1), "w", encoding="utf-8").write(p)
+sys.exit(not (len(pages) == 3 and "textlayerprobe first page of the contract" in pages[0]
+              and "second page: the notice" in pages[2]))
+PY
+	ok $? "text, scan, text: the text part has pages 1 and 3 from their text layer, in their places"
+	r=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/pt-2.txt")
+	ok $? "text, scan, text: page 2 read (error rate $(echo "$r" | cut -d' ' -f1) <= 0.03)"
+	dangan --store "$WORK/store13" cat "$pt" --part hocr >"$WORK/pt.hocr" 2>"$WORK/err"
+	[ "$(grep -o 'ppageno [0-9]*' "$WORK/pt.hocr" | tr '\n' ' ')" = "ppageno 1 " ]
+	ok $? "text, scan, text: the hOCR has page 2, numbered as in the document"
+	if command -v pdfinfo >/dev/null 2>&1; then
+		dangan --store "$WORK/store13" cat "$pt" --part pdf >"$WORK/pt.pdf" 2>"$WORK/err"
+		pdfinfo "$WORK/pt.pdf" 2>/dev/null | grep -q '^Pages: *1$'
+		ok $? "text, scan, text: the searchable PDF has the page read"
+	else
+		skip "pdfinfo (poppler-utils) is not installed"
+	fi
+else
+	skip "pdfseparate and pdfunite (poppler-utils) are not installed" 7
+fi
 sed '/plugin="scan"/s|</stage>$|<option name="max-memory">9M</option><option name="max-disk">0</option></stage>|' \
 	"$WORK/ocr.xml" >"$WORK/nodisk.xml"
 dangan --store "$WORK/store9" -c "$WORK/nodisk.xml" ingest "$two" >"$WORK/out" 2>"$WORK/err"

@@ -128,10 +128,22 @@ shown "$S" "$WORK/late.pdf"
 has '"media_type":"application/pdf"' "late header: typed as a PDF"
 has '"scan.text-layer":["all"]' "late header: scanned, its text layer read"
 
+# a PDF with a text layer on page 1 only: page 1 keeps its text and is
+# not rendered; page 2 (empty) is rendered, for OCR, and found blank
 shown "$S" "$fix/mixed.pdf"
 has '"scan.text-layer":["partial"]' "mixed PDF: text on some pages"
-has '"scan.page.2.problems":["blank"]' "mixed PDF: both pages rendered, the empty one blank"
-hasnt '"role":"text"' "mixed PDF: no text part (OCR will read every page)"
+hasnt '"scan.page.1.size"' "mixed PDF: the page with a text layer is not rendered"
+has '"scan.page.2.problems":["blank"]' "mixed PDF: the other page rendered, and blank"
+has '"scan.ocr":["run"]' "mixed PDF: OCR needed, for page 2"
+has 'the text layer kept, the page not rendered (OCR reads the others): page 1 (1 of 2)' \
+	"mixed PDF: a note names the page whose text layer is kept"
+check "mixed PDF: cat --part text" dangan --store "$S" cat "$(docid "$fix/mixed.pdf")" --part text
+python3 - "$WORK/out" <<'PY'
+import sys
+pages = open(sys.argv[1], encoding="utf-8").read().split("\f")
+sys.exit(not (len(pages) == 3 and "mixedprobe only this page has text" in pages[0] and pages[1:] == ["", ""]))
+PY
+ok $? "mixed PDF: the text part has page 1's text layer, and a form feed after each page"
 
 check "verify the store" dangan --store "$S" verify
 
@@ -523,18 +535,27 @@ grep -q 'kept in the temporary directory' "$WORK/p3.show"
 ok $? "max-memory 20M: pages were kept in the temporary directory"
 
 config "$WORK/force.xml" ocr=force
-check "ingest with ocr=force" dangan --store "$WORK/s4" -c "$WORK/force.xml" ingest "$fix/text-layer.pdf" "$fix/two-page.tif"
+check "ingest with ocr=force" dangan --store "$WORK/s4" -c "$WORK/force.xml" ingest "$fix/text-layer.pdf" "$fix/two-page.tif" \
+	"$fix/mixed.pdf"
 shown "$WORK/s4" "$fix/text-layer.pdf"
 has '"scan.ocr":["run"]' "ocr=force: OCR even with a text layer"
 has '"scan.page.2.size":["2480x3509"]' "ocr=force: the pages are rendered (no image: 300 dpi)"
 has '"scan.page.1.dpi":["none"]' "ocr=force: a page without a scanned image has no scan resolution"
 has '"role":"text"' "ocr=force: the text layer is still kept"
+shown "$WORK/s4" "$fix/mixed.pdf"
+has '"scan.page.1.size":["2480x3509"]' "ocr=force: a mixed PDF's page with a text layer is rendered too"
+hasnt 'the text layer kept, the page not rendered' "ocr=force: no page kept for its text layer"
 
 config "$WORK/skip.xml" ocr=skip
-check "ingest with ocr=skip" dangan --store "$WORK/s5" -c "$WORK/skip.xml" ingest "$fix/two-page.tif"
+check "ingest with ocr=skip" dangan --store "$WORK/s5" -c "$WORK/skip.xml" ingest "$fix/two-page.tif" "$fix/mixed.pdf"
 shown "$WORK/s5" "$fix/two-page.tif"
 has '"scan.ocr":["skip"]' "ocr=skip: recorded"
 has '"scan.page.2.problems":["blank"]' "ocr=skip: the pages are still checked"
+shown "$WORK/s5" "$fix/mixed.pdf"
+has '"role":"text"' "ocr=skip: a mixed PDF keeps the text of its text layer"
+hasnt '"scan.page.1.size"' "ocr=skip: a mixed PDF's page with a text layer is not rendered"
+has '"scan.page.2.problems":["blank"]' "ocr=skip: a mixed PDF's other page is checked"
+has 'the text layer kept, the page not rendered: page 1 (1 of 2)' "ocr=skip: the note says which page kept its text"
 
 config "$WORK/bad.xml" ocr=maybe
 "$DANGAN" --store "$WORK/s6" -c "$WORK/bad.xml" ingest "$fix/colour.jpg" >"$WORK/out" 2>"$WORK/err"
