@@ -7,7 +7,10 @@
  * Raster formats (TIFF, PNG, JPEG, JPEG 2000, PNM) are decoded in
  * process with leptonica, after the dimensions of every page have been
  * read from its header and checked against max-pixels, so that a
- * decompression bomb is refused without being decoded.
+ * decompression bomb is refused without being decoded.  A JPEG's EXIF
+ * Orientation (read with libexif) turns or mirrors the decoded page
+ * upright; the page records it (dg_page.file_oriented), since the file
+ * can no longer stand for the page's picture.
  *
  * PDF is opened, read and rendered with poppler-glib and cairo in a
  * child process (fork, no exec) that sends the text and the rendered
@@ -51,6 +54,7 @@
 #include "pages.h"
 
 #include <cairo.h>
+#include <libexif/exif-data.h>
 #include <poppler.h>
 
 #include <errno.h>
@@ -112,6 +116,7 @@
 #define SCAN_CAIRO_MAX 32767                 /* cairo's largest image surface side */
 #define SCAN_TEXT_PAGE_MAX (16u << 20)       /* text bytes taken from one PDF page */
 #define SCAN_TEXT_MAX ((size_t)64 << 20)     /* text bytes taken from one PDF */
+#define SCAN_EXIF_SCAN_MAX (1u << 20)        /* bytes of a JPEG's start searched for EXIF */
 #define SCAN_TEXT_SPARSE 0.005               /* text boxes under this part of a scanned page: */
 #define SCAN_TEXT_SCANNED 0.5                /* ...one whose largest image covers this part */
 #define SCAN_MSG_MAX 1024                    /* an error message from the child */
@@ -236,6 +241,20 @@ struct scan_info {
 	char compression[24];
 	unsigned problems;
 	double mean; /* mean gray, 0..255 */
+};
+
+/* EXIF Orientation (JPEG): what the stored picture needs to be shown
+ * upright, as its file says. */
+static const char *const scan_exif_turns[9] = {
+    NULL,
+    NULL,
+    "mirrored left to right",
+    "turned 180 degrees",
+    "mirrored top to bottom",
+    "mirrored left to right and turned 90 degrees anticlockwise",
+    "turned 90 degrees clockwise",
+    "mirrored left to right and turned 90 degrees clockwise",
+    "turned 90 degrees anticlockwise",
 };
 
 /* Where one page's text is in scan_run.text. */
@@ -1112,6 +1131,55 @@ scan_decode_one(struct scan_run *r, l_int32 format)
 	return pix;
 }
 
+static int scan_meta(struct scan_run *r, const char *key, const char *fmt, ...) DG_PRINTF(3, 4);
+
+/* The EXIF Orientation of a JPEG (1..8), or 0 when it has none (or a
+ * wrong one).  libexif looks for the APP1 segment among the markers at
+ * the start; what it reads is bounded by the segment's own length. */
+static int
+scan_exif_orientation(const unsigned char *data, size_t size)
+{
+	ExifData *ed = exif_data_new();
+	ExifEntry *e;
+	int o = 0;
+
+	if (ed == NULL)
+		return 0;
+	/* read what is there: no entries made up for the specification */
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+	exif_data_load_data(ed, data, size > SCAN_EXIF_SCAN_MAX ? SCAN_EXIF_SCAN_MAX : (unsigned)size);
+	e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+	if (e != NULL && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->size >= 2)
+		o = exif_get_short(e->data, exif_data_get_byte_order(ed));
+	exif_data_unref(ed);
+	return o >= 1 && o <= 8 ? o : 0;
+}
+
+/* pix shown upright as EXIF Orientation o says (2..8): a new image, pix
+ * destroyed; NULL when out of memory. */
+static PIX *
+scan_exif_orient(PIX *pix, int o)
+{
+	PIX *a = pix, *b = NULL;
+
+	if (o == 2 || o == 4 || o == 5 || o == 7) {
+		a = o == 4 ? pixFlipTB(NULL, pix) : pixFlipLR(NULL, pix);
+		pixDestroy(&pix);
+		if (a == NULL)
+			return NULL;
+	}
+	switch (o) {
+	case 3: b = pixRotate180(NULL, a); break;
+	case 5:
+	case 8: b = pixRotate90(a, -1); break;
+	case 6:
+	case 7: b = pixRotate90(a, 1); break;
+	default: return a;
+	}
+	pixDestroy(&a);
+	return b;
+}
+
 static int
 scan_tiff(struct scan_run *r)
 {
@@ -1209,6 +1277,7 @@ scan_raster(struct scan_run *r)
 	struct scan_info in;
 	l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 	PIX *pix;
+	int orient;
 
 	scan_lept_reset();
 	if (r->size >= 4 && ((r->data[0] == 'I' && r->data[1] == 'I') || (r->data[0] == 'M' && r->data[1] == 'M')))
@@ -1235,6 +1304,21 @@ scan_raster(struct scan_run *r)
 		pixDestroy(&pix);
 		return -1;
 	}
+	/* a phone's or a camera's photo: the sensor's rows, and the way up
+	 * in the EXIF Orientation; the page is read (and shown in the
+	 * searchable PDF) upright, the original stays as it is */
+	orient = format == IFF_JFIF_JPEG ? scan_exif_orientation(r->data, r->size) : 0;
+	if (orient >= 2) {
+		l_int32 xr = pixGetXRes(pix), yr = pixGetYRes(pix);
+
+		pix = scan_exif_orient(pix, orient);
+		if (pix == NULL) {
+			r->host->error(r->ctx, "page 1: out of memory");
+			return -1;
+		}
+		if (orient >= 5)
+			pixSetResolution(pix, yr, xr);
+	}
 	memset(&in, 0, sizeof(in));
 	in.number = 1;
 	in.xres = pixGetXRes(pix);
@@ -1246,7 +1330,18 @@ scan_raster(struct scan_run *r)
 		r->host->error(r->ctx, "page 1: cannot convert the image: %s", scan_lept_why());
 		return -1;
 	}
-	return scan_add(r, &in, pix, in.xres);
+	if (scan_add(r, &in, pix, in.xres) != 0)
+		return -1;
+	if (orient >= 2) {
+		r->pages->page[r->pages->n - 1].file_oriented = 1;
+		r->host->note(r->ctx, r->doc,
+		              "page 1: %s, as the file's EXIF Orientation (%d) says; the original is "
+		              "kept as it is",
+		              scan_exif_turns[orient], orient);
+		if (scan_meta(r, "scan.page.1.exif-orientation", "%d", orient) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

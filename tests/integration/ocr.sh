@@ -2,7 +2,8 @@
 # Paper scans through scan -> prep -> ocr with the real tesseract: a
 # clean page, a page skewed by 2 degrees, a 200-dpi page (Chinese,
 # rendered from tests/data/ocr/zh-source.txt), an English page turned
-# by 90 degrees, an out-of-focus page and a page of noise.  The text of
+# by 90 degrees, the same page as a sideways photo with its EXIF
+# Orientation, an out-of-focus page and a page of noise.  The text of
 # each is held to a character-error-rate bound (tests/cer.py); the turn,
 # the deskew and the scaling are recorded; text, hOCR and a searchable
 # PDF are stored; the out-of-focus page and the noise go to review; the
@@ -38,11 +39,11 @@ check "the scan pipeline is valid" dangan config check "$WORK/ocr.xml"
 
 in="$WORK/in"
 mkdir -p "$in"
-for f in zh-clean.png zh-skew.png zh-200dpi.tif zh-blurred.png en-rotated-90.png noise.png; do
+for f in zh-clean.png zh-skew.png zh-200dpi.tif zh-blurred.png en-rotated-90.png en-exif-6.jpg noise.png; do
 	cp "$data/$f" "$in/"
 done
 start=$(date +%s)
-check "ingest six scanned pages" dangan -c "$WORK/ocr.xml" ingest -j 2 "$in"
+check "ingest seven scanned pages" dangan -c "$WORK/ocr.xml" ingest -j 2 "$in"
 echo "# ingest took $(($(date +%s) - start)) s"
 
 id() { sha256sum "$data/$1" | cut -c1-16; }
@@ -62,7 +63,7 @@ has() { # has NAME PATTERN DESCRIPTION: the JSON of NAME matches
 	ok $? "$3"
 }
 
-for f in zh-clean.png zh-skew.png zh-200dpi.tif zh-blurred.png en-rotated-90.png noise.png; do
+for f in zh-clean.png zh-skew.png zh-200dpi.tif zh-blurred.png en-rotated-90.png en-exif-6.jpg noise.png; do
 	check "show $f" show "$f"
 done
 
@@ -123,6 +124,17 @@ if command -v pdfimages >/dev/null 2>&1; then
 	grep -q 'Page size: *59[45]\.[0-9]* x 84[12]\.[0-9]* pts (A4)' "$WORK/clean.pdfinfo"
 	ok $? "... on a page of the scan's size (A4)"
 fi
+# a photo stored sideways, whose EXIF Orientation (6) says to turn it
+# 90 degrees clockwise: read upright at once, no OSD, no second reading
+r=$(python3 "$cer" --max 0.05 "$data/en-rotated-90.gt.txt" "$WORK/en-exif-6.jpg.txt")
+ok $? "en-exif-6: character error rate $(echo "$r" | cut -d' ' -f1) <= 0.05"
+has en-exif-6.jpg '"scan.page.1.exif-orientation":\["6"\]' "en-exif-6: the EXIF Orientation recorded"
+has en-exif-6.jpg '"scan.page.1.size":\["640x480"\]' "en-exif-6: the page decoded upright (640x480, the file's rows are 480 long)"
+has en-exif-6.jpg "page 1: turned 90 degrees clockwise, as the file's EXIF Orientation (6) says" \
+	"en-exif-6: the turn is in the history"
+! grep -q '"prep.page.1.rotation":\["[1-9]\|(OSD confidence\|; OSD ' "$WORK/en-exif-6.jpg.json"
+ok $? "en-exif-6: OSD neither ran nor turned it"
+
 # a page deskewed (and read at 200 dpi) or turned (and read at 300 dpi)
 # shows the scan in the PDF, turned and deskewed as OCR read it, at the
 # scan's own resolution and depth, under its text: the ink of every line
@@ -143,6 +155,13 @@ if command -v pdfimages >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; 
 	ok $? "zh-skew: the text lies on the deskewed picture (line offsets mean, max: $r)"
 	r=$(python3 "$align" --max 0.15 "$WORK/en-rotated-90.png.pdf" "$WORK/en-rotated-90.png.hocr")
 	ok $? "en-rotated-90: the text lies on the turned picture (line offsets mean, max: $r)"
+	dangan cat "$(id en-exif-6.jpg)" --part pdf >"$WORK/exif.pdf" 2>"$WORK/err" &&
+		dangan cat "$(id en-exif-6.jpg)" --part hocr >"$WORK/exif.hocr" 2>>"$WORK/err"
+	ok $? "en-exif-6: PDF and hOCR"
+	is "$(pdfimages -list "$WORK/exif.pdf" 2>/dev/null | awk 'NR == 3 { print $4 "x" $5 }')" "640x480" \
+		"en-exif-6: the PDF shows the photo upright, not the file's sideways JPEG data"
+	r=$(python3 "$align" --max 0.15 "$WORK/exif.pdf" "$WORK/exif.hocr")
+	ok $? "en-exif-6: the text lies on the upright picture (line offsets mean, max: $r)"
 	# the measure tells: the same page not deskewed, under those lines
 	python3 - "$WORK/ocr.xml" "$WORK/nodeskew.xml" <<'PY'
 import sys
@@ -180,7 +199,7 @@ grep -q "$(echo "$clean" | cut -c1-12)" "$WORK/out"
 ok $? "the clean page is found by its text"
 
 # the originals are untouched
-for f in zh-skew.png en-rotated-90.png; do
+for f in zh-skew.png en-rotated-90.png en-exif-6.jpg; do
 	dangan cat "$(id $f)" >"$WORK/orig" 2>"$WORK/err"
 	cmp -s "$WORK/orig" "$data/$f"
 	ok $? "$f: the original is kept bit for bit"

@@ -223,6 +223,40 @@ has '"scan.colour-mode":["gray"]' "gray with alpha: colour mode gray, not colour
 has '"scan.page.1.dpi":["300"]' "gray with alpha: 300 dpi from pHYs"
 hasnt '"scan.page.1.problems":["blank"]' "gray with alpha: the transparent ground is white, the stripes ink"
 
+# a JPEG's EXIF Orientation (tests/data/ocr/en-exif-6.jpg: 480x640 rows,
+# Orientation 6) rewritten to each value: the page decoded as it is to be
+# shown, the turn in the history and the metadata; 1 (upright) and 9
+# (no such value) leave it as it is stored
+python3 -B - "$DG_TEST_DATA/ocr/en-exif-6.jpg" "$WORK/exif" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+entry = b"\x01\x12\x00\x03\x00\x00\x00\x01"  # Orientation, SHORT, 1 value (big-endian TIFF)
+at = d.index(entry) + len(entry)
+for o in (1, 3, 5, 8, 9):
+    open("%s-%d.jpg" % (sys.argv[2], o), "wb").write(d[:at] + bytes([0, o]) + d[at + 2:])
+PY
+check "ingest a JPEG with each EXIF Orientation" dangan --store "$WORK/sx" -c "$WORK/scan.xml" ingest \
+	"$WORK"/exif-[13589].jpg "$DG_TEST_DATA/ocr/en-exif-6.jpg"
+for case in "1 480x640" "9 480x640" "3 480x640 turned 180 degrees" "5 640x480 mirrored left to right and turned 90 degrees anticlockwise" \
+	"6 640x480 turned 90 degrees clockwise" "8 640x480 turned 90 degrees anticlockwise"; do
+	set -- $case
+	o=$1 size=$2
+	shift 2
+	f="$WORK/exif-$o.jpg"
+	[ "$o" = 6 ] && f="$DG_TEST_DATA/ocr/en-exif-6.jpg"
+	shown "$WORK/sx" "$f"
+	has "\"scan.page.1.size\":[\"$size\"]" "EXIF Orientation $o: decoded $size"
+	if [ $# -gt 0 ]; then
+		has "page 1: $*, as the file's EXIF Orientation ($o) says" "EXIF Orientation $o: $* (history)"
+		has "\"scan.page.1.exif-orientation\":[\"$o\"]" "EXIF Orientation $o: recorded"
+	else
+		hasnt 'exif-orientation' "EXIF Orientation $o: nothing turned, nothing recorded"
+	fi
+done
+"$DANGAN" --store "$WORK/sx" cat "$(docid "$DG_TEST_DATA/ocr/en-exif-6.jpg")" >"$WORK/sx.orig" 2>"$WORK/err"
+cmp -s "$DG_TEST_DATA/ocr/en-exif-6.jpg" "$WORK/sx.orig"
+ok $? "EXIF Orientation: the original is kept bit for bit"
+
 # a page of 20000 inches a side: refused as too large, not as "zero-size"
 python3 -B - "$WORK/huge-page.pdf" "$fix" <<'PY'
 import sys
