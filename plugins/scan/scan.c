@@ -279,7 +279,7 @@ struct scan_run {
 	int is_pdf;
 	int text_pages; /* PDF pages with text */
 	int rendered;   /* PDF: pages were rendered */
-	char *text;     /* PDF text layer */
+	char *text;     /* PDF text layer: each page's, and a form feed after it */
 	size_t text_len, text_cap;
 	int text_cut;
 	unsigned char *stamped; /* PDF pages whose little text is no text layer */
@@ -2355,6 +2355,10 @@ scan_pdf(struct scan_run *r)
 				}
 			} else if (m.len != 0) {
 				goto bad;
+			} else if (!r->text_cut && scan_text_add(r, "\f", 1) != 0) {
+				/* a page without text: its form feed alone */
+				r->host->error(r->ctx, "out of memory");
+				goto out;
 			}
 			break;
 		case PM_RENDER:
@@ -2812,20 +2816,18 @@ scan_bid(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_
 }
 
 /* A PDF with a text layer on some pages or all: the layer's text is the
- * text part, a form feed after each page (nothing before it on a page
- * without); the pages that have one and were not decoded keep it in
+ * text part (text, as read: a form feed after each page, alone after a
+ * page without); the pages that have one and were not decoded keep it in
  * the page set, for the ocr stage to put in their places. */
 static int
 scan_keep_layer(struct scan_run *r)
 {
 	struct dg_pages *ps = r->pages;
 	unsigned char *decoded = calloc((size_t)r->total, 1);
-	char *text = malloc(r->text_len + (size_t)r->total + 1);
-	size_t len = 0;
 	int i, rc = -1;
 
 	r->kept = calloc((size_t)r->total, 1);
-	if (decoded == NULL || text == NULL || r->kept == NULL)
+	if (decoded == NULL || r->kept == NULL)
 		goto nomem;
 	for (i = 0; i < ps->n; i++)
 		decoded[ps->page[i].number - 1] = 1;
@@ -2833,11 +2835,6 @@ scan_keep_layer(struct scan_run *r)
 		const struct scan_span *sp = &r->text_span[i];
 		const char *at = r->text != NULL ? r->text + sp->at : "";
 
-		if (r->has_text[i]) {
-			memcpy(text + len, at, sp->len);
-			len += sp->len;
-		}
-		text[len++] = '\f';
 		if (!r->has_text[i] || decoded[i])
 			continue;
 		r->kept[i] = 1;
@@ -2849,13 +2846,12 @@ scan_keep_layer(struct scan_run *r)
 		if ((ps->layer[i] = strndup(at, sp->len)) == NULL)
 			goto nomem;
 	}
-	rc = r->host->part_add_mem(r->ctx, r->doc, DG_ROLE_TEXT, "text/plain; charset=utf-8", text, len);
+	rc = r->host->part_add_mem(r->ctx, r->doc, DG_ROLE_TEXT, "text/plain; charset=utf-8", r->text, r->text_len);
 	goto out;
 nomem:
 	r->host->error(r->ctx, "out of memory");
 out:
 	free(decoded);
-	free(text);
 	return rc;
 }
 
