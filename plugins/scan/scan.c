@@ -648,7 +648,7 @@ scan_check_page(PIX *pix, int dpi, unsigned *problems, double *mean_out)
 	BOX *box = NULL;
 	NUMA *na = NULL;
 	l_float32 *hist;
-	double total = 0, sum = 0, half, acc, mean, ink = 0, faint = 0;
+	double total = 0, sum = 0, half, acc, mean, ink = 0, faint = 0, light = 0;
 	int eff = dpi > 0 ? dpi : 300, w, h, i, n, f, bg = 255, ink_max, faint_max, rc = -1;
 
 	p8 = pixConvertTo8(pix, 0);
@@ -711,8 +711,13 @@ scan_check_page(PIX *pix, int dpi, unsigned *problems, double *mean_out)
 			ink += hist[i];
 		if (i < faint_max)
 			faint += hist[i];
+		if (i > bg + SCAN_INK_DELTA)
+			light += hist[i];
 	}
-	if (ink / total < SCAN_BLANK_INK) {
+	/* the median is the paper unless dark covers most of the page (a
+	 * photograph, a shadow, light print on a dark ground): then marks
+	 * much lighter than it are the page's content, and it is not blank */
+	if (ink / total < SCAN_BLANK_INK && light / total < SCAN_BLANK_INK) {
 		if (faint / total >= SCAN_LIGHT_FAINT)
 			*problems |= SCAN_P_LIGHT;
 		else

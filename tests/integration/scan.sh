@@ -223,6 +223,33 @@ has '"scan.colour-mode":["gray"]' "gray with alpha: colour mode gray, not colour
 has '"scan.page.1.dpi":["300"]' "gray with alpha: 300 dpi from pHYs"
 hasnt '"scan.page.1.problems":["blank"]' "gray with alpha: the transparent ground is white, the stripes ink"
 
+# pages where dark covers more than half: the median is not the paper.
+# A photograph over the top 65 % above white paper; light stripes on a
+# dark ground (5 %); a plain tinted sheet, which is blank
+python3 -B - "$WORK/dark" <<'PY'
+import struct, sys, zlib
+w, h = 600, 800
+def png(name, pixel):
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    rows = b"".join(b"\0" + bytes(pixel(x, y) for x in range(w)) for y in range(h))
+    open(sys.argv[1] + "-" + name + ".png", "wb").write(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) +
+        chunk(b"pHYs", struct.pack(">IIB", 11811, 11811, 1)) + chunk(b"IDAT", zlib.compress(rows)) +
+        chunk(b"IEND", b""))
+png("photo", lambda x, y: 40 if y < h * 65 // 100 else 250)
+png("negative", lambda x, y: 250 if (y // 8) % 20 == 0 else 60)
+png("tinted", lambda x, y: 128)
+PY
+check "ingest pages mostly dark, and a tinted blank sheet" dangan --store "$WORK/st" -c "$WORK/scan.xml" ingest \
+	"$WORK/dark-photo.png" "$WORK/dark-negative.png" "$WORK/dark-tinted.png"
+shown "$WORK/st" "$WORK/dark-photo.png"
+hasnt '"scan.page.1.problems"' "a photograph over 65 % of the page: not blank, not too dark"
+shown "$WORK/st" "$WORK/dark-negative.png"
+hasnt '"scan.page.1.problems"' "light print on a dark ground: not blank"
+shown "$WORK/st" "$WORK/dark-tinted.png"
+has '"scan.page.1.problems":["blank"]' "a plain tinted sheet is still blank"
+
 # a JPEG's EXIF Orientation (tests/data/ocr/en-exif-6.jpg: 480x640 rows,
 # Orientation 6) rewritten to each value: the page decoded as it is to be
 # shown, the turn in the history and the metadata; 1 (upright) and 9
