@@ -288,6 +288,7 @@ struct scan_run {
 	struct scan_span *text_span; /* [0..total) where in text each one's text is */
 	unsigned char *kept;         /* [0..total) pages not decoded whose text layer stands for them */
 	int layer_n;                 /* how many */
+	int cut_short;               /* PDF: no %%EOF at its end */
 };
 
 /* ------------------------------------------------------------------ */
@@ -2237,6 +2238,17 @@ pdf_start(struct scan_run *r, struct pdf_job *job, struct pdf_proc *p)
 	return 0;
 }
 
+/* Does a PDF end as the format says, with %%EOF in its last 1024 bytes?
+ * A file cut short in a transfer does not, and poppler rebuilds what it
+ * can of it without a word. */
+static bool
+pdf_ends(const unsigned char *data, size_t size)
+{
+	size_t tail = size < 1024 ? size : 1024;
+
+	return memmem(data + size - tail, tail, "%%EOF", 5) != NULL;
+}
+
 static int
 scan_pdf(struct scan_run *r)
 {
@@ -2299,9 +2311,16 @@ scan_pdf(struct scan_run *r)
 			if (m.len != 0 || r->total != 0 || p != &procs[0])
 				goto bad;
 			if (m.v[0] < 1) {
-				r->host->error(r->ctx, "not a valid PDF: no pages");
+				if (!pdf_ends(r->data, r->size))
+					r->host->error(r->ctx,
+					               "not a valid PDF: no pages, and the file (%zu bytes) does not "
+					               "end with %%%%EOF: it was probably cut short",
+					               r->size);
+				else
+					r->host->error(r->ctx, "not a valid PDF: no pages");
 				goto out;
 			}
+			r->cut_short = !pdf_ends(r->data, r->size);
 			if (m.v[0] > st->max_pages) {
 				r->host->error(r->ctx, "%" PRId64 " pages exceeds max-pages (%" PRId64 ")", m.v[0],
 				               st->max_pages);
@@ -2771,7 +2790,14 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 	none = r->total > 0 && st->nranges > 0 && scan_count_selected(st, r->total) == 0;
 	if (none)
 		r->host->note(r->ctx, r->doc, "option pages selects none of the %d pages: no page read", r->total);
-	if (nprob > 0 || r->text_cut || none)
+	if (r->cut_short) {
+		r->host->note(r->ctx, r->doc,
+		              "the file does not end with %%%%EOF: it may have been cut short, and pages or "
+		              "pictures near its end may be missing");
+		if (scan_meta(r, "scan.cut-short", "true") != 0)
+			goto out;
+	}
+	if (nprob > 0 || r->text_cut || none || r->cut_short)
 		*warn = 1;
 	rc = 0;
 out:

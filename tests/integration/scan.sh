@@ -623,6 +623,18 @@ config "$WORK/bad.xml" ocr=maybe
 grep -q "not auto, skip, force or redo" "$WORK/err"
 ok $? "a wrong ocr value is refused with a message"
 
+# a PDF whose pages can all be read but whose end is missing (the last
+# bytes, %%EOF, cut off): stored, with a warning that it may be cut short
+head -c $(($(wc -c <"$fix/image-only.pdf") - 6)) "$fix/image-only.pdf" >"$WORK/no-eof.pdf"
+"$DANGAN" --store "$WORK/s6" -c "$WORK/scan.xml" ingest --json "$WORK/no-eof.pdf" >"$WORK/out" 2>"$WORK/err"
+grep -q '"new":1,.*"quarantined":0,"warnings":1,' "$WORK/out"
+ok $? "a PDF without %%EOF at its end: stored, with a warning"
+shown "$WORK/s6" "$WORK/no-eof.pdf"
+has '"scan.cut-short":["true"]' "... recorded as maybe cut short"
+has 'the file does not end with %%EOF: it may have been cut short' "... and noted"
+shown "$S" "$fix/image-only.pdf"
+hasnt '"scan.cut-short"' "a whole PDF is not taken for one cut short"
+
 # --- hostile input -----------------------------------------------------------
 H="$WORK/s7"
 in="$WORK/hostile"
@@ -655,6 +667,8 @@ for f in "$WORK"/good/*; do
 	grep "/$b\"" "$WORK/h.json" | grep -q '"outcome":"quarantined".*"reason":"stage .scan. (scan): ..*"'
 	ok $? "$b: quarantined with a reason"
 done
+grep '/truncated-image-only.pdf"' "$WORK/h.json" | grep -q 'no pages, and the file ([0-9]* bytes) does not end with %%EOF: it was probably cut short'
+ok $? "a PDF cut in half: the reason says it was cut short"
 grep -q '/pdf-inline-bomb.pdf"' "$WORK/h.json"
 ok $? "PDF inline-image bomb: handled without bringing the batch down"
 grep '/decode_error.txt"' "$WORK/h.json" | grep -q '"outcome":"new"'
