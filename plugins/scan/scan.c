@@ -4,10 +4,12 @@
  * 规范) asks, record what was found, and hand the decoded pages to the
  * prep and ocr stages as a struct dg_pages scratch object (pages.h).
  *
- * Raster formats (TIFF, PNG, JPEG, JPEG 2000, PNM) are decoded in
- * process with leptonica, after the dimensions of every page have been
- * read from its header and checked against max-pixels, so that a
- * decompression bomb is refused without being decoded.  A JPEG's EXIF
+ * Raster formats (TIFF, PNG, JPEG 2000, PNM) are decoded in process with
+ * leptonica, JPEG with libjpeg itself (its warnings tell a damaged
+ * page from stray bytes, and leptonica would let it print them), after
+ * the dimensions of every page have been read from its header and
+ * checked against max-pixels, so that a decompression bomb is refused
+ * without being decoded.  A JPEG's EXIF
  * Orientation (read with libexif) turns or mirrors the decoded page
  * upright; the page records it (dg_page.file_oriented), since the file
  * can no longer stand for the page's picture.
@@ -55,6 +57,12 @@
 
 #include <cairo.h>
 #include <libexif/exif-data.h>
+#include <setjmp.h>
+#include <stdio.h>
+
+#include <jpeglib.h>
+
+#include <jerror.h>
 #include <poppler.h>
 
 #include <errno.h>
@@ -1113,24 +1121,178 @@ scan_tiff_comp_name(unsigned comp, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", s);
 }
 
+/* A JPEG decoded with libjpeg itself, not through leptonica, for its
+ * messages: libjpeg would print them on the terminal, and they are the
+ * reason a damaged page is quarantined.  Its warnings say data was
+ * lost (the file ends early, a segment is cut, rows are gray fill)
+ * except for stray bytes before a marker, and the end marker missing
+ * after all the data: these lose nothing and are only noted. */
+struct scan_jpeg_err {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jump;
+	char lost[JMSG_LENGTH_MAX];  /* the first warning that lost data */
+	char stray[JMSG_LENGTH_MAX]; /* the first one that did not */
+	JDIMENSION row;              /* the row being read at the first loss */
+	int nlost;
+	int nother; /* of them, other than the file's end reached */
+};
+
+static void
+scan_jpeg_fatal(j_common_ptr cinfo)
+{
+	struct scan_jpeg_err *e = (struct scan_jpeg_err *)cinfo->err;
+
+	(*cinfo->err->format_message)(cinfo, e->lost);
+	longjmp(e->jump, 1);
+}
+
+static void
+scan_jpeg_message(j_common_ptr cinfo, int level)
+{
+	struct scan_jpeg_err *e = (struct scan_jpeg_err *)cinfo->err;
+
+	if (level >= 0) /* a trace, not a warning */
+		return;
+	cinfo->err->num_warnings++;
+	if (cinfo->err->msg_code == JWRN_EXTRANEOUS_DATA) {
+		if (e->stray[0] == '\0')
+			(*cinfo->err->format_message)(cinfo, e->stray);
+		return;
+	}
+	if (cinfo->err->msg_code != JWRN_JPEG_EOF)
+		e->nother++;
+	if (e->nlost++ == 0) {
+		(*cinfo->err->format_message)(cinfo, e->lost);
+		e->row = cinfo->is_decompressor ? ((j_decompress_ptr)cinfo)->output_scanline : 0;
+	}
+}
+
+/* Returns the page, or NULL with the reason given to the host; *stray is
+ * libjpeg's word on bytes it skipped, for a note ("" if none). */
+static PIX *
+scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap)
+{
+	struct jpeg_decompress_struct cinfo;
+	struct scan_jpeg_err e;
+	JSAMPLE *volatile row = NULL;
+	PIX *volatile pix = NULL;
+	PIX *done;
+	l_uint32 *line;
+	JDIMENSION w, h, x;
+	int spp, wpl;
+
+	stray[0] = '\0';
+	memset(&e, 0, sizeof(e));
+	memset(&cinfo, 0, sizeof(cinfo));
+	cinfo.err = jpeg_std_error(&e.mgr);
+	e.mgr.error_exit = scan_jpeg_fatal;
+	e.mgr.emit_message = scan_jpeg_message;
+	if (setjmp(e.jump)) {
+		r->host->error(r->ctx, "page 1: cannot decode the JPEG: %s", e.lost);
+		goto fail;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, r->data, (unsigned long)r->size);
+	jpeg_read_header(&cinfo, TRUE);
+	/* gray stays gray; YCbCr and RGB come out as RGB; CMYK and YCCK as
+	 * CMYK, turned into RGB below */
+	if (cinfo.jpeg_color_space == JCS_GRAYSCALE)
+		cinfo.out_color_space = JCS_GRAYSCALE;
+	else if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK)
+		cinfo.out_color_space = JCS_CMYK;
+	else
+		cinfo.out_color_space = JCS_RGB;
+	jpeg_start_decompress(&cinfo);
+	w = cinfo.output_width;
+	h = cinfo.output_height;
+	spp = cinfo.output_components;
+	if ((spp != 1 && spp != 3 && spp != 4) || w == 0 || h == 0 || w > INT_MAX / 4 || h > INT_MAX) {
+		r->host->error(r->ctx, "page 1: cannot decode the JPEG: %d components", spp);
+		goto fail;
+	}
+	pix = pixCreate((l_int32)w, (l_int32)h, spp == 1 ? 8 : 32);
+	row = malloc((size_t)w * (size_t)spp);
+	if (pix == NULL || row == NULL) {
+		r->host->error(r->ctx, "page 1: out of memory");
+		goto fail;
+	}
+	wpl = pixGetWpl(pix);
+	while (cinfo.output_scanline < h) {
+		JSAMPROW rows[1] = {row};
+		JDIMENSION y = cinfo.output_scanline;
+
+		if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {
+			r->host->error(r->ctx, "page 1: cannot decode the JPEG: no data for row %u of %u", y + 1, h);
+			goto fail;
+		}
+		line = pixGetData(pix) + (size_t)y * (size_t)wpl;
+		if (spp == 1) {
+			for (x = 0; x < w; x++)
+				SET_DATA_BYTE(line, x, row[x]);
+		} else if (spp == 3) {
+			for (x = 0; x < w; x++)
+				composeRGBPixel(row[3 * x], row[3 * x + 1], row[3 * x + 2], line + x);
+		} else {
+			/* Adobe's CMYK JPEGs store the inks inverted and say so in
+			 * their APP14 marker; others store them as they are */
+			for (x = 0; x < w; x++) {
+				int c = row[4 * x], m = row[4 * x + 1], yl = row[4 * x + 2], k = row[4 * x + 3];
+				if (!cinfo.saw_Adobe_marker) {
+					c = 255 - c;
+					m = 255 - m;
+					yl = 255 - yl;
+					k = 255 - k;
+				}
+				composeRGBPixel(k * c / 255, k * m / 255, k * yl / 255, line + x);
+			}
+		}
+	}
+	jpeg_finish_decompress(&cinfo);
+	/* the file ends without its end marker: when that is all, a
+	 * sequential Huffman-coded picture is whole (its decoder warns of
+	 * any bits it lacked); a progressive one may lack its later scans */
+	if (e.nlost == 1 && e.nother == 0 && !cinfo.progressive_mode && !cinfo.arith_code) {
+		if (e.stray[0] == '\0')
+			snprintf(e.stray, sizeof(e.stray), "%s", e.lost);
+		e.nlost = 0;
+	}
+	if (e.nlost > 0) {
+		char where[64];
+
+		if (cinfo.progressive_mode) /* every scan is read before the first row */
+			snprintf(where, sizeof(where), "a progressive JPEG: scans may be missing");
+		else
+			snprintf(where, sizeof(where), "from row %u of %u", e.row + 1, h);
+		r->host->error(r->ctx, "page 1: corrupt or truncated JPEG data: %s (%s; %d warning%s from libjpeg)",
+		               e.lost, where, e.nlost, e.nlost == 1 ? "" : "s");
+		goto fail;
+	}
+	if (cinfo.density_unit == 1)
+		pixSetResolution(pix, cinfo.X_density, cinfo.Y_density);
+	else if (cinfo.density_unit == 2) /* dots per cm */
+		pixSetResolution(pix, (l_int32)(cinfo.X_density * 2.54 + 0.5), (l_int32)(cinfo.Y_density * 2.54 + 0.5));
+	snprintf(stray, stray_cap, "%s", e.stray);
+	free(row);
+	jpeg_destroy_decompress(&cinfo);
+	return pix;
+fail:
+	free(row);
+	jpeg_destroy_decompress(&cinfo);
+	done = pix;
+	pixDestroy(&done);
+	return NULL;
+}
+
 /* Decode one image (not TIFF) whose header was checked. */
 static PIX *
-scan_decode_one(struct scan_run *r, l_int32 format)
+scan_decode_one(struct scan_run *r, l_int32 format, char *stray, size_t stray_cap)
 {
-	l_int32 nwarn = 0;
 	PIX *pix;
 
-	if (format == IFF_JFIF_JPEG) {
-		pix = pixReadMemJpeg(r->data, r->size, 0, 1, &nwarn, 0);
-		if (pix != NULL && nwarn > 0) {
-			pixDestroy(&pix);
-			r->host->error(r->ctx, "page 1: corrupt or truncated JPEG data (%d libjpeg warnings)",
-			               (int)nwarn);
-			return NULL;
-		}
-	} else {
-		pix = pixReadMem(r->data, r->size);
-	}
+	stray[0] = '\0';
+	if (format == IFF_JFIF_JPEG)
+		return scan_jpeg(r, stray, stray_cap);
+	pix = pixReadMem(r->data, r->size);
 	if (pix == NULL)
 		r->host->error(r->ctx, "page 1: cannot decode the %s image: %s", scan_format_name(format),
 		               scan_lept_why());
@@ -1284,6 +1446,7 @@ scan_raster(struct scan_run *r)
 	l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 	PIX *pix;
 	int orient;
+	char stray[JMSG_LENGTH_MAX];
 
 	scan_lept_reset();
 	if (r->size >= 4 && ((r->data[0] == 'I' && r->data[1] == 'I') || (r->data[0] == 'M' && r->data[1] == 'M')))
@@ -1301,7 +1464,7 @@ scan_raster(struct scan_run *r)
 	if (scan_check_dims(r, 1, w, h) != 0 || scan_check_mem(r, 1, scan_estimate(w, h, bps, spp, cmap)) != 0)
 		return -1;
 	scan_lept_reset();
-	pix = scan_decode_one(r, format);
+	pix = scan_decode_one(r, format, stray, sizeof(stray));
 	if (pix == NULL)
 		return -1;
 	if (pixGetWidth(pix) != w || pixGetHeight(pix) != h) {
@@ -1338,6 +1501,8 @@ scan_raster(struct scan_run *r)
 	}
 	if (scan_add(r, &in, pix, in.xres) != 0)
 		return -1;
+	if (stray[0] != '\0')
+		r->host->note(r->ctx, r->doc, "page 1: libjpeg: %s (nothing of the picture was lost)", stray);
 	if (orient >= 2) {
 		r->pages->page[r->pages->n - 1].file_oriented = 1;
 		r->host->note(r->ctx, r->doc,

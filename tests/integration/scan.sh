@@ -82,6 +82,12 @@ has '"scan.page.1.dpi":["200"]' "JPEG: JFIF density"
 has '"scan.compression":["jpeg"]' "JPEG: compression"
 has '"status":"ok"' "JPEG: no problem"
 
+shown "$S" "$fix/cmyk.jpg"
+has '"scan.page.1.colour":["colour"]' "CMYK JPEG (Adobe, inverted inks): colour"
+has '"scan.page.1.size":["400x500"]' "CMYK JPEG: page size"
+hasnt '"scan.page.1.problems"' "CMYK JPEG: the inks read the right way round (not too dark)"
+has '"status":"ok"' "CMYK JPEG: no problem"
+
 for f in page.jp2 page.j2k; do
 	shown "$S" "$fix/$f"
 	has '"scan.pages":["1"]' "JPEG 2000 ($f): scanned"
@@ -223,6 +229,44 @@ has '"scan.colour-mode":["gray"]' "gray with alpha: colour mode gray, not colour
 has '"scan.page.1.dpi":["300"]' "gray with alpha: 300 dpi from pHYs"
 hasnt '"scan.page.1.problems":["blank"]' "gray with alpha: the transparent ground is white, the stripes ink"
 
+# JPEGs read by libjpeg with its messages kept, none on the terminal:
+# stray bytes before the end marker, or the end marker missing after the
+# last row, lose nothing (stored, noted); a file cut short is
+# quarantined with libjpeg's word and the row where it ends
+python3 -B - "$fix/colour.jpg" "$WORK" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+assert d[-2:] == b"\xff\xd9"
+open(sys.argv[2] + "/stray.jpg", "wb").write(d[:-2] + b"\0\0\0\0" + d[-2:])
+open(sys.argv[2] + "/cut.jpg", "wb").write(d[:len(d) * 3 // 4])
+open(sys.argv[2] + "/no-eoi.jpg", "wb").write(d[:-2])
+PY
+"$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/stray.jpg" "$WORK/cut.jpg" "$WORK/no-eoi.jpg" \
+	>"$WORK/out" 2>"$WORK/jpeg.err"
+grep '/stray.jpg"' "$WORK/out" | grep -q '"outcome":"new"'
+ok $? "a JPEG with stray bytes before its end marker is stored"
+shown "$WORK/st" "$WORK/stray.jpg"
+has 'page 1: libjpeg: Corrupt JPEG data: 2 extraneous bytes before marker 0xd9 (nothing of the picture was lost)' \
+	"... with libjpeg's word in a note"
+grep '/no-eoi.jpg"' "$WORK/out" | grep -q '"outcome":"new"'
+ok $? "a JPEG whose end marker is missing after the last row is stored"
+shown "$WORK/st" "$WORK/no-eoi.jpg"
+has 'page 1: libjpeg: Premature end of JPEG file (nothing of the picture was lost)' "... with a note"
+grep '/cut.jpg"' "$WORK/out" | grep -q '"outcome":"quarantined".*corrupt or truncated JPEG data: Premature end of JPEG file (from row [0-9]* of 1000'
+ok $? "a JPEG cut short is quarantined: libjpeg's word, and the row where the data ends"
+! grep -v '^dangan: ' "$WORK/jpeg.err" | grep -q .
+ok $? "no decoder message on the terminal"
+# a progressive JPEG is read whole only once every scan is in: without
+# its end marker, scans may be missing, and it is quarantined
+jpegtran -progressive -copy all -outfile "$WORK/prog.jpg" "$fix/colour.jpg"
+head -c $(($(wc -c <"$WORK/prog.jpg") - 2)) "$WORK/prog.jpg" >"$WORK/prog-no-eoi.jpg"
+"$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/prog.jpg" "$WORK/prog-no-eoi.jpg" \
+	>"$WORK/out" 2>"$WORK/jpeg.err"
+grep '/prog.jpg"' "$WORK/out" | grep -q '"outcome":"new"'
+ok $? "a progressive JPEG is stored"
+grep '/prog-no-eoi.jpg"' "$WORK/out" |
+	grep -q '"outcome":"quarantined".*Premature end of JPEG file (a progressive JPEG: scans may be missing'
+ok $? "a progressive JPEG without its end marker is quarantined: scans may be missing"
 # pages where dark covers more than half: the median is not the paper.
 # A photograph over the top 65 % above white paper; light stripes on a
 # dark ground (5 %); a plain tinted sheet, which is blank

@@ -29,6 +29,10 @@ $IM -size 800x1000 xc:white $common -pointsize 18 -annotate +60+80 "$words" \
 	-fill none -stroke '#d01010' -strokewidth 8 -draw 'circle 600,700 600,590' \
 	-units PixelsPerInch -density 200 -quality 70 -sampling-factor 2x2 colour.jpg
 
+# 3b. cmyk.jpg: colour.jpg at 400x500, as ImageMagick writes CMYK: inks
+#     stored inverted, as the Adobe APP14 marker says (YCCK)
+$IM colour.jpg -resize 400x500 -colorspace CMYK -quality 60 -units PixelsPerInch -density 200 cmyk.jpg
+
 # 4. bitonal.pbm: 1 bit, PNM carries no resolution
 $IM -size 640x800 xc:white $common -pointsize 16 -annotate +40+60 "$words" \
 	-monochrome bitonal.pbm
