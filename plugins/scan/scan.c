@@ -6,7 +6,8 @@
  *
  * Raster formats (TIFF, PNG, JPEG 2000, PNM) are decoded in process with
  * leptonica, JPEG with libjpeg itself (its warnings tell a damaged
- * page from stray bytes, and leptonica would let it print them), after
+ * page from stray bytes, and leptonica would let it print them) and a
+ * TIFF page in tiles with libtiff (leptonica reads strips only), after
  * the dimensions of every page have been read from its header and
  * checked against max-pixels, so that a decompression bomb is refused
  * without being decoded.  A JPEG's EXIF
@@ -63,6 +64,7 @@
 #include <jpeglib.h>
 
 #include <jerror.h>
+#include <tiffio.h>
 #include <poppler.h>
 
 #include <errno.h>
@@ -116,19 +118,20 @@
 #define SCAN_PDF_DPI_DEFAULT 300 /* a page without a scanned image */
 #define SCAN_PDF_DPI_MIN 150
 #define SCAN_PDF_DPI_MAX 600
-#define SCAN_PDF_DPI_SCANNED 50              /* an image drawn at less is no scan (a thumbnail) */
-#define SCAN_PDF_ASPECT 0.03                 /* image and area aspects agree within 3 % */
-#define SCAN_PDF_WINDOW ((size_t)65536)      /* bytes searched back for a stream's "obj" */
-#define SCAN_PDF_TOKENS 512                  /* top-level tokens of a stream dictionary */
-#define SCAN_PDF_IMAGES_MAX 100000           /* image sizes remembered for the dpi guess */
-#define SCAN_CAIRO_MAX 32767                 /* cairo's largest image surface side */
-#define SCAN_TEXT_PAGE_MAX (16u << 20)       /* text bytes taken from one PDF page */
-#define SCAN_TEXT_MAX ((size_t)64 << 20)     /* text bytes taken from one PDF */
-#define SCAN_EXIF_SCAN_MAX (1u << 20)        /* bytes of a JPEG's start searched for EXIF */
-#define SCAN_TEXT_SPARSE 0.005               /* text boxes under this part of a scanned page: */
-#define SCAN_TEXT_SCANNED 0.5                /* ...one whose largest image covers this part */
-#define SCAN_MSG_MAX 1024                    /* an error message from the child */
-#define SCAN_CHILD_BASE ((int64_t)256 << 20) /* child address space besides pages */
+#define SCAN_PDF_DPI_SCANNED 50                   /* an image drawn at less is no scan (a thumbnail) */
+#define SCAN_PDF_ASPECT 0.03                      /* image and area aspects agree within 3 % */
+#define SCAN_PDF_WINDOW ((size_t)65536)           /* bytes searched back for a stream's "obj" */
+#define SCAN_PDF_TOKENS 512                       /* top-level tokens of a stream dictionary */
+#define SCAN_PDF_IMAGES_MAX 100000                /* image sizes remembered for the dpi guess */
+#define SCAN_CAIRO_MAX 32767                      /* cairo's largest image surface side */
+#define SCAN_TEXT_PAGE_MAX (16u << 20)            /* text bytes taken from one PDF page */
+#define SCAN_TEXT_MAX ((size_t)64 << 20)          /* text bytes taken from one PDF */
+#define SCAN_TIFF_ALLOC_MAX ((tmsize_t)256 << 20) /* libtiff's largest allocation (tiles) */
+#define SCAN_EXIF_SCAN_MAX (1u << 20)             /* bytes of a JPEG's start searched for EXIF */
+#define SCAN_TEXT_SPARSE 0.005                    /* text boxes under this part of a scanned page: */
+#define SCAN_TEXT_SCANNED 0.5                     /* ...one whose largest image covers this part */
+#define SCAN_MSG_MAX 1024                         /* an error message from the child */
+#define SCAN_CHILD_BASE ((int64_t)256 << 20)      /* child address space besides pages */
 
 #define SCAN_RANGES_MAX 256
 #define SCAN_RENDERERS_MAX 16 /* PDF renderer processes (the option's max) */
@@ -931,6 +934,7 @@ struct tiff_dir {
 	unsigned comp; /* Compression */
 	int orient;    /* Orientation (1..8; 5..8: leptonica turns the sides) */
 	int unitless;  /* ResolutionUnit 1: the resolution is no dpi */
+	int tiled;     /* in tiles (TileWidth), which leptonica does not read */
 	int bad;       /* a required field is missing or unreadable */
 };
 
@@ -1060,6 +1064,8 @@ scan_tiff_walk(const unsigned char *p, size_t n, int max, struct tiff_dir **dirs
 		for (i = 0; i < count; i++) {
 			e = off + csize + i * esize;
 			tag = (unsigned)scan_rd(p + e, 2, le);
+			if (tag == 322)
+				d[nd_count].tiled = 1;
 			if (tag != 256 && tag != 257 && tag != 258 && tag != 259 && tag != 262 && tag != 274 &&
 			    tag != 277 && tag != 296)
 				continue;
@@ -1348,6 +1354,199 @@ scan_exif_orient(PIX *pix, int o)
 	return b;
 }
 
+/* A page in tiles, read with libtiff's RGBA interface, which takes any
+ * layout, photometric and compression libtiff knows.  The file is read
+ * from memory; libtiff's messages go to the page's reason, not to the
+ * terminal. */
+struct tiff_mem {
+	const unsigned char *data;
+	size_t size;
+	uint64_t pos;
+	char msg[SCAN_LEPT_MSG];
+};
+
+static tmsize_t
+tiff_mem_read(thandle_t h, void *buf, tmsize_t n)
+{
+	struct tiff_mem *m = h;
+	size_t left = m->pos < m->size ? m->size - (size_t)m->pos : 0;
+	size_t k = n < 0 ? 0 : (size_t)n < left ? (size_t)n : left;
+
+	memcpy(buf, m->data + m->pos, k);
+	m->pos += k;
+	return (tmsize_t)k;
+}
+
+static tmsize_t
+tiff_mem_write(thandle_t h, void *buf, tmsize_t n)
+{
+	return -1;
+}
+
+static toff_t
+tiff_mem_seek(thandle_t h, toff_t off, int whence)
+{
+	struct tiff_mem *m = h;
+	uint64_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->size : 0;
+
+	if (off > UINT64_MAX - base)
+		return (toff_t)-1;
+	m->pos = base + off;
+	return m->pos;
+}
+
+static int
+tiff_mem_close(thandle_t h)
+{
+	return 0;
+}
+
+static toff_t
+tiff_mem_size(thandle_t h)
+{
+	return ((struct tiff_mem *)h)->size;
+}
+
+static int
+tiff_mem_map(thandle_t h, void **base, toff_t *size)
+{
+	struct tiff_mem *m = h;
+
+	*base = (void *)m->data;
+	*size = m->size;
+	return 1;
+}
+
+static void
+tiff_mem_unmap(thandle_t h, void *base, toff_t size)
+{
+}
+
+static int
+tiff_mem_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
+{
+	struct tiff_mem *m = user;
+	char raw[SCAN_LEPT_MSG];
+
+	if (m->msg[0] == '\0') {
+		/* the module, unless it is only the file's name */
+		int k = module != NULL && strcmp(module, TIFFFileName(tif)) != 0
+		            ? snprintf(raw, sizeof(raw), "%s: ", module)
+		            : 0;
+		if (k < 0 || (size_t)k >= sizeof(raw))
+			k = 0;
+		vsnprintf(raw + k, sizeof(raw) - (size_t)k, fmt, ap);
+		scan_clean(m->msg, sizeof(m->msg), raw);
+	}
+	return 1;
+}
+
+static int
+tiff_mem_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
+{
+	return 1; /* unknown tags and the like: nothing lost */
+}
+
+/* 0 with *out the page (NULL if libtiff could not read it: the caller
+ * gives the reason from scan_lept_why(), set here); -1 when the reason was
+ * given. */
+static int
+scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
+{
+	struct tiff_mem m = {r->data, r->size, 0, ""};
+	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+	TIFF *tif = NULL;
+	uint32_t *raster = NULL, tw = 0, th = 0;
+	uint16_t photo = 0, spp = 1, bps = 1, unit = RESUNIT_INCH;
+	float xr = 0, yr = 0;
+	PIX *pix = NULL;
+	int depth, x, y, rc = -1;
+
+	*out = NULL;
+	if (d->orient >= 5) {
+		r->host->error(r->ctx, "page %d: a TIFF page in tiles with Orientation %d (a quarter turn) is not read",
+		               n, d->orient);
+		goto done;
+	}
+	if (scan_check_mem(r, n, d->w * d->h * 8) != 0)
+		goto done;
+	if (opts == NULL) {
+		r->host->error(r->ctx, "out of memory");
+		goto done;
+	}
+	TIFFOpenOptionsSetErrorHandlerExtR(opts, tiff_mem_error, &m);
+	TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_mem_warning, &m);
+	/* a tile or strip whose size is made up is refused, not allocated */
+	TIFFOpenOptionsSetMaxSingleMemAlloc(opts, SCAN_TIFF_ALLOC_MAX);
+	tif = TIFFClientOpenExt("page", "r", &m, tiff_mem_read, tiff_mem_write, tiff_mem_seek, tiff_mem_close,
+	                        tiff_mem_size, tiff_mem_map, tiff_mem_unmap, opts);
+	if (tif == NULL || !TIFFSetSubDirectory(tif, d->off) || !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &tw) ||
+	    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &th) || (int64_t)tw > d->w || (int64_t)th > d->h || tw == 0 ||
+	    th == 0)
+		goto unread;
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+	TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo);
+	raster = malloc((size_t)tw * th * sizeof(*raster));
+	if (raster == NULL) {
+		r->host->error(r->ctx, "page %d: out of memory", n);
+		goto done;
+	}
+	if (!TIFFReadRGBAImageOriented(tif, tw, th, raster, ORIENTATION_TOPLEFT, 1))
+		goto unread;
+	/* gray stays gray, and one bit a pixel bitonal; alpha over white */
+	depth = photo <= PHOTOMETRIC_MINISBLACK && spp <= 2 ? (bps == 1 ? 1 : 8) : 32;
+	pix = pixCreate((l_int32)tw, (l_int32)th, depth);
+	if (pix == NULL) {
+		r->host->error(r->ctx, "page %d: out of memory", n);
+		goto done;
+	}
+	for (y = 0; y < (int)th; y++) {
+		l_uint32 *line = pixGetData(pix) + (size_t)y * (size_t)pixGetWpl(pix);
+		const uint32_t *src = raster + (size_t)y * tw;
+		for (x = 0; x < (int)tw; x++) {
+			unsigned a = TIFFGetA(src[x]);
+			unsigned cr = (TIFFGetR(src[x]) * a + 255 * (255 - a)) / 255;
+			unsigned cg = (TIFFGetG(src[x]) * a + 255 * (255 - a)) / 255;
+			unsigned cb = (TIFFGetB(src[x]) * a + 255 * (255 - a)) / 255;
+			if (depth == 1) {
+				if (cg < 128)
+					SET_DATA_BIT(line, x);
+			} else if (depth == 8) {
+				SET_DATA_BYTE(line, x, cg);
+			} else {
+				composeRGBPixel((l_int32)cr, (l_int32)cg, (l_int32)cb, line + x);
+			}
+		}
+	}
+	if (TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) && TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr)) {
+		TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
+		if (unit == RESUNIT_CENTIMETER) {
+			xr *= 2.54f;
+			yr *= 2.54f;
+		}
+		if (xr > 0 && yr > 0 && xr < 100000 && yr < 100000)
+			pixSetResolution(pix, (l_int32)(xr + 0.5f), (l_int32)(yr + 0.5f));
+	}
+	*out = pix;
+	pix = NULL;
+	rc = 0;
+	goto done;
+unread:
+	/* for the caller's message */
+	scan_lept_reset();
+	snprintf(scan_lept_msg, sizeof(scan_lept_msg), "libtiff: %s",
+	         m.msg[0] != '\0' ? m.msg : "the page in tiles cannot be read");
+	rc = 0;
+done:
+	pixDestroy(&pix);
+	free(raster);
+	if (tif != NULL)
+		TIFFClose(tif);
+	TIFFOpenOptionsFree(opts);
+	return rc;
+}
+
 static int
 scan_tiff(struct scan_run *r)
 {
@@ -1403,7 +1602,12 @@ scan_tiff(struct scan_run *r)
 		scan_tiff_comp_name(d->comp, in.compression, sizeof(in.compression));
 		scan_lept_reset();
 		off = (size_t)d->off;
-		pix = pixReadMemFromMultipageTiff(r->data, r->size, &off);
+		if (d->tiled) {
+			if (scan_tiff_tiled(r, i + 1, d, &pix) != 0)
+				goto out;
+		} else {
+			pix = pixReadMemFromMultipageTiff(r->data, r->size, &off);
+		}
 		if (pix == NULL) {
 			r->host->error(r->ctx, "page %d: cannot decode the TIFF image (%s): %s", i + 1, in.compression,
 			               scan_lept_why());

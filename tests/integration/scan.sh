@@ -211,6 +211,62 @@ shown "$WORK/st" "$WORK/unitless.tif"
 has '"scan.page.1.dpi":["unknown"]' "ResolutionUnit 1: page 1's resolution is unknown, not 300 dpi"
 has '"scan.page.2.dpi":["300"]' "ResolutionUnit 1: page 2 (inches) keeps its 300 dpi"
 
+# TIFFs in tiles (leptonica reads strips only), read with libtiff's RGBA
+# interface: the same pages, sizes, resolutions, colour modes and checks
+# as the same TIFF in strips.  A page whose tiles are damaged is
+# quarantined with libtiff's word; Orientation 5..8 in tiles is refused
+python3 -B - "$WORK/bw.tif" <<'PY'
+import struct, sys
+w, h = 640, 800
+rows = b"".join(bytes(0xff if 100 <= y < 700 and (y // 20) % 3 == 0 and 8 <= x < 72 else 0
+                      for x in range(w // 8)) for y in range(h))
+tags = [(256, 3, w), (257, 3, h), (258, 3, 1), (259, 3, 1), (262, 3, 0), (273, 4, 0), (277, 3, 1),
+        (278, 3, h), (279, 4, len(rows)), (282, 5, 0), (283, 5, 0), (296, 3, 2)]
+ifd, data = 8, 8 + 2 + 12 * len(tags) + 4
+res, pix = data, data + 16
+out = b""
+for tag, kind, v in tags:
+    if tag == 273:
+        v = pix
+    if kind == 5:
+        out += struct.pack("<HHII", tag, 5, 1, res + (8 if tag == 283 else 0))
+    else:
+        out += struct.pack("<HHI", tag, kind, 1) + (struct.pack("<HH", v, 0) if kind == 3 else struct.pack("<I", v))
+open(sys.argv[1], "wb").write(b"II*\0" + struct.pack("<I", ifd) + struct.pack("<H", len(tags)) + out +
+                              b"\0\0\0\0" + struct.pack("<IIII", 300, 1, 300, 1) + rows)
+PY
+tiffcp -t -w 256 -l 256 "$fix/two-page.tif" "$WORK/tiled.tif"
+tiffcp -t -w 128 -l 128 -c g4 "$WORK/bw.tif" "$WORK/tiled-g4.tif"
+cp "$WORK/tiled.tif" "$WORK/tiled-turned.tif"
+tiffset -s 274 6 "$WORK/tiled-turned.tif"
+python3 -B - "$WORK/tiled.tif" "$WORK/tiled-damaged.tif" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+for i in range(300, 3000):
+    d[i] = (d[i] * 7 + 13) & 255
+open(sys.argv[2], "wb").write(d)
+PY
+"$DANGAN" --store "$WORK/tiles" -c "$WORK/scan.xml" ingest --json "$WORK/tiled.tif" "$WORK/bw.tif" \
+	"$WORK/tiled-g4.tif" "$WORK/tiled-turned.tif" "$WORK/tiled-damaged.tif" >"$WORK/out" 2>"$WORK/tiles.err"
+scan_meta() { # STORE FILE: the scan stage's metadata but the compression
+	"$DANGAN" --store "$1" show "$(docid "$2")" | grep '^  scan\.' | grep -v '^  scan\.compression '
+}
+scan_meta "$S" "$fix/two-page.tif" >"$WORK/strips.meta"
+scan_meta "$WORK/tiles" "$WORK/tiled.tif" >"$WORK/tiles.meta"
+cmp -s "$WORK/strips.meta" "$WORK/tiles.meta" && grep -q 'scan.page.2.problems = blank' "$WORK/tiles.meta"
+ok $? "a gray LZW TIFF in tiles: the same 2 pages and checks as in strips"
+scan_meta "$WORK/tiles" "$WORK/bw.tif" >"$WORK/strips.meta"
+scan_meta "$WORK/tiles" "$WORK/tiled-g4.tif" >"$WORK/tiles.meta"
+cmp -s "$WORK/strips.meta" "$WORK/tiles.meta" && grep -q 'scan.page.1.colour = bitonal' "$WORK/tiles.meta" &&
+	grep -q 'scan.page.1.dpi = 300' "$WORK/tiles.meta"
+ok $? "a G4 TIFF in tiles: bitonal, 300 dpi, as in strips"
+grep '/tiled-damaged.tif"' "$WORK/out" | grep -q '"outcome":"quarantined".*cannot decode the TIFF image (tiff-lzw): libtiff: [A-Za-z]'
+ok $? "damaged tiles: quarantined with libtiff's word"
+grep '/tiled-turned.tif"' "$WORK/out" | grep -q '"outcome":"quarantined".*in tiles with Orientation 6 (a quarter turn) is not read'
+ok $? "tiles with Orientation 6: refused with the reason"
+! grep -v '^dangan: ' "$WORK/tiles.err" | grep -q .
+ok $? "tiles: no decoder message on the terminal"
+
 # a gray PNG with alpha (colour type 4: dark stripes on a transparent
 # ground), which leptonica reads as RGBA: gray, on white
 python3 -B - "$WORK/gray-alpha.png" <<'PY'
