@@ -58,14 +58,16 @@
 
 #include <cairo.h>
 #include <libexif/exif-data.h>
+#include <poppler.h>
+#include <tiffio.h>
+
+/* jpeglib.h needs stdio.h before it, and jerror.h after it */
 #include <setjmp.h>
 #include <stdio.h>
 
 #include <jpeglib.h>
 
 #include <jerror.h>
-#include <tiffio.h>
-#include <poppler.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,20 +120,20 @@
 #define SCAN_PDF_DPI_DEFAULT 300 /* a page without a scanned image */
 #define SCAN_PDF_DPI_MIN 150
 #define SCAN_PDF_DPI_MAX 600
-#define SCAN_PDF_DPI_SCANNED 50                   /* an image drawn at less is no scan (a thumbnail) */
-#define SCAN_PDF_ASPECT 0.03                      /* image and area aspects agree within 3 % */
-#define SCAN_PDF_WINDOW ((size_t)65536)           /* bytes searched back for a stream's "obj" */
-#define SCAN_PDF_TOKENS 512                       /* top-level tokens of a stream dictionary */
-#define SCAN_PDF_IMAGES_MAX 100000                /* image sizes remembered for the dpi guess */
-#define SCAN_CAIRO_MAX 32767                      /* cairo's largest image surface side */
-#define SCAN_TEXT_PAGE_MAX (16u << 20)            /* text bytes taken from one PDF page */
-#define SCAN_TEXT_MAX ((size_t)64 << 20)          /* text bytes taken from one PDF */
-#define SCAN_TIFF_ALLOC_MAX ((tmsize_t)256 << 20) /* libtiff's largest allocation (tiles) */
-#define SCAN_EXIF_SCAN_MAX (1u << 20)             /* bytes of a JPEG's start searched for EXIF */
-#define SCAN_TEXT_SPARSE 0.005                    /* text boxes under this part of a scanned page: */
-#define SCAN_TEXT_SCANNED 0.5                     /* ...one whose largest image covers this part */
-#define SCAN_MSG_MAX 1024                         /* an error message from the child */
-#define SCAN_CHILD_BASE ((int64_t)256 << 20)      /* child address space besides pages */
+#define SCAN_PDF_DPI_SCANNED 50              /* an image drawn at less is no scan (a thumbnail) */
+#define SCAN_PDF_ASPECT 0.03                 /* image and area aspects agree within 3 % */
+#define SCAN_PDF_WINDOW ((size_t)65536)      /* bytes searched back for a stream's "obj" */
+#define SCAN_PDF_TOKENS 512                  /* top-level tokens of a stream dictionary */
+#define SCAN_PDF_IMAGES_MAX 100000           /* image sizes remembered for the dpi guess */
+#define SCAN_CAIRO_MAX 32767                 /* cairo's largest image surface side */
+#define SCAN_TEXT_PAGE_MAX (16u << 20)       /* text bytes taken from one PDF page */
+#define SCAN_TEXT_MAX ((size_t)64 << 20)     /* text bytes taken from one PDF */
+#define SCAN_TIFF_ALLOC ((int64_t)256 << 20) /* libtiff's largest allocation (tiles) */
+#define SCAN_EXIF_SCAN_MAX (1u << 20)        /* bytes of a JPEG's start searched for EXIF */
+#define SCAN_TEXT_SPARSE 0.005               /* text boxes under this part of a scanned page: */
+#define SCAN_TEXT_SCANNED 0.5                /* ...one whose largest image covers this part */
+#define SCAN_MSG_MAX 1024                    /* an error message from the child */
+#define SCAN_CHILD_BASE ((int64_t)256 << 20) /* child address space besides pages */
 
 #define SCAN_RANGES_MAX 256
 #define SCAN_RENDERERS_MAX 16 /* PDF renderer processes (the option's max) */
@@ -1372,6 +1374,8 @@ tiff_mem_read(thandle_t h, void *buf, tmsize_t n)
 	size_t left = m->pos < m->size ? m->size - (size_t)m->pos : 0;
 	size_t k = n < 0 ? 0 : (size_t)n < left ? (size_t)n : left;
 
+	if (k == 0)
+		return 0;
 	memcpy(buf, m->data + m->pos, k);
 	m->pos += k;
 	return (tmsize_t)k;
@@ -1430,7 +1434,7 @@ tiff_mem_error(TIFF *tif, void *user, const char *module, const char *fmt, va_li
 
 	if (m->msg[0] == '\0') {
 		/* the module, unless it is only the file's name */
-		int k = module != NULL && strcmp(module, TIFFFileName(tif)) != 0
+		int k = module != NULL && (tif == NULL || strcmp(module, TIFFFileName(tif)) != 0)
 		            ? snprintf(raw, sizeof(raw), "%s: ", module)
 		            : 0;
 		if (k < 0 || (size_t)k >= sizeof(raw))
@@ -1477,7 +1481,7 @@ scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 	TIFFOpenOptionsSetErrorHandlerExtR(opts, tiff_mem_error, &m);
 	TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_mem_warning, &m);
 	/* a tile or strip whose size is made up is refused, not allocated */
-	TIFFOpenOptionsSetMaxSingleMemAlloc(opts, SCAN_TIFF_ALLOC_MAX);
+	TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)SCAN_TIFF_ALLOC);
 	tif = TIFFClientOpenExt("page", "r", &m, tiff_mem_read, tiff_mem_write, tiff_mem_seek, tiff_mem_close,
 	                        tiff_mem_size, tiff_mem_map, tiff_mem_unmap, opts);
 	if (tif == NULL || !TIFFSetSubDirectory(tif, d->off) || !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &tw) ||
