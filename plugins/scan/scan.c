@@ -1426,6 +1426,7 @@ tiff_mem_unmap(thandle_t h, void *base, toff_t size)
 {
 }
 
+static int tiff_mem_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) DG_PRINTF(4, 0);
 static int
 tiff_mem_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
