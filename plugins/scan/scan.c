@@ -4,9 +4,10 @@
  * 规范) asks, record what was found, and hand the decoded pages to the
  * prep and ocr stages as a struct dg_pages scratch object (pages.h).
  *
- * Raster formats (TIFF, PNG, JPEG 2000, PNM) are decoded in process with
+ * Raster formats (TIFF, JPEG 2000, PNM) are decoded in process with
  * leptonica, JPEG with libjpeg itself (its warnings tell a damaged
- * page from stray bytes, and leptonica would let it print them) and a
+ * page from stray bytes, and leptonica would let it print them), PNG
+ * with libpng itself (png-decode.c, for the same reason) and a
  * TIFF page in tiles with libtiff (leptonica reads strips only), after
  * the dimensions of every page have been read from its header and
  * checked against max-pixels, so that a decompression bomb is refused
@@ -55,6 +56,7 @@
 
 #include "../common/workers.h"
 #include "pages.h"
+#include "png-decode.h"
 
 #include <cairo.h>
 #include <libexif/exif-data.h>
@@ -1291,15 +1293,31 @@ fail:
 	return NULL;
 }
 
-/* Decode one image (not TIFF) whose header was checked. */
+/* Decode one image (not TIFF) whose header was checked and whose page
+ * takes est bytes; *note is what the decoder let pass, for a note. */
 static PIX *
-scan_decode_one(struct scan_run *r, l_int32 format, char *stray, size_t stray_cap)
+scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, char *note, size_t note_cap)
 {
 	PIX *pix;
 
-	stray[0] = '\0';
-	if (format == IFF_JFIF_JPEG)
-		return scan_jpeg(r, stray, stray_cap);
+	note[0] = '\0';
+	if (format == IFF_JFIF_JPEG) {
+		char stray[JMSG_LENGTH_MAX];
+
+		pix = scan_jpeg(r, stray, sizeof(stray));
+		if (stray[0] != '\0')
+			snprintf(note, note_cap, "libjpeg: %s", stray);
+		return pix;
+	}
+	if (format == IFF_PNG) {
+		struct scan_png_msgs m;
+
+		pix = scan_png_decode(r->data, r->size, (size_t)(r->st->max_memory - est), &m);
+		if (pix == NULL)
+			r->host->error(r->ctx, "page 1: %s", m.why);
+		snprintf(note, note_cap, "%s", m.note);
+		return pix;
+	}
 	pix = pixReadMem(r->data, r->size);
 	if (pix == NULL)
 		r->host->error(r->ctx, "page 1: cannot decode the %s image: %s", scan_format_name(format),
@@ -1655,7 +1673,8 @@ scan_raster(struct scan_run *r)
 	l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 	PIX *pix;
 	int orient;
-	char stray[JMSG_LENGTH_MAX];
+	int64_t est;
+	char note[SCAN_PNG_NOTE];
 
 	scan_lept_reset();
 	if (r->size >= 4 && ((r->data[0] == 'I' && r->data[1] == 'I') || (r->data[0] == 'M' && r->data[1] == 'M')))
@@ -1670,10 +1689,11 @@ scan_raster(struct scan_run *r)
 	r->total = 1;
 	if (!scan_selected(r->st, 1))
 		return 0;
-	if (scan_check_dims(r, 1, w, h) != 0 || scan_check_mem(r, 1, scan_estimate(w, h, bps, spp, cmap)) != 0)
+	est = scan_estimate(w, h, bps, spp, cmap);
+	if (scan_check_dims(r, 1, w, h) != 0 || scan_check_mem(r, 1, est) != 0)
 		return -1;
 	scan_lept_reset();
-	pix = scan_decode_one(r, format, stray, sizeof(stray));
+	pix = scan_decode_one(r, format, est, note, sizeof(note));
 	if (pix == NULL)
 		return -1;
 	if (pixGetWidth(pix) != w || pixGetHeight(pix) != h) {
@@ -1710,8 +1730,8 @@ scan_raster(struct scan_run *r)
 	}
 	if (scan_add(r, &in, pix, in.xres) != 0)
 		return -1;
-	if (stray[0] != '\0')
-		r->host->note(r->ctx, r->doc, "page 1: libjpeg: %s (nothing of the picture was lost)", stray);
+	if (note[0] != '\0')
+		r->host->note(r->ctx, r->doc, "page 1: %s (nothing of the picture was lost)", note);
 	if (orient >= 2) {
 		r->pages->page[r->pages->n - 1].file_oriented = 1;
 		r->host->note(r->ctx, r->doc,

@@ -323,6 +323,36 @@ ok $? "a progressive JPEG is stored"
 grep '/prog-no-eoi.jpg"' "$WORK/out" |
 	grep -q '"outcome":"quarantined".*Premature end of JPEG file (a progressive JPEG: scans may be missing'
 ok $? "a progressive JPEG without its end marker is quarantined: scans may be missing"
+
+# PNGs read by libpng with its messages kept, none on the terminal: cut
+# short in its pixels, quarantined with where; its IEND chunk cut off,
+# or a bad checksum on its resolution, stored with a note
+python3 -B - "$fix/lowres-150.png" "$WORK" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d[-12:] == b"\0\0\0\0IEND\xaeB`\x82"
+open(sys.argv[2] + "/cut.png", "wb").write(d[:len(d) // 2])
+open(sys.argv[2] + "/no-iend.png", "wb").write(d[:-12])
+p = d.index(b"pHYs") + 4 + struct.unpack(">I", d[d.index(b"pHYs") - 4:d.index(b"pHYs")])[0]
+open(sys.argv[2] + "/phys-crc.png", "wb").write(d[:p] + bytes([d[p] ^ 1]) + d[p + 1:])
+PY
+"$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/cut.png" "$WORK/no-iend.png" \
+	"$WORK/phys-crc.png" >"$WORK/out" 2>"$WORK/png.err"
+grep '/cut.png"' "$WORK/out" | grep -q '"outcome":"quarantined".*page 1: corrupt or truncated PNG data: the file ends after 3425 bytes: it was probably cut short (from row [0-9]* of'
+ok $? "a PNG cut short is quarantined: where the file ends, and the row"
+grep '/no-iend.png"' "$WORK/out" | grep -q '"outcome":"new"'
+ok $? "a PNG whose IEND chunk is cut off after the last row is stored"
+shown "$WORK/st" "$WORK/no-iend.png"
+has 'page 1: the file ends after 6838 bytes, before its IEND chunk: it was probably cut short (nothing of the picture was lost)' \
+	"... with a note"
+has '"scan.page.1.dpi":["150"]' "... and its resolution"
+grep '/phys-crc.png"' "$WORK/out" | grep -q '"outcome":"new"'
+ok $? "a PNG with a bad checksum on its pHYs chunk is stored"
+shown "$WORK/st" "$WORK/phys-crc.png"
+has 'page 1: libpng warns: pHYs: CRC error (nothing of the picture was lost)' "... with libpng's word in a note"
+has '"scan.page.1.dpi":["unknown"]' "... and no resolution (pHYs is not trusted)"
+! grep -v '^dangan: ' "$WORK/png.err" | grep -q .
+ok $? "PNG: no decoder message on the terminal"
 # pages where dark covers more than half: the median is not the paper.
 # A photograph over the top 65 % above white paper; light stripes on a
 # dark ground (5 %); a plain tinted sheet, which is blank

@@ -5,7 +5,7 @@ UNIT_TESTS = tests/unit/test-util tests/unit/test-record tests/unit/test-store \
 	tests/unit/test-model \
 	tests/unit/test-simhash tests/unit/test-dossier tests/unit/test-turns \
 	tests/unit/test-classify tests/unit/test-analysis tests/unit/test-pages \
-	tests/unit/test-ordpool
+	tests/unit/test-ordpool tests/unit/test-png-decode
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # the learned classifier's model and its file reader (plugins/learned)
@@ -27,3 +27,8 @@ tests_unit_test_pages_LDADD = $(LEPT_LIBS) -lm
 # eep and prep
 tests_unit_test_ordpool_SOURCES = tests/unit/test-ordpool.c plugins/common/ordpool.c plugins/common/ordpool.h
 tests_unit_test_ordpool_LDADD = $(PTHREAD_LIBS)
+# the scan plugin's PNG decoder (plugins/scan/png-decode.c), compiled in
+tests_unit_test_png_decode_SOURCES = tests/unit/test-png-decode.c plugins/scan/png-decode.c \
+	plugins/scan/png-decode.h
+tests_unit_test_png_decode_CFLAGS = $(AM_CFLAGS) $(LEPT_CFLAGS) $(PNG_CFLAGS)
+tests_unit_test_png_decode_LDADD = $(LEPT_LIBS) $(PNG_LIBS) -lm
