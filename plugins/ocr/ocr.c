@@ -1083,7 +1083,7 @@ ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg
 	const char *mt = host->media_type(doc), *path;
 	l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 
-	if (img == NULL || pages->n != 1 || !(page->as_scanned || page->only_scaled) || page->file_oriented ||
+	if (img == NULL || pages->n != 1 || !(page->as_scanned || page->only_scaled) || page->file_unfit ||
 	    mt == NULL || (strcmp(mt, "image/jpeg") != 0 && strcmp(mt, "image/png") != 0))
 		return NULL;
 	path = host->part_path(doc, DG_ROLE_ORIGINAL);

@@ -63,13 +63,14 @@
 enum { DG_ORIENT_OFF = 0, DG_ORIENT_CHECKED = 1, DG_ORIENT_DEFERRED = 2 };
 
 struct dg_page {
-	int number;        /* 1-based page number in the document */
-	PIX *pix;          /* as decoded (owned by the pages object); NULL when in pix_file */
-	char *pix_file;    /* scan: the file pix was kept in (past the memory budget), or NULL */
-	int xres, yres;    /* resolution from the file, dpi (0 = unknown) */
-	int blank;         /* scan: detected as blank (kept, never dropped) */
-	int file_oriented; /* scan: pix is the file's picture turned or mirrored upright as the file
-	                      says (EXIF Orientation): the file cannot stand for it */
+	int number;     /* 1-based page number in the document */
+	PIX *pix;       /* as decoded (owned by the pages object); NULL when in pix_file */
+	char *pix_file; /* scan: the file pix was kept in (past the memory budget), or NULL */
+	int xres, yres; /* resolution from the file, dpi (0 = unknown) */
+	int blank;      /* scan: detected as blank (kept, never dropped) */
+	int file_unfit; /* scan: the file cannot stand for pix in a PDF: pix is its picture turned
+	                   or mirrored upright as the file says (EXIF Orientation), or the file
+	                   is damaged around a whole picture (a PNG's checksum, its end) */
 	/* prep: */
 	PIX *prepared;       /* the image OCR should read; NULL = pix (or prepared_file) */
 	char *prepared_file; /* prep: the file prepared was kept in, or NULL */

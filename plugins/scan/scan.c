@@ -13,7 +13,7 @@
  * checked against max-pixels, so that a decompression bomb is refused
  * without being decoded.  A JPEG's EXIF
  * Orientation (read with libexif) turns or mirrors the decoded page
- * upright; the page records it (dg_page.file_oriented), since the file
+ * upright; the page records it (dg_page.file_unfit), since the file
  * can no longer stand for the page's picture.
  *
  * PDF is opened, read and rendered with poppler-glib and cairo in a
@@ -1730,10 +1730,15 @@ scan_raster(struct scan_run *r)
 	}
 	if (scan_add(r, &in, pix, in.xres) != 0)
 		return -1;
-	if (note[0] != '\0')
+	if (note[0] != '\0') {
 		r->host->note(r->ctx, r->doc, "page 1: %s (nothing of the picture was lost)", note);
+		/* what else reads the damaged file may print libpng's warnings,
+		 * or lose the resolution */
+		if (format == IFF_PNG)
+			r->pages->page[r->pages->n - 1].file_unfit = 1;
+	}
 	if (orient >= 2) {
-		r->pages->page[r->pages->n - 1].file_oriented = 1;
+		r->pages->page[r->pages->n - 1].file_unfit = 1;
 		r->host->note(r->ctx, r->doc,
 		              "page 1: %s, as the file's EXIF Orientation (%d) says; the original is "
 		              "kept as it is",

@@ -162,6 +162,27 @@ if command -v pdfimages >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; 
 		"en-exif-6: the PDF shows the photo upright, not the file's sideways JPEG data"
 	r=$(python3 "$align" --max 0.15 "$WORK/exif.pdf" "$WORK/exif.hocr")
 	ok $? "en-exif-6: the text lies on the upright picture (line offsets mean, max: $r)"
+	# a PNG damaged around a whole picture (a bad checksum on pHYs): the
+	# PDF is drawn from the decoded page, not from the file, whose reading
+	# would print libpng's warning and lose the resolution
+	python3 -B - "$data/zh-clean.png" "$WORK/phys-crc.png" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+i = d.index(b"pHYs")
+p = i + 4 + struct.unpack(">I", d[i - 4:i])[0]
+open(sys.argv[2], "wb").write(d[:p] + bytes([d[p] ^ 1]) + d[p + 1:])
+PY
+	pid=$(sha256sum "$WORK/phys-crc.png" | cut -c1-16)
+	dangan -c "$WORK/ocr.xml" ingest "$WORK/phys-crc.png" >"$WORK/out" 2>"$WORK/png.err" &&
+		dangan cat "$pid" --part pdf >"$WORK/phys-crc.pdf" 2>"$WORK/err" &&
+		dangan cat "$pid" --part hocr >"$WORK/phys-crc.hocr" 2>>"$WORK/err"
+	ok $? "a PNG with a bad pHYs checksum: ingested, PDF and hOCR"
+	! grep -v '^dangan: \|^ingest: ' "$WORK/png.err" | grep .
+	ok $? "... no libpng message on the terminal"
+	is "$(pdfimages -list "$WORK/phys-crc.pdf" 2>/dev/null | awk 'NR == 3 { print $4 "x" $5 }')" "2480x3508" \
+		"... the PDF shows the whole page"
+	r=$(python3 "$align" --max 0.15 "$WORK/phys-crc.pdf" "$WORK/phys-crc.hocr")
+	ok $? "... the text lies on it (line offsets mean, max: $r)"
 	# the measure tells: the same page not deskewed, under those lines
 	python3 - "$WORK/ocr.xml" "$WORK/nodeskew.xml" <<'PY'
 import sys
