@@ -1473,6 +1473,25 @@ tiff_mem_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_
 /* 0 with *out the page (NULL if libtiff could not read it: the caller
  * gives the reason from scan_lept_why(), set here); -1 when the reason was
  * given. */
+/* The depth of a palette page: 1 for black and white, 8 for grays, 32
+ * for colour. */
+static int
+scan_tiff_palette_depth(TIFF *tif, uint16_t bps)
+{
+	uint16_t *cr, *cg, *cb;
+	int i, n = bps >= 1 && bps <= 8 ? 1 << bps : 0, bw = 1;
+
+	if (n == 0 || !TIFFGetField(tif, TIFFTAG_COLORMAP, &cr, &cg, &cb))
+		return 32;
+	for (i = 0; i < n; i++) {
+		if (cr[i] != cg[i] || cg[i] != cb[i])
+			return 32;
+		/* 16-bit entries, or 8-bit ones in old files */
+		bw = bw && (cg[i] == 0 || cg[i] == 0xffff || cg[i] == 0xff);
+	}
+	return bps == 1 && bw ? 1 : 8;
+}
+
 static int
 scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 {
@@ -1517,8 +1536,15 @@ scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 	}
 	if (!TIFFReadRGBAImageOriented(tif, tw, th, raster, ORIENTATION_TOPLEFT, 1))
 		goto unread;
-	/* gray stays gray, and one bit a pixel bitonal; alpha over white */
-	depth = photo <= PHOTOMETRIC_MINISBLACK && spp <= 2 ? (bps == 1 ? 1 : 8) : 32;
+	/* gray stays gray, and one bit a pixel bitonal; alpha over white;
+	 * a palette of grays is gray (of black and white, bitonal), as
+	 * leptonica reads it from strips */
+	if (photo <= PHOTOMETRIC_MINISBLACK && spp <= 2)
+		depth = bps == 1 ? 1 : 8;
+	else if (photo == PHOTOMETRIC_PALETTE && spp == 1)
+		depth = scan_tiff_palette_depth(tif, bps);
+	else
+		depth = 32;
 	pix = pixCreate((l_int32)tw, (l_int32)th, depth);
 	if (pix == NULL) {
 		r->host->error(r->ctx, "page %d: out of memory", n);

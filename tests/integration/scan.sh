@@ -260,6 +260,31 @@ scan_meta "$WORK/tiles" "$WORK/tiled-g4.tif" >"$WORK/tiles.meta"
 cmp -s "$WORK/strips.meta" "$WORK/tiles.meta" && grep -q 'scan.page.1.colour = bitonal' "$WORK/tiles.meta" &&
 	grep -q 'scan.page.1.dpi = 300' "$WORK/tiles.meta"
 ok $? "a G4 TIFF in tiles: bitonal, 300 dpi, as in strips"
+# palette TIFFs (tiffmedian's) of a gray page and of a colour one, in
+# strips (read by leptonica) and in tiles (libtiff): the same colour mode
+python3 -B - "$WORK" <<'PY'
+import sys
+w, h = 400, 300
+for name, ink in (("gray", (40, 40, 40)), ("colour", (200, 30, 30))):
+    px = bytearray()
+    for y in range(h):
+        for x in range(w):
+            px += bytes(ink if (y // 12) % 3 == 1 and 20 <= x < 380 else (250, 250, 250))
+    open("%s/pal-%s.ppm" % (sys.argv[1], name), "wb").write(b"P6 %d %d 255\n" % (w, h) + px)
+PY
+for c in gray colour; do
+	ppm2tiff -R 300 "$WORK/pal-$c.ppm" "$WORK/pal-$c-rgb.tif" &&
+		tiffmedian -C 16 -c none "$WORK/pal-$c-rgb.tif" "$WORK/pal-$c.tif" &&
+		tiffcp -t -w 128 -l 128 "$WORK/pal-$c.tif" "$WORK/pal-$c-tiled.tif" || echo "cannot make pal-$c.tif"
+done
+"$DANGAN" --store "$WORK/tiles" -c "$WORK/scan.xml" ingest "$WORK/pal-gray.tif" "$WORK/pal-gray-tiled.tif" \
+	"$WORK/pal-colour.tif" "$WORK/pal-colour-tiled.tif" >"$WORK/pal.out" 2>&1
+for c in gray colour; do
+	scan_meta "$WORK/tiles" "$WORK/pal-$c.tif" >"$WORK/strips.meta"
+	scan_meta "$WORK/tiles" "$WORK/pal-$c-tiled.tif" >"$WORK/tiles.meta"
+	cmp -s "$WORK/strips.meta" "$WORK/tiles.meta" && grep -q "scan.page.1.colour = $c" "$WORK/tiles.meta"
+	ok $? "a palette TIFF of a $c page in tiles: $c, as in strips"
+done
 grep '/tiled-damaged.tif"' "$WORK/out" | grep -q '"outcome":"quarantined".*cannot decode the TIFF image (tiff-lzw): libtiff: [A-Za-z]'
 ok $? "damaged tiles: quarantined with libtiff's word"
 grep '/tiled-turned.tif"' "$WORK/out" | grep -q '"outcome":"quarantined".*in tiles with Orientation 6 (a quarter turn) is not read'
