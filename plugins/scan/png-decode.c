@@ -101,20 +101,22 @@ png_on_row(png_structp png, png_uint_32 row, int pass)
 /* One row of libpng's output into the page's row y; returns the pixels
  * whose index is past the palette. */
 static long
-png_put_row(PIX *pix, enum png_kind kind, png_uint_32 y, const png_byte *row, png_uint_32 w, int ncolours)
+png_put_row(PIX *pix, enum png_kind kind, png_uint_32 y, const png_byte *p, png_uint_32 w, int ncolours)
 {
 	l_uint32 *line = pixGetData(pix) + (size_t)y * (size_t)pixGetWpl(pix);
 	int d = pixGetDepth(pix);
 	png_uint_32 x;
 	long past = 0;
 
-	for (x = 0; x < w; x++) {
-		const png_byte *p = row + (size_t)x * (size_t)png_channels[kind];
-		unsigned v = p[0];
+	switch (kind) {
+	case PK_BIT: /* a gray sample of 1 is white: leptonica's 0 */
+		for (x = 0; x < w; x++)
+			SET_DATA_BIT_VAL(line, x, p[x] == 0);
+		break;
+	case PK_PALETTE:
+		for (x = 0; x < w; x++) {
+			unsigned v = p[x];
 
-		switch (kind) {
-		case PK_BIT: /* a gray sample of 1 is white: leptonica's 0 */ SET_DATA_BIT_VAL(line, x, v == 0); break;
-		case PK_PALETTE:
 			/* an index past the palette is shown in its last colour */
 			if ((int)v >= ncolours) {
 				v = (unsigned)ncolours - 1;
@@ -128,14 +130,27 @@ png_put_row(PIX *pix, enum png_kind kind, png_uint_32 y, const png_byte *row, pn
 				SET_DATA_QBIT(line, x, v);
 			else
 				SET_DATA_BYTE(line, x, v);
-			break;
-		case PK_GRAY: SET_DATA_BYTE(line, x, v); break;
-		case PK_GRAY_ALPHA: /* laid over white paper */
-			SET_DATA_BYTE(line, x, (v * p[1] + 255u * (255u - p[1]) + 127u) / 255u);
-			break;
-		case PK_RGB: composeRGBPixel(p[0], p[1], p[2], line + x); break;
-		case PK_RGBA: composeRGBAPixel(p[0], p[1], p[2], p[3], line + x); break;
 		}
+		break;
+	case PK_GRAY: /* four pixels a word, the first in its high byte */
+		for (x = 0; x + 4 <= w; x += 4)
+			line[x / 4] =
+			    (l_uint32)p[x] << 24 | (l_uint32)p[x + 1] << 16 | (l_uint32)p[x + 2] << 8 | p[x + 3];
+		for (; x < w; x++)
+			SET_DATA_BYTE(line, x, p[x]);
+		break;
+	case PK_GRAY_ALPHA: /* laid over white paper */
+		for (x = 0; x < w; x++, p += 2)
+			SET_DATA_BYTE(line, x, (p[0] * p[1] + 255u * (255u - p[1]) + 127u) / 255u);
+		break;
+	case PK_RGB:
+		for (x = 0; x < w; x++, p += 3)
+			composeRGBPixel(p[0], p[1], p[2], line + x);
+		break;
+	case PK_RGBA:
+		for (x = 0; x < w; x++, p += 4)
+			composeRGBAPixel(p[0], p[1], p[2], p[3], line + x);
+		break;
 	}
 	return past;
 }
