@@ -1293,10 +1293,33 @@ fail:
 	return NULL;
 }
 
+/* Why leptonica may have failed on an image of w x h, bps bits a sample
+ * and spp samples a pixel: a file cut short.  A binary PNM (P4 to P7)
+ * shorter than its pixels; a JPEG 2000 codestream (all of a .j2k, and
+ * the last box of a .jp2) ends with its EOC marker.  "" when neither. */
+static void
+scan_cut_hint(const struct scan_run *r, l_int32 format, int64_t w, int64_t h, int bps, int spp, char *hint, size_t cap)
+{
+	int64_t need = h * ((w * bps * spp + 7) / 8);
+
+	hint[0] = '\0';
+	if (format == IFF_PNM && r->size >= 2 && r->data[1] >= '4' && r->data[1] <= '7' && (int64_t)r->size < need)
+		snprintf(hint, cap,
+		         "; the file (%zu bytes) is shorter than the pixels of a %" PRId64 "x%" PRId64
+		         " image (%" PRId64 " bytes): it was probably cut short",
+		         r->size, w, h, need);
+	else if (format == IFF_JP2 && r->size >= 2 && (r->data[r->size - 2] != 0xff || r->data[r->size - 1] != 0xd9))
+		snprintf(hint, cap,
+		         "; the file (%zu bytes) does not end with the codestream's end marker (FF D9): it was "
+		         "probably cut short",
+		         r->size);
+}
+
 /* Decode one image (not TIFF) whose header was checked and whose page
- * takes est bytes; *note is what the decoder let pass, for a note. */
+ * takes est bytes; hint is added to leptonica's reason if it fails
+ * (scan_cut_hint); *note is what the decoder let pass, for a note. */
 static PIX *
-scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, char *note, size_t note_cap)
+scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, const char *hint, char *note, size_t note_cap)
 {
 	PIX *pix;
 
@@ -1320,8 +1343,8 @@ scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, char *note, siz
 	}
 	pix = pixReadMem(r->data, r->size);
 	if (pix == NULL)
-		r->host->error(r->ctx, "page 1: cannot decode the %s image: %s", scan_format_name(format),
-		               scan_lept_why());
+		r->host->error(r->ctx, "page 1: cannot decode the %s image: %s%s", scan_format_name(format),
+		               scan_lept_why(), hint);
 	return pix;
 }
 
@@ -1700,7 +1723,7 @@ scan_raster(struct scan_run *r)
 	PIX *pix;
 	int orient;
 	int64_t est;
-	char note[SCAN_PNG_NOTE];
+	char note[SCAN_PNG_NOTE], hint[192];
 
 	scan_lept_reset();
 	if (r->size >= 4 && ((r->data[0] == 'I' && r->data[1] == 'I') || (r->data[0] == 'M' && r->data[1] == 'M')))
@@ -1718,8 +1741,9 @@ scan_raster(struct scan_run *r)
 	est = scan_estimate(w, h, bps, spp, cmap);
 	if (scan_check_dims(r, 1, w, h) != 0 || scan_check_mem(r, 1, est) != 0)
 		return -1;
+	scan_cut_hint(r, format, w, h, bps, spp, hint, sizeof(hint));
 	scan_lept_reset();
-	pix = scan_decode_one(r, format, est, note, sizeof(note));
+	pix = scan_decode_one(r, format, est, hint, note, sizeof(note));
 	if (pix == NULL)
 		return -1;
 	if (pixGetWidth(pix) != w || pixGetHeight(pix) != h) {

@@ -378,6 +378,19 @@ has 'page 1: libpng warns: pHYs: CRC error (nothing of the picture was lost)' ".
 has '"scan.page.1.dpi":["unknown"]' "... and no resolution (pHYs is not trusted)"
 ! grep -v '^dangan: ' "$WORK/png.err" | grep -q .
 ok $? "PNG: no decoder message on the terminal"
+
+# JPEG 2000 and PNM, read by leptonica: cut short, the reason says so
+for f in page.jp2 page.j2k bitonal.pbm; do
+	head -c $(($(wc -c <"$fix/$f") - 40)) "$fix/$f" >"$WORK/cut-$f"
+done
+"$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/cut-page.jp2" "$WORK/cut-page.j2k" \
+	"$WORK/cut-bitonal.pbm" >"$WORK/out" 2>"$WORK/cut.err"
+for f in page.jp2 page.j2k; do
+	grep "/cut-$f\"" "$WORK/out" | grep -q "\"outcome\":\"quarantined\".*cannot decode the jp2 image: .*; the file ([0-9]* bytes) does not end with the codestream's end marker (FF D9): it was probably cut short"
+	ok $? "a JPEG 2000 file ($f) cut short: the reason says so"
+done
+grep '/cut-bitonal.pbm"' "$WORK/out" | grep -q '"outcome":"quarantined".*cannot decode the pnm image: .*; the file (63971 bytes) is shorter than the pixels of a 640x800 image (64000 bytes): it was probably cut short'
+ok $? "a PBM cut short: the reason says so, with the sizes"
 # pages where dark covers more than half: the median is not the paper.
 # A photograph over the top 65 % above white paper; light stripes on a
 # dark ground (5 %); a plain tinted sheet, which is blank
