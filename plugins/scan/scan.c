@@ -2751,6 +2751,11 @@ scan_pdf(struct scan_run *r)
 			scan_clean(clean, sizeof(clean), msg);
 			if (m.v[0] == PE_ENCRYPTED)
 				r->host->error(r->ctx, "encrypted PDF (password required)");
+			else if (m.v[0] == PE_INVALID && !pdf_ends(r->data, r->size))
+				r->host->error(r->ctx,
+				               "not a valid PDF: %s, and the file (%zu bytes) does not end with "
+				               "%%%%EOF: it was probably cut short",
+				               clean, r->size);
 			else if (m.v[0] == PE_INVALID)
 				r->host->error(r->ctx, "not a valid PDF: %s", clean);
 			else

@@ -837,6 +837,10 @@ for f in "$WORK"/good/*; do
 done
 grep '/truncated-image-only.pdf"' "$WORK/h.json" | grep -q 'no pages, and the file ([0-9]* bytes) does not end with %%EOF: it was probably cut short'
 ok $? "a PDF cut in half: the reason says it was cut short"
+for f in text-layer.pdf mixed.pdf; do
+	grep "/truncated-$f\"" "$WORK/h.json" | grep -q 'not a valid PDF: .*, and the file ([0-9]* bytes) does not end with %%EOF: it was probably cut short'
+	ok $? "$f cut in half, which poppler cannot open: the reason says it was cut short"
+done
 grep -q '/pdf-inline-bomb.pdf"' "$WORK/h.json"
 ok $? "PDF inline-image bomb: handled without bringing the batch down"
 grep '/decode_error.txt"' "$WORK/h.json" | grep -q '"outcome":"new"'
