@@ -1493,9 +1493,6 @@ tiff_mem_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_
 	return 1; /* unknown tags and the like: nothing lost */
 }
 
-/* 0 with *out the page (NULL if libtiff could not read it: the caller
- * gives the reason from scan_lept_why(), set here); -1 when the reason was
- * given. */
 /* The depth of a palette page: 1 for black and white, 8 for grays, 32
  * for colour. */
 static int
@@ -1515,6 +1512,9 @@ scan_tiff_palette_depth(TIFF *tif, uint16_t bps)
 	return bps == 1 && bw ? 1 : 8;
 }
 
+/* 0 with *out the page (NULL if libtiff could not read it: the caller
+ * gives the reason from scan_lept_why(), set here); -1 when the reason was
+ * given. */
 static int
 scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 {
