@@ -36,8 +36,9 @@
  * (pages->skip_ocr) are declined.  In a PDF with a text layer on some
  * pages only, the scan stage renders the others alone, and keeps the
  * text layer of those pages (pages->layer): the text part has it in
- * their places, between the pages read; hOCR and the searchable PDF
- * have the pages read only (the original has the others' text).
+ * their places, between the pages read, and the searchable PDF has
+ * those pages copied from the original with qpdf (ocr_pdf_merge);
+ * the hOCR has the pages read only.
  *
  * Each page is recognised once; text, hOCR, confidence and the PDF's
  * text layer are all taken from that one result.  tesseract's second
@@ -94,6 +95,7 @@
 #include <unistd.h>
 
 #include <leptonica/allheaders.h>
+#include <qpdf/qpdf-c.h>
 #include <tesseract/capi.h>
 
 #include "../common/workers.h"
@@ -839,6 +841,7 @@ struct ocr_job {
 	struct dg_pages *pages;
 	struct ocr_state *owner;
 	TessResultRenderer *pdf; /* NULL: no PDF */
+	unsigned char *in_pdf;   /* [0..pages->n) with pdf: the page is in tesseract's PDF */
 	const char *dir;         /* the document's temporary directory (with pdf) */
 	const char *title;       /* the document's name (ocr_title) */
 	struct ocr_buf text, pagehocr;
@@ -846,9 +849,10 @@ struct ocr_job {
 	int done;   /* pages whose results are in, in page order */
 	int failed; /* an error was reported: every reader stops */
 	int by_first, by_fallback, counted, review;
-	int written;    /* pages in the text part so far */
-	int layer_next; /* the next page (from 0) whose text layer may be due */
-	int layered;    /* pages whose text layer the text part has */
+	int written;     /* pages in the text part so far */
+	int layer_next;  /* the next page (from 0) whose text layer may be due */
+	int layered;     /* pages whose text layer the text part has */
+	int pdf_layered; /* ... and the searchable PDF (copied from the original) */
 	long sum;
 	double cpu_first; /* CPU seconds of the pages' first readings */
 	double cpu_read;  /* ... of all their readings (OSD, turned, fallback) */
@@ -1249,6 +1253,8 @@ ocr_page(struct ocr_job *job, struct ocr_state *st, int i)
 		host->error(ctx, "page %d: tesseract cannot add it to the PDF", page->number);
 		goto fail;
 	}
+	if (job->pdf != NULL)
+		job->in_pdf[i] = 1;
 	/* a page without any word has no confidence to speak of; unless the
 	 * scan stage found it blank, someone should look at it */
 	if (strspn(t, " \t\r\n\f") == strlen(t)) {
@@ -1393,6 +1399,138 @@ ocr_spawn(struct ocr_job *job)
 	pthread_mutex_unlock(&job->lock);
 }
 
+/* The reason a qpdf call on q failed, about what, in why. */
+static void
+ocr_qpdf_why(qpdf_data q, const char *what, char *why, size_t cap)
+{
+	const char *detail = qpdf_has_error(q) ? qpdf_get_error_message_detail(q, qpdf_get_error(q)) : NULL;
+
+	snprintf(why, cap, "qpdf cannot read %s: %s", what, detail != NULL && *detail ? detail : "unknown error");
+}
+
+/* The searchable PDF of a PDF whose text layer the scan stage kept on
+ * some pages (pages->layer): tesseract's PDF ocrpdf has the pages read
+ * (in_pdf[i]: page[i] is in it, in page order); the pages of the
+ * original orig that have a kept text layer are copied from it into
+ * their places among them (qpdf copies a page with everything it uses:
+ * text, fonts, images), and the whole is written to merged.  Returns
+ * the pages copied, or -1 with the reason in why (nothing written). */
+static int
+ocr_pdf_merge(const char *orig, const char *ocrpdf, const char *merged, const struct dg_pages *pages,
+              const unsigned char *in_pdf, char *why, size_t cap)
+{
+	qpdf_data out = qpdf_init(), src = qpdf_init();
+	int i = 0, p, pos = 0, put = 0, rc = -1;
+
+	/* errors are taken from the calls, warnings left unsaid: poppler
+	 * has read the original already, and the scan stage noted what was
+	 * wrong with it */
+	qpdf_silence_errors(out);
+	qpdf_silence_errors(src);
+	qpdf_set_suppress_warnings(out, QPDF_TRUE);
+	qpdf_set_suppress_warnings(src, QPDF_TRUE);
+	if (qpdf_read(out, ocrpdf, NULL) & QPDF_ERRORS) {
+		ocr_qpdf_why(out, "tesseract's PDF", why, cap);
+		goto out;
+	}
+	if (qpdf_read(src, orig, "") & QPDF_ERRORS) {
+		ocr_qpdf_why(src, "the original", why, cap);
+		goto out;
+	}
+	if (qpdf_get_num_pages(src) != pages->total) {
+		snprintf(why, cap, "qpdf finds %d pages in the original, the scan stage %d", qpdf_get_num_pages(src),
+		         pages->total);
+		goto out;
+	}
+	for (p = 1; p <= pages->total; p++) {
+		qpdf_oh page;
+
+		while (i < pages->n && pages->page[i].number < p)
+			i++;
+		if (i < pages->n && pages->page[i].number == p) {
+			pos += in_pdf[i];
+			continue;
+		}
+		if (pages->layer == NULL || pages->layer[p - 1] == NULL)
+			continue;
+		page = qpdf_get_page_n(src, (size_t)p - 1);
+		if (qpdf_has_error(src)) {
+			ocr_qpdf_why(src, "the original", why, cap);
+			goto out;
+		}
+		if (pos < qpdf_get_num_pages(out))
+			qpdf_add_page_at(out, src, page, QPDF_TRUE, qpdf_get_page_n(out, (size_t)pos));
+		else
+			qpdf_add_page(out, src, page, QPDF_FALSE);
+		if (qpdf_has_error(out) || qpdf_has_error(src)) {
+			char detail[256];
+
+			ocr_qpdf_why(qpdf_has_error(out) ? out : src, "the original", detail, sizeof(detail));
+			snprintf(why, cap, "page %d: %s", p, detail);
+			goto out;
+		}
+		pos++;
+		put++;
+	}
+	if (qpdf_init_write(out, merged) & QPDF_ERRORS) {
+		ocr_qpdf_why(out, merged, why, cap);
+		goto out;
+	}
+	/* streams copied as they are, never decoded: the original's bytes,
+	 * and no stream inflated that poppler had no need to read */
+	qpdf_set_decode_level(out, qpdf_dl_none);
+	qpdf_set_deterministic_ID(out, QPDF_TRUE);
+	qpdf_set_minimum_pdf_version(out, qpdf_get_pdf_version(src));
+	if (qpdf_write(out) & QPDF_ERRORS) {
+		const char *detail = qpdf_get_error_message_detail(out, qpdf_get_error(out));
+
+		snprintf(why, cap, "qpdf cannot write %s: %s", merged, detail != NULL ? detail : "unknown error");
+		unlink(merged);
+		goto out;
+	}
+	rc = put;
+out:
+	qpdf_cleanup(&out);
+	qpdf_cleanup(&src);
+	return rc;
+}
+
+/* After tesseract wrote *pdfpath: the pages whose text layer the text
+ * part has (job->layered) copied from the original into their places
+ * (ocr_pdf_merge), *pdfpath then the whole PDF's name; when they cannot
+ * be, a note says why and the PDF has the pages read only.  -1: out of
+ * memory (reported). */
+static int
+ocr_pdf_layers(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc, struct ocr_job *job, char **pdfpath)
+{
+	const char *orig = host->part_path(doc, DG_ROLE_ORIGINAL);
+	char why[512], *merged = malloc(strlen(job->dir) + 16);
+	int put;
+
+	if (merged == NULL) {
+		host->error(ctx, "out of memory");
+		return -1;
+	}
+	sprintf(merged, "%s/ocr-all.pdf", job->dir);
+	if (orig == NULL) {
+		snprintf(why, sizeof(why), "the original is not at hand as a file");
+		put = -1;
+	} else {
+		put = ocr_pdf_merge(orig, *pdfpath, merged, job->pages, job->in_pdf, why, sizeof(why));
+	}
+	if (put < 0) {
+		host->note(ctx, doc, "the searchable PDF has the pages read only, not the %d with a text layer: %s",
+		           job->layered, why);
+		free(merged);
+		return 0;
+	}
+	unlink(*pdfpath);
+	free(*pdfpath);
+	*pdfpath = merged;
+	job->pdf_layered = put;
+	return 0;
+}
+
 static int
 ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_doc *doc)
 {
@@ -1431,7 +1569,8 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 		}
 		base = malloc(strlen(job.dir) + 16);
 		pdfpath = malloc(strlen(job.dir) + 16);
-		if (base == NULL || pdfpath == NULL) {
+		job.in_pdf = calloc((size_t)pages->n, 1);
+		if (base == NULL || pdfpath == NULL || job.in_pdf == NULL) {
 			host->error(ctx, "out of memory");
 			goto out;
 		}
@@ -1502,6 +1641,8 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 			host->error(ctx, "tesseract could not write the PDF %s", pdfpath);
 			goto out;
 		}
+		if (job.layered > 0 && ocr_pdf_layers(ctx, host, doc, &job, &pdfpath) != 0)
+			goto out;
 		if (host->part_add_file(ctx, doc, "pdf", OCR_PDF_TYPE, pdfpath) != 0)
 			goto out;
 	}
@@ -1517,8 +1658,8 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	else
 		val[0] = '\0';
 	if (job.layered > 0)
-		snprintf(layered, sizeof(layered), " (and the text layer of %d page%s in the text part)", job.layered,
-		         job.layered == 1 ? "" : "s");
+		snprintf(layered, sizeof(layered), " (and the text layer of %d page%s in the text part%s)", job.layered,
+		         job.layered == 1 ? "" : "s", job.pdf_layered == job.layered ? " and the PDF" : "");
 	else
 		layered[0] = '\0';
 	host->note(ctx, doc, "%d page%s%s, %s, mean confidence %s%s; %s", pages->n, pages->n == 1 ? "" : "s", layered,
@@ -1533,6 +1674,7 @@ out:
 	pthread_mutex_destroy(&job.lock);
 	free(base);
 	free(pdfpath);
+	free(job.in_pdf);
 	free(job.text.p);
 	free(hocr.p);
 	free(job.pagehocr.p);

@@ -377,7 +377,8 @@ fi
 # a scanned PDF with born-digital pages (page 1 and 3: text, from
 # tests/data/scan/text-layer.pdf; page 2: zh-200dpi.tif, scanned): only
 # page 2 is rendered and read; the text part has the text layer of
-# pages 1 and 3 in their places, the hOCR and the searchable PDF page 2
+# pages 1 and 3 in their places, the hOCR page 2, and the searchable PDF
+# all three: pages 1 and 3 copied from the original, page 2 as read
 if command -v pdfseparate >/dev/null 2>&1 && command -v pdfunite >/dev/null 2>&1; then
 	pdfseparate "$DG_TEST_DATA/scan/text-layer.pdf" "$WORK/tl-%d.pdf" &&
 		pdfseparate "$two" "$WORK/zh-%d.pdf" &&
@@ -388,8 +389,8 @@ if command -v pdfseparate >/dev/null 2>&1 && command -v pdfunite >/dev/null 2>&1
 	dangan --store "$WORK/store13" show --json "$pt" >"$WORK/pt.json" 2>"$WORK/err"
 	grep -q '"scan.page.2.size":\["1653x2339"\]' "$WORK/pt.json" && ! grep -q '"scan.page.[13].size"' "$WORK/pt.json"
 	ok $? "text, scan, text: page 2 alone is rendered"
-	grep -q '1 page (and the text layer of 2 pages in the text part), chi_sim' "$WORK/pt.json"
-	ok $? "text, scan, text: ocr read one page and says the text part has two more"
+	grep -q '1 page (and the text layer of 2 pages in the text part and the PDF), chi_sim' "$WORK/pt.json"
+	ok $? "text, scan, text: ocr read one page and says the text part and the PDF have two more"
 	dangan --store "$WORK/store13" cat "$pt" --part text >"$WORK/pt.txt" 2>"$WORK/err"
 	python3 - "$WORK/pt.txt" "$WORK/pt" <<'PY'
 import sys
@@ -405,15 +406,53 @@ PY
 	dangan --store "$WORK/store13" cat "$pt" --part hocr >"$WORK/pt.hocr" 2>"$WORK/err"
 	[ "$(grep -o 'ppageno [0-9]*' "$WORK/pt.hocr" | tr '\n' ' ')" = "ppageno 1 " ]
 	ok $? "text, scan, text: the hOCR has page 2, numbered as in the document"
-	if command -v pdfinfo >/dev/null 2>&1; then
-		dangan --store "$WORK/store13" cat "$pt" --part pdf >"$WORK/pt.pdf" 2>"$WORK/err"
-		pdfinfo "$WORK/pt.pdf" 2>/dev/null | grep -q '^Pages: *1$'
-		ok $? "text, scan, text: the searchable PDF has the page read"
-	else
-		skip "pdfinfo (poppler-utils) is not installed"
-	fi
+	dangan --store "$WORK/store13" cat "$pt" --part pdf >"$WORK/pt.pdf" 2>"$WORK/err"
+	pdfinfo "$WORK/pt.pdf" >"$WORK/pt.pdfinfo" 2>"$WORK/err" && grep -q '^Pages: *3$' "$WORK/pt.pdfinfo"
+	ok $? "text, scan, text: the searchable PDF has all three pages"
+	# pages 1 and 3 as in the original: their own text, no picture;
+	# page 2 the scan's picture, its text read
+	pdftotext -enc UTF-8 -f 1 -l 1 "$WORK/pt.pdf" "$WORK/pt-pdf-1.txt" 2>"$WORK/err" &&
+		pdftotext -enc UTF-8 -f 3 -l 3 "$WORK/pt.pdf" "$WORK/pt-pdf-3.txt" 2>>"$WORK/err" &&
+		pdftotext -enc UTF-8 -f 2 -l 2 "$WORK/pt.pdf" "$WORK/pt-pdf-2.txt" 2>>"$WORK/err" &&
+		grep -q 'textlayerprobe first page of the contract' "$WORK/pt-pdf-1.txt" &&
+		grep -q 'second page: the notice' "$WORK/pt-pdf-3.txt"
+	ok $? "text, scan, text: the PDF's pages 1 and 3 have their own text, in their places"
+	r=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/pt-pdf-2.txt")
+	ok $? "text, scan, text: the PDF's page 2 has the text read (error rate $(echo "$r" | cut -d' ' -f1) <= 0.03)"
+	pdfimages -list "$WORK/pt.pdf" 2>/dev/null | awk 'NR > 2 { printf "%s:%sx%s ", $1, $4, $5 }' >"$WORK/pt.imgs"
+	[ "$(cat "$WORK/pt.imgs")" = "2:1653x2339 " ]
+	ok $? "text, scan, text: the PDF's one picture is the scan, on page 2: $(cat "$WORK/pt.imgs")"
+	grep -q '^Page size: *595.* x 84[12].* pts (A4)' "$WORK/pt.pdfinfo"
+	ok $? "text, scan, text: the PDF's pages are A4"
+	# pages 1 and 3 copied, not made again: every stream of the document
+	# but those of the scanned page is in the PDF byte for byte
+	python3 - "$WORK/part-text.pdf" "$WORK/zh-2.pdf" "$WORK/pt.pdf" <<'PY'
+import re, sys
+def streams(path):
+    data = open(path, "rb").read()
+    return [m.group(1).rstrip(b"\r\n") for m in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S)]
+scanned = set(streams(sys.argv[2]))
+copied = [s for s in streams(sys.argv[1]) if s not in scanned]
+out = set(streams(sys.argv[3]))
+sys.exit(not (len(copied) >= 2 and all(s in out for s in copied)))
+PY
+	ok $? "text, scan, text: the streams of pages 1 and 3 are in the PDF as they are in the original"
+	# a whole PDF to a checker other than poppler
+	qpdf --check "$WORK/pt.pdf" >"$WORK/pt.check" 2>&1 && grep -q 'No syntax or stream encoding errors' "$WORK/pt.check"
+	ok $? "text, scan, text: qpdf --check finds no error in the PDF"
+	# the same with an owner password (opened without one): the pages
+	# copied are decrypted, and the PDF is not encrypted
+	qpdf --encrypt "" owner-only 256 -- "$WORK/part-text.pdf" "$WORK/part-enc.pdf" >/dev/null 2>&1
+	[ -s "$WORK/part-enc.pdf" ] && dangan --store "$WORK/store13" -c "$WORK/ocr.xml" ingest "$WORK/part-enc.pdf" \
+		>"$WORK/out" 2>&1 &&
+		dangan --store "$WORK/store13" cat "$(sha256sum "$WORK/part-enc.pdf" | cut -c1-16)" --part pdf \
+			>"$WORK/pt-enc.pdf" 2>"$WORK/err" &&
+		pdfinfo "$WORK/pt-enc.pdf" >"$WORK/pt-enc.pdfinfo" 2>&1 && grep -q '^Pages: *3$' "$WORK/pt-enc.pdfinfo" &&
+		grep -q '^Encrypted: *no' "$WORK/pt-enc.pdfinfo" &&
+		pdftotext -enc UTF-8 -f 3 -l 3 "$WORK/pt-enc.pdf" - 2>"$WORK/err" | grep -q 'second page: the notice'
+	ok $? "text, scan, text with an owner password: the PDF has all three pages, page 3's text, no encryption"
 else
-	skip "pdfseparate and pdfunite (poppler-utils) are not installed" 7
+	skip "pdfseparate and pdfunite (poppler-utils) are not installed" 15
 fi
 sed '/plugin="scan"/s|</stage>$|<option name="max-memory">9M</option><option name="max-disk">0</option></stage>|' \
 	"$WORK/ocr.xml" >"$WORK/nodisk.xml"
