@@ -13,7 +13,8 @@
  *   text   the pages' text, UTF-8, pages separated by a form feed;
  *          the spaces tesseract may put between Chinese characters are
  *          taken out again (between two CJK characters only);
- *   hocr   one hOCR document with every page, as tesseract wrote it;
+ *   hocr   one hOCR document with every page, as tesseract wrote it
+ *          (a page with a kept text layer: see below);
  *   pdf    (option pdf) a searchable PDF: each page's picture with the
  *          recognised text invisible over it.  The picture is the scan
  *          at its own resolution and in its own colours, turned and
@@ -36,9 +37,10 @@
  * (pages->skip_ocr) are declined.  In a PDF with a text layer on some
  * pages only, the scan stage renders the others alone, and keeps the
  * text layer of those pages (pages->layer): the text part has it in
- * their places, between the pages read, and the searchable PDF has
- * those pages copied from the original with qpdf (ocr_pdf_merge);
- * the hOCR has the pages read only.
+ * their places, between the pages read, the hOCR has their words
+ * where poppler laid them out (pages->layout, ocr_layer_hocr), and the
+ * searchable PDF has those pages copied from the original with qpdf
+ * (ocr_pdf_merge).
  *
  * Each page is recognised once; text, hOCR, confidence and the PDF's
  * text layer are all taken from that one result.  tesseract's second
@@ -104,6 +106,7 @@
 
 #define OCR_VERSION "0.1.0"
 #define OCR_DEFAULT_DPI 300
+#define OCR_LAYER_DPI 300 /* the hOCR's pixels on a page whose text layer is kept */
 #define OCR_TEXT_TYPE "text/plain; charset=utf-8"
 #define OCR_HOCR_TYPE "text/vnd.hocr+html"
 #define OCR_PDF_TYPE "application/pdf"
@@ -688,19 +691,34 @@ ocr_set_meta(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc,
 	return 0;
 }
 
-/* Append s with the characters XML gives a meaning escaped. */
+/* Append n bytes of s with the characters XML gives a meaning escaped,
+ * and the control characters XML does not allow as '?'. */
 static void
-ocr_add_escaped(struct ocr_buf *b, const char *s)
+ocr_add_escapedn(struct ocr_buf *b, const char *s, size_t n)
 {
-	for (; *s != '\0'; s++) {
+	const char *end = s + n;
+
+	for (; s < end && *s != '\0'; s++) {
 		switch (*s) {
 		case '&': ocr_adds(b, "&amp;"); break;
 		case '<': ocr_adds(b, "&lt;"); break;
 		case '>': ocr_adds(b, "&gt;"); break;
 		case '"': ocr_adds(b, "&quot;"); break;
-		default: ocr_add(b, s, 1); break;
+		case '\'': ocr_adds(b, "&#39;"); break;
+		default:
+			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+				ocr_add(b, "?", 1);
+			else
+				ocr_add(b, s, 1);
+			break;
 		}
 	}
+}
+
+static void
+ocr_add_escaped(struct ocr_buf *b, const char *s)
+{
+	ocr_add_escapedn(b, s, strlen(s));
 }
 
 /* The title of the PDF and the hOCR: the document's file name. */
@@ -869,10 +887,94 @@ struct ocr_job {
 	} run[OCR_MAX_THREADS];
 };
 
-/* Begin a page of the text part (under the job's lock, in page order):
- * first the text layers that the scan stage kept for the pages before
- * page number (a PDF's born-digital pages, not read), each in its
- * place, then the form feed before the page; with number INT_MAX, only
+/* A length in hundredths of a point as pixels at OCR_LAYER_DPI. */
+static long
+ocr_layer_px(int32_t v)
+{
+	return ((long)v * OCR_LAYER_DPI + 3600) / 7200;
+}
+
+static void
+ocr_add_bbox(struct ocr_buf *b, int32_t x0, int32_t y0, int32_t x1, int32_t y1)
+{
+	char buf[96];
+
+	snprintf(buf, sizeof(buf), "bbox %ld %ld %ld %ld", ocr_layer_px(x0), ocr_layer_px(y0), ocr_layer_px(x1),
+	         ocr_layer_px(y1));
+	ocr_adds(b, buf);
+}
+
+/* The box of words [from, to) of lo, as "bbox ..." in b. */
+static void
+ocr_add_words_box(struct ocr_buf *b, const struct dg_layout *lo, int from, int to)
+{
+	int32_t x0 = INT32_MAX, y0 = INT32_MAX, x1 = 0, y1 = 0;
+	int k;
+
+	for (k = from; k < to; k++) {
+		x0 = L_MIN(x0, lo->word[k].x0);
+		y0 = L_MIN(y0, lo->word[k].y0);
+		x1 = L_MAX(x1, lo->word[k].x1);
+		y1 = L_MAX(y1, lo->word[k].y1);
+	}
+	ocr_add_bbox(b, x0, y0, x1, y1);
+}
+
+/* The hOCR page of page i (from 0) whose text layer the scan stage kept
+ * (a born-digital page among scanned ones): its words where poppler laid
+ * them out, as if the page were an image at OCR_LAYER_DPI, one block and
+ * paragraph of lines, without a confidence (nothing was recognised). */
+static void
+ocr_layer_hocr(struct ocr_buf *b, const struct dg_pages *ps, const char *layer, int i)
+{
+	const struct dg_layout *lo = ps->layout != NULL ? &ps->layout[i] : NULL;
+	char buf[160];
+	int k, end, line = 0;
+
+	if (lo == NULL || lo->width <= 0 || lo->height <= 0)
+		return;
+	snprintf(buf, sizeof(buf),
+	         "  <div class='ocr_page' id='page_%d' title='bbox 0 0 %ld %ld; ppageno %d; scan_res %d %d'>\n", i + 1,
+	         ocr_layer_px(lo->width), ocr_layer_px(lo->height), i, OCR_LAYER_DPI, OCR_LAYER_DPI);
+	ocr_adds(b, buf);
+	if (lo->n > 0) {
+		snprintf(buf, sizeof(buf), "   <div class='ocr_carea' id='block_%d_1' title='", i + 1);
+		ocr_adds(b, buf);
+		ocr_add_words_box(b, lo, 0, lo->n);
+		snprintf(buf, sizeof(buf), "'>\n    <p class='ocr_par' id='par_%d_1' title='", i + 1);
+		ocr_adds(b, buf);
+		ocr_add_words_box(b, lo, 0, lo->n);
+		ocr_adds(b, "'>\n");
+	}
+	for (k = 0; k < lo->n; k = end) {
+		for (end = k; end < lo->n && lo->word[end].line == lo->word[k].line; end++)
+			;
+		snprintf(buf, sizeof(buf), "     <span class='ocr_line' id='line_%d_%d' title='", i + 1, ++line);
+		ocr_adds(b, buf);
+		ocr_add_words_box(b, lo, k, end);
+		ocr_adds(b, "'>");
+		for (; k < end; k++) {
+			const struct dg_word *w = &lo->word[k];
+
+			snprintf(buf, sizeof(buf), "\n      <span class='ocrx_word' id='word_%d_%d' title='", i + 1,
+			         k + 1);
+			ocr_adds(b, buf);
+			ocr_add_bbox(b, w->x0, w->y0, w->x1, w->y1);
+			ocr_adds(b, "'>");
+			ocr_add_escapedn(b, layer + w->at, (size_t)w->len);
+			ocr_adds(b, "</span>");
+		}
+		ocr_adds(b, "\n     </span>\n");
+	}
+	if (lo->n > 0)
+		ocr_adds(b, "    </p>\n   </div>\n");
+	ocr_adds(b, "  </div>\n");
+}
+
+/* Begin a page of the text part and the hOCR (under the job's lock, in
+ * page order): first the text layers that the scan stage kept for the
+ * pages before page number (a PDF's born-digital pages, not read), each
+ * in its place, then the form feed before the page; with number INT_MAX, only
  * the layers left after the last page read. */
 static void
 ocr_text_page(struct ocr_job *job, int number)
@@ -885,6 +987,7 @@ ocr_text_page(struct ocr_job *job, int number)
 		if (job->written++ > 0)
 			ocr_add(&job->text, "\f", 1);
 		ocr_adds(&job->text, ps->layer[job->layer_next]);
+		ocr_layer_hocr(&job->pagehocr, ps, ps->layer[job->layer_next], job->layer_next);
 		job->layered++;
 	}
 	if (number != INT_MAX && job->written++ > 0)
@@ -1538,7 +1641,7 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	struct dg_pages *pages;
 	struct ocr_job job;
 	struct ocr_buf hocr = {0};
-	char langs[256], val[160], title[256], cpu[128], layered[80];
+	char langs[256], val[160], title[256], cpu[128], layered[128];
 	char *base = NULL, *pdfpath = NULL;
 	int i, rc = DG_FAILED, began = 0;
 	struct stat sb;
@@ -1658,8 +1761,9 @@ ocr_process(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct 
 	else
 		val[0] = '\0';
 	if (job.layered > 0)
-		snprintf(layered, sizeof(layered), " (and the text layer of %d page%s in the text part%s)", job.layered,
-		         job.layered == 1 ? "" : "s", job.pdf_layered == job.layered ? " and the PDF" : "");
+		snprintf(layered, sizeof(layered), " (and the text layer of %d page%s in the text part, the hOCR%s)",
+		         job.layered, job.layered == 1 ? "" : "s",
+		         job.pdf_layered == job.layered ? " and the PDF" : "");
 	else
 		layered[0] = '\0';
 	host->note(ctx, doc, "%d page%s%s, %s, mean confidence %s%s; %s", pages->n, pages->n == 1 ? "" : "s", layered,

@@ -21,7 +21,10 @@
  *    for the others.  The scan stage has already added the layer's
  *    text as the text part; a stage that writes the text part anew
  *    puts these pages' text in their places, so a PDF scanned but for
- *    a few born-digital pages keeps those pages' own text.
+ *    a few born-digital pages keeps those pages' own text.  layout
+ *    (with layer, else NULL): the words of each such page's text and
+ *    where they are on it, as poppler lays the text out, for an hOCR
+ *    of the whole document.
  *  - pix is 1 bpp (1 = black), 8 bpp gray or 32 bpp RGB, never with a
  *    colormap or alpha; its resolution (pixGetXRes) is xres/yres.
  *  - xres/yres: for an image file, the resolution it records (0 when it
@@ -88,16 +91,32 @@ struct dg_page {
 	float confidence; /* mean word confidence 0..100, -1 = not run */
 };
 
+/* A word of a page's text layer: bytes [at, at + len) of its text
+ * (pages->layer), its line (from 0, in the order of the text), and its
+ * box in hundredths of a point from the page's top left corner. */
+struct dg_word {
+	int32_t at, len, line;
+	int32_t x0, y0, x1, y1;
+};
+
+/* The words of a page's text layer, and the page's size (1/100 pt). */
+struct dg_layout {
+	int32_t width, height;
+	int n;
+	struct dg_word *word;
+};
+
 struct dg_pages {
 	struct dg_page *page;
 	int n;
-	int has_text_layer; /* a PDF that already carries text on every page */
-	int total;          /* scan: the document's pages, decoded or not */
-	char **layer;       /* scan: [0..total) the text layer of a page absent from page[], or NULL */
-	int skip_ocr;       /* scan decided OCR is not needed (text layer, mode) */
-	int64_t budget;     /* scan: bytes of images to hold in memory (0: no limit) */
-	int64_t resident;   /* bytes of images in memory now */
-	int64_t spilled;    /* bytes of images kept in files */
+	int has_text_layer;       /* a PDF that already carries text on every page */
+	int total;                /* scan: the document's pages, decoded or not */
+	char **layer;             /* scan: [0..total) the text layer of a page absent from page[], or NULL */
+	struct dg_layout *layout; /* scan: [0..total) with layer: its words (n 0: none known) */
+	int skip_ocr;             /* scan decided OCR is not needed (text layer, mode) */
+	int64_t budget;           /* scan: bytes of images to hold in memory (0: no limit) */
+	int64_t resident;         /* bytes of images in memory now */
+	int64_t spilled;          /* bytes of images kept in files */
 	/* prep: */
 	double osd_min_confidence; /* with DG_ORIENT_DEFERRED: OSD confidence needed to turn a page */
 };

@@ -303,6 +303,8 @@ struct scan_run {
 	struct scan_span *text_span; /* [0..total) where in text each one's text is */
 	unsigned char *kept;         /* [0..total) pages not decoded whose text layer stands for them */
 	int layer_n;                 /* how many */
+	struct dg_layout *layout;    /* [0..total) the words of the pages with a text layer, when OCR
+	                                reads others (PM_WORDS); or NULL */
 	int cut_short;               /* PDF: no %%EOF at its end */
 };
 
@@ -542,6 +544,18 @@ scan_has_text(const char *s)
 /* The decoded page set                                                 */
 
 static void
+dg_layout_free(struct dg_layout *lo, int n)
+{
+	int i;
+
+	if (lo == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(lo[i].word);
+	free(lo);
+}
+
+static void
 dg_pages_free(void *obj)
 {
 	struct dg_pages *p = obj;
@@ -561,6 +575,7 @@ dg_pages_free(void *obj)
 		for (i = 0; i < p->total; i++)
 			free(p->layer[i]);
 	free(p->layer);
+	dg_layout_free(p->layout, p->total);
 	free(p->page);
 	free(p);
 }
@@ -2069,7 +2084,7 @@ pdf_find_images(struct scan_run *r, struct pdf_imgs *out)
 /* ------------------------------------------------------------------ */
 /* PDF: the child process                                               */
 
-enum { PM_ERROR = 1, PM_DOC, PM_PAGE, PM_RENDER, PM_IMAGE, PM_DONE };
+enum { PM_ERROR = 1, PM_DOC, PM_PAGE, PM_WORDS, PM_RENDER, PM_IMAGE, PM_DONE };
 enum { PE_ENCRYPTED = 1, PE_INVALID, PE_OTHER };
 
 struct pdf_msg {
@@ -2457,6 +2472,81 @@ pdf_text_sparse(PopplerPage *page)
 	return text < pw * ph * SCAN_TEXT_SPARSE;
 }
 
+/* A box of poppler's, in points, as hundredths of a point within the
+ * page (w x h points). */
+static int32_t
+pdf_centipoints(double v, double max)
+{
+	if (!(v > 0))
+		return 0;
+	return (int32_t)lround(fmin(v, max) * 100);
+}
+
+/* Send the words of page i's text layer (PM_WORDS): each a run of
+ * characters between white space in the text that PM_PAGE sent of it,
+ * with its line and box (poppler lays out one box for each character
+ * of poppler_page_get_text's text), for the ocr stage's hOCR. */
+static void
+pdf_send_words(int fd, PopplerDocument *doc, int i)
+{
+	PopplerPage *page = poppler_document_get_page(doc, i);
+	PopplerRectangle *rects = NULL;
+	struct dg_word *w = NULL, *cur = NULL;
+	size_t nw = 0, cap = 0;
+	guint n = 0, c;
+	double pw = 0, ph = 0;
+	int32_t line = 0;
+	int64_t v[3];
+	char *text, *s, *next;
+
+	if (page == NULL)
+		pdf_fail(fd, PE_OTHER, "page %d cannot be read", i + 1);
+	poppler_page_get_size(page, &pw, &ph);
+	if (!(pw > 0 && ph > 0 && pw < 1e6 && ph < 1e6))
+		pw = ph = 0;
+	text = poppler_page_get_text(page);
+	if (text != NULL && pw > 0 && g_utf8_validate(text, -1, NULL) && poppler_page_get_text_layout(page, &rects, &n))
+		for (s = text, c = 0; *s != '\0' && c < n; s = next, c++) {
+			const PopplerRectangle *b = &rects[c];
+
+			next = g_utf8_next_char(s);
+			if ((size_t)(next - text) > SCAN_TEXT_PAGE_MAX)
+				break;
+			if (strchr(" \t\r\n\f\v", *s) != NULL) {
+				line += *s == '\n';
+				cur = NULL;
+				continue;
+			}
+			if (cur == NULL) {
+				if (nw == cap) {
+					struct dg_word *m = realloc(w, (cap = cap ? cap * 2 : 256) * sizeof(*w));
+
+					if (m == NULL)
+						pdf_fail(fd, PE_OTHER, "out of memory");
+					w = m;
+				}
+				cur = &w[nw++];
+				cur->at = (int32_t)(s - text);
+				cur->line = line;
+				cur->x0 = cur->y0 = INT32_MAX;
+				cur->x1 = cur->y1 = 0;
+			}
+			cur->len = (int32_t)(next - text) - cur->at;
+			cur->x0 = L_MIN(cur->x0, pdf_centipoints(fmin(b->x1, b->x2), pw));
+			cur->y0 = L_MIN(cur->y0, pdf_centipoints(fmin(b->y1, b->y2), ph));
+			cur->x1 = L_MAX(cur->x1, pdf_centipoints(fmax(b->x1, b->x2), pw));
+			cur->y1 = L_MAX(cur->y1, pdf_centipoints(fmax(b->y1, b->y2), ph));
+		}
+	v[0] = (int64_t)nw;
+	v[1] = pdf_centipoints(pw, pw);
+	v[2] = pdf_centipoints(ph, ph);
+	pdf_send(fd, PM_WORDS, i, v, 3, w, nw * sizeof(*w));
+	free(w);
+	g_free(rects);
+	g_free(text);
+	g_object_unref(page);
+}
+
 static void pdf_child(struct pdf_job *job) __attribute__((noreturn));
 static void
 pdf_child(struct pdf_job *job)
@@ -2563,6 +2653,12 @@ pdf_child(struct pdf_job *job)
 			all = 0;
 	}
 	render = !(all && pdf_keeps_layer(st));
+	/* a page whose text layer stands for it among pages OCR reads:
+	 * where its words are, for the hOCR */
+	if (render && st->ocr == SCAN_OCR_AUTO)
+		for (i = 0; i < n; i++)
+			if (has[i])
+				pdf_send_words(job->fd, doc, i);
 	v[0] = render;
 	pdf_send(job->fd, PM_RENDER, -1, v, 1, NULL, 0);
 	if (pdf_keeps_layer(st))
@@ -2839,6 +2935,34 @@ scan_pdf(struct scan_run *r)
 				goto out;
 			}
 			break;
+		case PM_WORDS: {
+			struct dg_layout *lo;
+
+			if (r->total == 0 || render || next_page != r->total || m.page < 0 || m.page >= r->total ||
+			    !r->has_text[m.page] || m.v[0] < 0 || m.v[0] > SCAN_TEXT_PAGE_MAX ||
+			    m.len != (uint64_t)m.v[0] * sizeof(struct dg_word) || m.v[1] < 0 || m.v[1] > INT32_MAX ||
+			    m.v[2] < 0 || m.v[2] > INT32_MAX)
+				goto bad;
+			if (r->layout == NULL && (r->layout = calloc((size_t)r->total, sizeof(*r->layout))) == NULL) {
+				r->host->error(r->ctx, "out of memory");
+				goto out;
+			}
+			lo = &r->layout[m.page];
+			if (lo->word != NULL)
+				goto bad;
+			lo->width = (int32_t)m.v[1];
+			lo->height = (int32_t)m.v[2];
+			if (m.v[0] > 0 && (lo->word = malloc((size_t)m.len)) == NULL) {
+				r->host->error(r->ctx, "out of memory");
+				goto out;
+			}
+			if (m.v[0] > 0 && pdf_read(&p->rd, lo->word, (size_t)m.len) != 0) {
+				pdf_died(r, p->pid, &p->rd, doing, m.page + 1);
+				goto out;
+			}
+			lo->n = (int)m.v[0];
+			break;
+		}
 		case PM_RENDER:
 			if (m.len != 0 || render || r->total == 0 || next_page != r->total)
 				goto bad;
@@ -3300,6 +3424,29 @@ scan_bid(struct dg_ctx *ctx, const struct dg_host *host, void *state, struct dg_
 	return 0;
 }
 
+/* Hand the words of page i's text layer (from 0) to the page set, those
+ * within the len bytes of its text that were kept. */
+static int
+scan_keep_words(struct dg_pages *ps, struct dg_layout *from, int i, size_t len)
+{
+	struct dg_layout *lo;
+	int k;
+
+	if (ps->layout == NULL && (ps->layout = calloc((size_t)ps->total, sizeof(*ps->layout))) == NULL)
+		return -1;
+	lo = &ps->layout[i];
+	*lo = from[i];
+	from[i].word = NULL;
+	for (k = 0; k < lo->n; k++) {
+		const struct dg_word *w = &lo->word[k];
+
+		if (w->at < 0 || w->len < 1 || (size_t)w->at + (size_t)w->len > len)
+			break;
+	}
+	lo->n = k;
+	return 0;
+}
+
 /* A PDF with a text layer on some pages or all: the layer's text is the
  * text part (text, as read: a form feed after each page, alone after a
  * page without); the pages that have one and were not decoded keep it in
@@ -3329,6 +3476,8 @@ scan_keep_layer(struct scan_run *r)
 		if (ps->layer == NULL && (ps->layer = calloc((size_t)r->total, sizeof(*ps->layer))) == NULL)
 			goto nomem;
 		if ((ps->layer[i] = strndup(at, sp->len)) == NULL)
+			goto nomem;
+		if (r->layout != NULL && scan_keep_words(ps, r->layout, i, sp->len) != 0)
 			goto nomem;
 	}
 	rc = r->host->part_add_mem(r->ctx, r->doc, DG_ROLE_TEXT, "text/plain; charset=utf-8", r->text, r->text_len);
@@ -3433,6 +3582,7 @@ out:
 	free(r.stamped);
 	free(r.has_text);
 	free(r.text_span);
+	dg_layout_free(r.layout, r.total);
 	free(r.kept);
 	return rc;
 }

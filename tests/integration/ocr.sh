@@ -377,8 +377,10 @@ fi
 # a scanned PDF with born-digital pages (page 1 and 3: text, from
 # tests/data/scan/text-layer.pdf; page 2: zh-200dpi.tif, scanned): only
 # page 2 is rendered and read; the text part has the text layer of
-# pages 1 and 3 in their places, the hOCR page 2, and the searchable PDF
-# all three: pages 1 and 3 copied from the original, page 2 as read
+# pages 1 and 3 in their places, the hOCR all three (pages 1 and 3: the
+# words of their text layer where poppler lays them out), and the
+# searchable PDF all three: pages 1 and 3 copied from the original,
+# page 2 as read
 if command -v pdfseparate >/dev/null 2>&1 && command -v pdfunite >/dev/null 2>&1; then
 	pdfseparate "$DG_TEST_DATA/scan/text-layer.pdf" "$WORK/tl-%d.pdf" &&
 		pdfseparate "$two" "$WORK/zh-%d.pdf" &&
@@ -389,8 +391,8 @@ if command -v pdfseparate >/dev/null 2>&1 && command -v pdfunite >/dev/null 2>&1
 	dangan --store "$WORK/store13" show --json "$pt" >"$WORK/pt.json" 2>"$WORK/err"
 	grep -q '"scan.page.2.size":\["1653x2339"\]' "$WORK/pt.json" && ! grep -q '"scan.page.[13].size"' "$WORK/pt.json"
 	ok $? "text, scan, text: page 2 alone is rendered"
-	grep -q '1 page (and the text layer of 2 pages in the text part and the PDF), chi_sim' "$WORK/pt.json"
-	ok $? "text, scan, text: ocr read one page and says the text part and the PDF have two more"
+	grep -q '1 page (and the text layer of 2 pages in the text part, the hOCR and the PDF), chi_sim' "$WORK/pt.json"
+	ok $? "text, scan, text: ocr read one page and says the text part, the hOCR and the PDF have two more"
 	dangan --store "$WORK/store13" cat "$pt" --part text >"$WORK/pt.txt" 2>"$WORK/err"
 	python3 - "$WORK/pt.txt" "$WORK/pt" <<'PY'
 import sys
@@ -404,8 +406,28 @@ PY
 	r=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/pt-2.txt")
 	ok $? "text, scan, text: page 2 read (error rate $(echo "$r" | cut -d' ' -f1) <= 0.03)"
 	dangan --store "$WORK/store13" cat "$pt" --part hocr >"$WORK/pt.hocr" 2>"$WORK/err"
-	[ "$(grep -o 'ppageno [0-9]*' "$WORK/pt.hocr" | tr '\n' ' ')" = "ppageno 1 " ]
-	ok $? "text, scan, text: the hOCR has page 2, numbered as in the document"
+	[ "$(grep -o 'ppageno [0-9]*' "$WORK/pt.hocr" | tr '\n' ' ')" = "ppageno 0 ppageno 1 ppageno 2 " ]
+	ok $? "text, scan, text: the hOCR has the three pages, in order"
+	# page 1's first word starts 72 pt from the left, on a baseline 720
+	# pt up an A4 page (tests/data/scan/make-fixtures.sh): at 300 dpi,
+	# x 300 and a top near 467; page 3's words; page 2's words read,
+	# with their confidence
+	python3 - "$WORK/pt.hocr" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"h": "http://www.w3.org/1999/xhtml"}
+pages = ET.parse(sys.argv[1]).getroot().findall(".//h:div[@class='ocr_page']", ns)
+def words(p):
+    return [(w.text, w.get("title")) for w in p.iter("{http://www.w3.org/1999/xhtml}span") if w.get("class") == "ocrx_word"]
+w1, w2, w3 = (words(p) for p in pages)
+box = [int(v) for v in w1[0][1].split()[1:5]]
+size = [int(v) for v in pages[0].get("title").split(";")[0].split()[3:5]]
+sys.exit(not (len(pages) == 3 and w1[0][0] == "textlayerprobe" and abs(box[0] - 300) <= 3
+              and abs(box[1] - 467) <= 8 and box[2] > box[0] and box[3] > box[1]
+              and abs(size[0] - 2480) <= 2 and abs(size[1] - 3508) <= 2
+              and " ".join(t for t, _ in w3[:3]) == "second page: the"
+              and "x_wconf" not in w1[0][1] and len(w2) > 20 and all("x_wconf" in b for _, b in w2)))
+PY
+	ok $? "text, scan, text: the hOCR's pages 1 and 3 have their words where they are, page 2 those read"
 	dangan --store "$WORK/store13" cat "$pt" --part pdf >"$WORK/pt.pdf" 2>"$WORK/err"
 	pdfinfo "$WORK/pt.pdf" >"$WORK/pt.pdfinfo" 2>"$WORK/err" && grep -q '^Pages: *3$' "$WORK/pt.pdfinfo"
 	ok $? "text, scan, text: the searchable PDF has all three pages"
@@ -452,7 +474,7 @@ PY
 		pdftotext -enc UTF-8 -f 3 -l 3 "$WORK/pt-enc.pdf" - 2>"$WORK/err" | grep -q 'second page: the notice'
 	ok $? "text, scan, text with an owner password: the PDF has all three pages, page 3's text, no encryption"
 else
-	skip "pdfseparate and pdfunite (poppler-utils) are not installed" 15
+	skip "pdfseparate and pdfunite (poppler-utils) are not installed" 16
 fi
 sed '/plugin="scan"/s|</stage>$|<option name="max-memory">9M</option><option name="max-disk">0</option></stage>|' \
 	"$WORK/ocr.xml" >"$WORK/nodisk.xml"
