@@ -444,8 +444,8 @@ PY
 	pdfimages -list "$WORK/pt.pdf" 2>/dev/null | awk 'NR > 2 { printf "%s:%sx%s ", $1, $4, $5 }' >"$WORK/pt.imgs"
 	[ "$(cat "$WORK/pt.imgs")" = "2:1653x2339 " ]
 	ok $? "text, scan, text: the PDF's one picture is the scan, on page 2: $(cat "$WORK/pt.imgs")"
-	grep -q '^Page size: *595.* x 84[12].* pts (A4)' "$WORK/pt.pdfinfo"
-	ok $? "text, scan, text: the PDF's pages are A4"
+	[ "$(pdfinfo -f 1 -l 3 "$WORK/pt.pdf" 2>/dev/null | grep -c '^Page *[123] size: *595.* x 84[12].* pts (A4)')" = 3 ]
+	ok $? "text, scan, text: the PDF's three pages are A4"
 	# pages 1 and 3 copied, not made again: every stream of the document
 	# but those of the scanned page is in the PDF byte for byte
 	python3 - "$WORK/part-text.pdf" "$WORK/zh-2.pdf" "$WORK/pt.pdf" <<'PY'
