@@ -173,6 +173,37 @@ png_note(struct scan_png_msgs *m, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A reader of data[0..size) whose messages go to s; -1 out of memory. */
+static int
+png_open(struct png_src *s, const unsigned char *data, size_t size, png_structp *png, png_infop *info)
+{
+	memset(s, 0, sizeof(*s));
+	s->data = data;
+	s->size = size;
+	*info = NULL;
+	*png = png_create_read_struct(PNG_LIBPNG_VER_STRING, s, png_on_error, png_on_warning);
+	if (*png != NULL)
+		*info = png_create_info_struct(*png);
+	if (*info == NULL) {
+		png_destroy_read_struct(png, NULL, NULL);
+		return -1;
+	}
+	png_set_read_fn(*png, s, png_on_read);
+	png_set_benign_errors(*png, 1);
+	png_set_chunk_malloc_max(*png, SCAN_PNG_CHUNK_MAX);
+	return 0;
+}
+
+/* Add libpng's warnings to the note: the first, and how many more. */
+static void
+png_note_warnings(struct scan_png_msgs *m, const struct png_src *s)
+{
+	if (s->nwarn > 1)
+		png_note(m, "libpng warns: %s (and %d more)", s->warn, s->nwarn - 1);
+	else if (s->nwarn == 1)
+		png_note(m, "libpng warns: %s", s->warn);
+}
+
 /* The transformations that give libpng's rows for the page's kind. */
 static enum png_kind
 png_setup(png_structp png, png_infop info, int *depth)
@@ -226,16 +257,9 @@ scan_png_decode(const unsigned char *data, size_t size, size_t max_buffer, struc
 	size_t rowbytes;
 	int depth, unit, ncolours = 0, i;
 
-	memset(&s, 0, sizeof(s));
 	memset(m, 0, sizeof(*m));
-	s.data = data;
-	s.size = size;
-	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &s, png_on_error, png_on_warning);
-	if (png != NULL)
-		info = png_create_info_struct(png);
-	if (info == NULL) {
+	if (png_open(&s, data, size, &png, &info) != 0) {
 		snprintf(m->why, sizeof(m->why), "out of memory");
-		png_destroy_read_struct(&png, NULL, NULL);
 		return NULL;
 	}
 	if (setjmp(png_jmpbuf(png))) {
@@ -259,10 +283,7 @@ scan_png_decode(const unsigned char *data, size_t size, size_t max_buffer, struc
 			         s.lost, cut, (unsigned)s.row + 1, (unsigned)h);
 		goto fail;
 	}
-	png_set_read_fn(png, &s, png_on_read);
 	png_set_read_status_fn(png, png_on_row);
-	png_set_benign_errors(png, 1);
-	png_set_chunk_malloc_max(png, SCAN_PNG_CHUNK_MAX);
 	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, png_skipped, PNG_SKIPPED_N);
 	png_read_info(png, info);
 	kind = png_setup(png, info, &depth);
@@ -336,10 +357,7 @@ out:
 	if (s.past > 0)
 		png_note(m, "%ld pixel%s an index past the palette's %d colours: shown in its last colour", s.past,
 		         s.past == 1 ? " has" : "s have", s.ncolours);
-	if (s.nwarn > 1)
-		png_note(m, "libpng warns: %s (and %d more)", s.warn, s.nwarn - 1);
-	else if (s.nwarn == 1)
-		png_note(m, "libpng warns: %s", s.warn);
+	png_note_warnings(m, &s);
 	free(rows);
 	free(buf);
 	png_destroy_read_struct(&png, &info, NULL);
@@ -351,4 +369,25 @@ fail:
 	done = pix;
 	pixDestroy(&done);
 	return NULL;
+}
+
+int
+scan_png_check_chunks(const unsigned char *data, size_t size, struct scan_png_msgs *m)
+{
+	struct png_src s;
+	png_structp png;
+	png_infop info = NULL;
+
+	if (png_open(&s, data, size, &png, &info) != 0)
+		return -1;
+	if (setjmp(png_jmpbuf(png))) { /* an error in a chunk the page did without */
+		if (s.nwarn++ == 0)
+			png_msg_copy(s.warn, sizeof(s.warn), s.lost);
+		goto out;
+	}
+	png_read_info(png, info);
+out:
+	png_destroy_read_struct(&png, &info, NULL);
+	png_note_warnings(m, &s);
+	return s.nwarn;
 }

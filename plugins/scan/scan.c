@@ -1353,6 +1353,8 @@ scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, const char *hin
 		pix = scan_png_decode(r->data, r->size, (size_t)(r->st->max_memory - est), &m);
 		if (pix == NULL)
 			r->host->error(r->ctx, "page 1: %s", m.why);
+		else if (m.note[0] == '\0')
+			scan_png_check_chunks(r->data, r->size, &m);
 		snprintf(note, note_cap, "%s", m.note);
 		return pix;
 	}

@@ -183,6 +183,27 @@ PY
 		"... the PDF shows the whole page"
 	r=$(python3 "$align" --max 0.15 "$WORK/phys-crc.pdf" "$WORK/phys-crc.hocr")
 	ok $? "... the text lies on it (line offsets mean, max: $r)"
+	# a PNG whose colour profile is damaged (not a deflate stream, the
+	# checksum right): the page is read without it, but any other reader
+	# of the file warns, so the PDF is drawn from the decoded page too
+	python3 -B - "$data/zh-clean.png" "$WORK/iccp.png" <<'PY'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+body = b"iCCP" + b"profile\0\0not a deflate stream"
+c = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+open(sys.argv[2], "wb").write(d[:33] + c + d[33:])
+PY
+	pid=$(sha256sum "$WORK/iccp.png" | cut -c1-16)
+	dangan -c "$WORK/ocr.xml" ingest "$WORK/iccp.png" >"$WORK/out" 2>"$WORK/png.err" &&
+		dangan cat "$pid" --part pdf >"$WORK/iccp.pdf" 2>"$WORK/err" &&
+		dangan show "$pid" >"$WORK/show" 2>>"$WORK/err"
+	ok $? "a PNG with a damaged colour profile: ingested, PDF"
+	! grep -v '^dangan: \|^ingest: ' "$WORK/png.err" | grep .
+	ok $? "... no libpng message on the terminal"
+	grep -q 'page 1: libpng warns: iCCP: too short (nothing of the picture was lost)' "$WORK/show"
+	ok $? "... the damage in a note"
+	is "$(pdfimages -list "$WORK/iccp.pdf" 2>/dev/null | awk 'NR == 3 { print $4 "x" $5 " " $13 }')" "2480x3508 300" \
+		"... the PDF shows the whole page at its resolution"
 	# the measure tells: the same page not deskewed, under those lines
 	python3 - "$WORK/ocr.xml" "$WORK/nodeskew.xml" <<'PY'
 import sys

@@ -346,6 +346,38 @@ test_skipped(void)
 	free(b.p);
 }
 
+/* what any other reader finds in the chunks before the pixels */
+static void
+test_check_chunks(void)
+{
+	static const struct spec gray = {"gray", PNG_COLOR_TYPE_GRAY, 8, 0, 0, 0, 0};
+	static const char iccp[] = "profile\0\0not a deflate stream";
+	static const char srgb[] = "\0";
+	struct buf b = make_png(&gray, 37, 23, 0), c;
+	struct scan_png_msgs m;
+
+	memset(&m, 0, sizeof(m));
+	is_int(scan_png_check_chunks(b.p, b.n, &m), 0, "a sound PNG: no warning");
+	is_str(m.note, "", "... nothing to note");
+	c = with_chunk(&b, "sRGB", srgb, 1);
+	is_int(scan_png_check_chunks(c.p, c.n, &m), 0, "a sound sRGB chunk: no warning");
+	is_str(m.note, "", "... nothing to note");
+	free(c.p);
+	c = with_chunk(&b, "iCCP", iccp, sizeof(iccp) - 1);
+	is_int(scan_png_check_chunks(c.p, c.n, &m), 1, "a broken colour profile: one warning");
+	is_str(m.note, "libpng warns: iCCP: too short", "... in the note");
+	free(c.p);
+	c = with_chunk(&b, "sRGB", "\7", 1);
+	strcpy(m.note, "after the last row of pixels, libpng: IEND: CRC error");
+	is_int(scan_png_check_chunks(c.p, c.n, &m), 1, "an sRGB chunk with an unknown intent: one warning");
+	is_str(m.note,
+	       "after the last row of pixels, libpng: IEND: CRC error; libpng warns: sRGB: profile 'sRGB': "
+	       "7h: invalid sRGB rendering intent",
+	       "... after what the note said");
+	free(c.p);
+	free(b.p);
+}
+
 static void
 test_kinds(void)
 {
@@ -547,6 +579,7 @@ main(void)
 {
 	test_kinds();
 	test_skipped();
+	test_check_chunks();
 	test_damaged();
 	return done_testing();
 }
