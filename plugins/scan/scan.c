@@ -1415,9 +1415,10 @@ scan_exif_orient(PIX *pix, int o)
 }
 
 /* A page in tiles, read with libtiff's RGBA interface, which takes any
- * layout, photometric and compression libtiff knows.  The file is read
- * from memory; libtiff's messages go to the page's reason, not to the
- * terminal. */
+ * layout, photometric and compression libtiff knows; and a page in
+ * strips that leptonica cannot read, read again for the reason.  The
+ * file is read from memory; libtiff's messages go to the page's reason,
+ * not to the terminal. */
 struct tiff_mem {
 	const unsigned char *data;
 	size_t size;
@@ -1529,14 +1530,103 @@ scan_tiff_palette_depth(TIFF *tif, uint16_t bps)
 	return bps == 1 && bw ? 1 : 8;
 }
 
+/* Open r's file with libtiff at the directory d, its messages to m
+ * (NULL: out of memory, or libtiff cannot read it: m->msg says why). */
+static TIFF *
+scan_tiff_open(struct scan_run *r, const struct tiff_dir *d, struct tiff_mem *m)
+{
+	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+	TIFF *tif;
+
+	memset(m, 0, sizeof(*m));
+	m->data = r->data;
+	m->size = r->size;
+	if (opts == NULL)
+		return NULL;
+	TIFFOpenOptionsSetErrorHandlerExtR(opts, tiff_mem_error, m);
+	TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_mem_warning, m);
+	/* a tile or strip whose size is made up is refused, not allocated */
+	TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)SCAN_TIFF_ALLOC);
+	tif = TIFFClientOpenExt("page", "r", m, tiff_mem_read, tiff_mem_write, tiff_mem_seek, tiff_mem_close,
+	                        tiff_mem_size, tiff_mem_map, tiff_mem_unmap, opts);
+	TIFFOpenOptionsFree(opts);
+	if (tif != NULL && !TIFFSetSubDirectory(tif, d->off)) {
+		TIFFClose(tif);
+		tif = NULL;
+	}
+	return tif;
+}
+
+/* Why the strips of the page at d, which leptonica could not read, are
+ * unreadable, into why: a strip cut off by the end of the file, or
+ * libtiff's own words on the first row it cannot decode; "" when
+ * libtiff reads every row. */
+static void
+scan_tiff_strip_why(struct scan_run *r, const struct tiff_dir *d, char *why, size_t cap)
+{
+	struct tiff_mem m;
+	TIFF *tif = scan_tiff_open(r, d, &m);
+	uint32_t rps = 0, h = 0, nstrips, per, s, y, first, last;
+	uint16_t planar = PLANARCONFIG_CONTIG, spp = 1, sample, nsamples;
+	void *buf = NULL;
+	tmsize_t size;
+
+	why[0] = '\0';
+	if (tif == NULL) {
+		if (m.msg[0] != '\0')
+			snprintf(why, cap, "libtiff: %s", m.msg);
+		return;
+	}
+	nstrips = TIFFNumberOfStrips(tif);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rps);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+	TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
+	if (nstrips == 0 || h == 0)
+		goto done;
+	/* each plane (PlanarConfiguration 2) has its strips over the page */
+	per = TIFFComputeStrip(tif, h - 1, 0) + 1;
+	if (per == 0 || per > nstrips)
+		per = nstrips;
+	for (s = 0; s < nstrips; s++) {
+		uint64_t off = TIFFGetStrileOffset(tif, s), n = TIFFGetStrileByteCount(tif, s);
+
+		first = rps == 0 ? 0 : (s % per) * rps;
+		last = rps == 0 || rps > h - first ? h : first + rps;
+		if (off > r->size || n > r->size - off) {
+			snprintf(why, cap,
+			         "rows %" PRIu32 " to %" PRIu32 " end at byte %" PRIu64
+			         ", past the end of the file (%zu bytes): it was probably cut short",
+			         first + 1, last, off + n, r->size);
+			goto done;
+		}
+	}
+	size = TIFFScanlineSize(tif);
+	if (size <= 0 || (buf = malloc((size_t)size)) == NULL)
+		goto done;
+	nsamples = planar == PLANARCONFIG_SEPARATE ? spp : 1;
+	for (sample = 0; sample < nsamples; sample++)
+		for (y = 0; y < h; y++) {
+			m.msg[0] = '\0';
+			if (TIFFReadScanline(tif, buf, y, sample) < 0 || m.msg[0] != '\0') {
+				snprintf(why, cap, "libtiff: %s (from row %" PRIu32 " of %" PRIu32 "%s)",
+				         m.msg[0] != '\0' ? m.msg : "a row cannot be read", y + 1, h,
+				         nsamples > 1 ? ", in one plane" : "");
+				goto done;
+			}
+		}
+done:
+	free(buf);
+	TIFFClose(tif);
+}
+
 /* 0 with *out the page (NULL if libtiff could not read it: the caller
  * gives the reason from scan_lept_why(), set here); -1 when the reason was
  * given. */
 static int
 scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 {
-	struct tiff_mem m = {r->data, r->size, 0, ""};
-	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+	struct tiff_mem m;
 	TIFF *tif = NULL;
 	uint32_t *raster = NULL, tw = 0, th = 0;
 	uint16_t photo = 0, spp = 1, bps = 1, unit = RESUNIT_INCH;
@@ -1552,17 +1642,8 @@ scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 	}
 	if (scan_check_mem(r, n, d->w * d->h * 8) != 0)
 		goto done;
-	if (opts == NULL) {
-		r->host->error(r->ctx, "out of memory");
-		goto done;
-	}
-	TIFFOpenOptionsSetErrorHandlerExtR(opts, tiff_mem_error, &m);
-	TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_mem_warning, &m);
-	/* a tile or strip whose size is made up is refused, not allocated */
-	TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)SCAN_TIFF_ALLOC);
-	tif = TIFFClientOpenExt("page", "r", &m, tiff_mem_read, tiff_mem_write, tiff_mem_seek, tiff_mem_close,
-	                        tiff_mem_size, tiff_mem_map, tiff_mem_unmap, opts);
-	if (tif == NULL || !TIFFSetSubDirectory(tif, d->off) || !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &tw) ||
+	tif = scan_tiff_open(r, d, &m);
+	if (tif == NULL || !TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &tw) ||
 	    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &th) || (int64_t)tw > d->w || (int64_t)th > d->h || tw == 0 ||
 	    th == 0)
 		goto unread;
@@ -1622,9 +1703,9 @@ scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 	rc = 0;
 	goto done;
 unread:
-	/* for the caller's message */
+	/* for the caller's message (libtiff's words cut to fit after "libtiff: ") */
 	scan_lept_reset();
-	snprintf(scan_lept_msg, sizeof(scan_lept_msg), "libtiff: %s",
+	snprintf(scan_lept_msg, sizeof(scan_lept_msg), "libtiff: %.*s", (int)sizeof(scan_lept_msg) - 10,
 	         m.msg[0] != '\0' ? m.msg : "the page in tiles cannot be read");
 	rc = 0;
 done:
@@ -1632,7 +1713,6 @@ done:
 	free(raster);
 	if (tif != NULL)
 		TIFFClose(tif);
-	TIFFOpenOptionsFree(opts);
 	return rc;
 }
 
@@ -1644,6 +1724,7 @@ scan_tiff(struct scan_run *r)
 	struct tiff_dir *dirs = NULL;
 	size_t off;
 	uint64_t cut;
+	char why[SCAN_LEPT_MSG + 128] = "";
 	PIX *pix;
 	int i, count, more, want, rc = -1;
 
@@ -1696,6 +1777,13 @@ scan_tiff(struct scan_run *r)
 				goto out;
 		} else {
 			pix = pixReadMemFromMultipageTiff(r->data, r->size, &off);
+		}
+		if (pix == NULL && !d->tiled)
+			scan_tiff_strip_why(r, d, why, sizeof(why));
+		if (pix == NULL && why[0] != '\0') {
+			r->host->error(r->ctx, "page %d: corrupt or truncated TIFF data (%s): %s", i + 1,
+			               in.compression, why);
+			goto out;
 		}
 		if (pix == NULL) {
 			r->host->error(r->ctx, "page %d: cannot decode the TIFF image (%s): %s", i + 1, in.compression,

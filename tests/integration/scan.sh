@@ -32,6 +32,9 @@ config() { # FILE [OPTION=VALUE...]: a pipeline with the scan and text stages
 	} >"$out"
 }
 docid() { sha256sum "$1" | cut -c1-16; }
+outcome() { # NAME PATTERN: ingest --json's line for the file NAME, in $WORK/out, has the outcome PATTERN
+	grep "/$1\"" "$WORK/out" | grep -q "\"outcome\":$2"
+}
 shown() { # STORE FILE: show --json of the document into $WORK/show
 	"$DANGAN" --store "$1" show --json "$(docid "$2")" >"$WORK/show" 2>"$WORK/err"
 }
@@ -285,12 +288,35 @@ for c in gray colour; do
 	cmp -s "$WORK/strips.meta" "$WORK/tiles.meta" && grep -q "scan.page.1.colour = $c" "$WORK/tiles.meta"
 	ok $? "a palette TIFF of a $c page in tiles: $c, as in strips"
 done
-grep '/tiled-damaged.tif"' "$WORK/out" | grep -q '"outcome":"quarantined".*cannot decode the TIFF image (tiff-lzw): libtiff: [A-Za-z]'
+outcome tiled-damaged.tif '"quarantined".*cannot decode the TIFF image (tiff-lzw): libtiff: [A-Za-z]'
 ok $? "damaged tiles: quarantined with libtiff's word"
-grep '/tiled-turned.tif"' "$WORK/out" | grep -q '"outcome":"quarantined".*in tiles with Orientation 6 (a quarter turn) is not read'
+outcome tiled-turned.tif '"quarantined".*in tiles with Orientation 6 (a quarter turn) is not read'
 ok $? "tiles with Orientation 6: refused with the reason"
 ! grep -v '^dangan: ' "$WORK/tiles.err" | grep -q .
 ok $? "tiles: no decoder message on the terminal"
+
+# TIFFs in strips that leptonica cannot read: quarantined with libtiff's
+# own word and the row where the picture stops, or, for a strip past the
+# end of the file (its directory first), as probably cut short
+head -c 30000 "$WORK/bw.tif" >"$WORK/bw-cut.tif"
+tiffcp -c zip -r 16 "$WORK/bw.tif" "$WORK/bw-zip.tif"
+python3 -B - "$WORK/bw-zip.tif" "$WORK/bw-zip-damaged.tif" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+for i in range(600, 640):
+    d[i] ^= 0x5a
+open(sys.argv[2], "wb").write(d)
+PY
+"$DANGAN" --store "$WORK/tiles" -c "$WORK/scan.xml" ingest --json "$WORK/bw-cut.tif" "$WORK/bw-zip.tif" \
+	"$WORK/bw-zip-damaged.tif" >"$WORK/out" 2>"$WORK/strips.err"
+outcome bw-cut.tif '"quarantined".*page 1: corrupt or truncated TIFF data (tiff-none): rows [0-9]* to [0-9]* end at byte [0-9]*, past the end of the file (30000 bytes): it was probably cut short'
+ok $? "a TIFF cut inside its strip: quarantined as probably cut short"
+outcome bw-zip.tif '"new"'
+ok $? "the same page in strips of 16 rows, deflated: stored"
+outcome bw-zip-damaged.tif '"quarantined".*page 1: corrupt or truncated TIFF data (tiff-zip): libtiff: ZIPDecode: Decoding error at scanline [0-9]*, [a-z].* (from row [1-9][0-9]* of 800)'
+ok $? "... a damaged strip of it: quarantined with libtiff's word and the row"
+! grep -v '^dangan: ' "$WORK/strips.err" | grep -q .
+ok $? "strips: no decoder message on the terminal"
 
 # a gray PNG with alpha (colour type 4: dark stripes on a transparent
 # ground), which leptonica reads as RGBA: gray, on white
@@ -324,16 +350,16 @@ open(sys.argv[2] + "/no-eoi.jpg", "wb").write(d[:-2])
 PY
 "$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/stray.jpg" "$WORK/cut.jpg" "$WORK/no-eoi.jpg" \
 	>"$WORK/out" 2>"$WORK/jpeg.err"
-grep '/stray.jpg"' "$WORK/out" | grep -q '"outcome":"new"'
+outcome stray.jpg '"new"'
 ok $? "a JPEG with stray bytes before its end marker is stored"
 shown "$WORK/st" "$WORK/stray.jpg"
 has 'page 1: libjpeg: Corrupt JPEG data: 2 extraneous bytes before marker 0xd9 (nothing of the picture was lost)' \
 	"... with libjpeg's word in a note"
-grep '/no-eoi.jpg"' "$WORK/out" | grep -q '"outcome":"new"'
+outcome no-eoi.jpg '"new"'
 ok $? "a JPEG whose end marker is missing after the last row is stored"
 shown "$WORK/st" "$WORK/no-eoi.jpg"
 has 'page 1: libjpeg: Premature end of JPEG file (nothing of the picture was lost)' "... with a note"
-grep '/cut.jpg"' "$WORK/out" | grep -q '"outcome":"quarantined".*corrupt or truncated JPEG data: Premature end of JPEG file (from row [0-9]* of 1000'
+outcome cut.jpg '"quarantined".*corrupt or truncated JPEG data: Premature end of JPEG file (from row [0-9]* of 1000'
 ok $? "a JPEG cut short is quarantined: libjpeg's word, and the row where the data ends"
 ! grep -v '^dangan: ' "$WORK/jpeg.err" | grep -q .
 ok $? "no decoder message on the terminal"
@@ -343,7 +369,7 @@ jpegtran -progressive -copy all -outfile "$WORK/prog.jpg" "$fix/colour.jpg"
 head -c $(($(wc -c <"$WORK/prog.jpg") - 2)) "$WORK/prog.jpg" >"$WORK/prog-no-eoi.jpg"
 "$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/prog.jpg" "$WORK/prog-no-eoi.jpg" \
 	>"$WORK/out" 2>"$WORK/jpeg.err"
-grep '/prog.jpg"' "$WORK/out" | grep -q '"outcome":"new"'
+outcome prog.jpg '"new"'
 ok $? "a progressive JPEG is stored"
 grep '/prog-no-eoi.jpg"' "$WORK/out" |
 	grep -q '"outcome":"quarantined".*Premature end of JPEG file (a progressive JPEG: scans may be missing'
@@ -363,15 +389,15 @@ open(sys.argv[2] + "/phys-crc.png", "wb").write(d[:p] + bytes([d[p] ^ 1]) + d[p 
 PY
 "$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/cut.png" "$WORK/no-iend.png" \
 	"$WORK/phys-crc.png" >"$WORK/out" 2>"$WORK/png.err"
-grep '/cut.png"' "$WORK/out" | grep -q '"outcome":"quarantined".*page 1: corrupt or truncated PNG data: the file ends after 3425 bytes: it was probably cut short (from row [0-9]* of'
+outcome cut.png '"quarantined".*page 1: corrupt or truncated PNG data: the file ends after 3425 bytes: it was probably cut short (from row [0-9]* of'
 ok $? "a PNG cut short is quarantined: where the file ends, and the row"
-grep '/no-iend.png"' "$WORK/out" | grep -q '"outcome":"new"'
+outcome no-iend.png '"new"'
 ok $? "a PNG whose IEND chunk is cut off after the last row is stored"
 shown "$WORK/st" "$WORK/no-iend.png"
 has 'page 1: the file ends after 6838 bytes, before its IEND chunk: it was probably cut short (nothing of the picture was lost)' \
 	"... with a note"
 has '"scan.page.1.dpi":["150"]' "... and its resolution"
-grep '/phys-crc.png"' "$WORK/out" | grep -q '"outcome":"new"'
+outcome phys-crc.png '"new"'
 ok $? "a PNG with a bad checksum on its pHYs chunk is stored"
 shown "$WORK/st" "$WORK/phys-crc.png"
 has 'page 1: libpng warns: pHYs: CRC error (nothing of the picture was lost)' "... with libpng's word in a note"
@@ -389,7 +415,7 @@ for f in page.jp2 page.j2k; do
 	grep "/cut-$f\"" "$WORK/out" | grep -q "\"outcome\":\"quarantined\".*cannot decode the jp2 image: .*; the file ([0-9]* bytes) does not end with the codestream's end marker (FF D9): it was probably cut short"
 	ok $? "a JPEG 2000 file ($f) cut short: the reason says so"
 done
-grep '/cut-bitonal.pbm"' "$WORK/out" | grep -q '"outcome":"quarantined".*cannot decode the pnm image: .*; the file (63971 bytes) is shorter than the pixels of a 640x800 image (64000 bytes): it was probably cut short'
+outcome cut-bitonal.pbm '"quarantined".*cannot decode the pnm image: .*; the file (63971 bytes) is shorter than the pixels of a 640x800 image (64000 bytes): it was probably cut short'
 ok $? "a PBM cut short: the reason says so, with the sizes"
 # pages where dark covers more than half: the median is not the paper.
 # A photograph over the top 65 % above white paper; light stripes on a
