@@ -8,7 +8,8 @@
  * leptonica, JPEG with libjpeg itself (its warnings tell a damaged
  * page from stray bytes, and leptonica would let it print them), PNG
  * with libpng itself (png-decode.c, for the same reason) and a
- * TIFF page in tiles with libtiff (leptonica reads strips only), after
+ * TIFF page in tiles, or in strips leptonica cannot read (old-style
+ * JPEG), with libtiff, after
  * the dimensions of every page have been read from its header and
  * checked against max-pixels, so that a decompression bomb is refused
  * without being decoded.  A JPEG's EXIF
@@ -141,6 +142,7 @@
 #define SCAN_RENDERERS_MAX 16 /* PDF renderer processes (the option's max) */
 #define SCAN_RENDERERS_AUTO 4 /* ... at most, one for each processor */
 #define SCAN_LEPT_MSG 256
+#define SCAN_TIFF_WARN (SCAN_LEPT_MSG + 64) /* "libtiff warns: ...": a note */
 
 static const struct dg_option scan_options[] = {
     {.name = "max-pixels",
@@ -1414,16 +1416,20 @@ scan_exif_orient(PIX *pix, int o)
 	return b;
 }
 
-/* A page in tiles, read with libtiff's RGBA interface, which takes any
- * layout, photometric and compression libtiff knows; and a page in
- * strips that leptonica cannot read, read again for the reason.  The
- * file is read from memory; libtiff's messages go to the page's reason,
- * not to the terminal. */
+/* A page in tiles, or in strips that leptonica cannot read (old-style
+ * JPEG, ...), read with libtiff's RGBA interface, which takes any
+ * layout, photometric and compression libtiff knows; a page neither
+ * reads, read again row by row for the reason.  The file is read from
+ * memory; libtiff's messages go to the page's reason, not to the
+ * terminal. */
 struct tiff_mem {
 	const unsigned char *data;
 	size_t size;
 	uint64_t pos;
-	char msg[SCAN_LEPT_MSG];
+	char msg[SCAN_LEPT_MSG];  /* the first error */
+	char warn[SCAN_LEPT_MSG]; /* the first warning while decoding */
+	int nwarn;                /* warnings while decoding */
+	int decoding;             /* warnings count (not those of the directory) */
 };
 
 static tmsize_t
@@ -1485,30 +1491,45 @@ tiff_mem_unmap(thandle_t h, void *base, toff_t size)
 {
 }
 
+static void tiff_mem_say(char *dst, TIFF *tif, const char *module, const char *fmt, va_list ap) DG_PRINTF(4, 0);
+
+/* libtiff's message into dst (SCAN_LEPT_MSG bytes), printable */
+static void
+tiff_mem_say(char *dst, TIFF *tif, const char *module, const char *fmt, va_list ap)
+{
+	char raw[SCAN_LEPT_MSG];
+	/* the module, unless it is only the file's name */
+	int k = module != NULL && (tif == NULL || strcmp(module, TIFFFileName(tif)) != 0)
+	            ? snprintf(raw, sizeof(raw), "%s: ", module)
+	            : 0;
+
+	if (k < 0 || (size_t)k >= sizeof(raw))
+		k = 0;
+	vsnprintf(raw + k, sizeof(raw) - (size_t)k, fmt, ap);
+	scan_clean(dst, SCAN_LEPT_MSG, raw);
+}
+
 static int tiff_mem_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) DG_PRINTF(4, 0);
 static int
 tiff_mem_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
 	struct tiff_mem *m = user;
-	char raw[SCAN_LEPT_MSG];
 
-	if (m->msg[0] == '\0') {
-		/* the module, unless it is only the file's name */
-		int k = module != NULL && (tif == NULL || strcmp(module, TIFFFileName(tif)) != 0)
-		            ? snprintf(raw, sizeof(raw), "%s: ", module)
-		            : 0;
-		if (k < 0 || (size_t)k >= sizeof(raw))
-			k = 0;
-		vsnprintf(raw + k, sizeof(raw) - (size_t)k, fmt, ap);
-		scan_clean(m->msg, sizeof(m->msg), raw);
-	}
+	if (m->msg[0] == '\0')
+		tiff_mem_say(m->msg, tif, module, fmt, ap);
 	return 1;
 }
 
+static int tiff_mem_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap) DG_PRINTF(4, 0);
 static int
 tiff_mem_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
-	return 1; /* unknown tags and the like: nothing lost */
+	struct tiff_mem *m = user;
+
+	/* those of the directory (unknown tags and the like) lose nothing */
+	if (m->decoding && m->nwarn++ == 0)
+		tiff_mem_say(m->warn, tif, module, fmt, ap);
+	return 1;
 }
 
 /* The depth of a palette page: 1 for black and white, 8 for grays, 32
@@ -1557,16 +1578,50 @@ scan_tiff_open(struct scan_run *r, const struct tiff_dir *d, struct tiff_mem *m)
 	return tif;
 }
 
-/* Why the strips of the page at d, which leptonica could not read, are
- * unreadable, into why: a strip cut off by the end of the file, or
- * libtiff's own words on the first row it cannot decode; "" when
- * libtiff reads every row. */
+/* Whether a strip or tile of the page open in tif runs past the end of
+ * the file (size bytes): 1 with why saying so, else 0. */
+static int
+scan_tiff_cut(TIFF *tif, size_t size, char *why, size_t cap)
+{
+	uint32_t rps = 0, h = 0, n = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif), per, s;
+
+	TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rps);
+	TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
+	/* each plane (PlanarConfiguration 2) has its strips over the page */
+	per = h == 0 || TIFFIsTiled(tif) ? n : TIFFComputeStrip(tif, h - 1, 0) + 1;
+	if (per == 0 || per > n)
+		per = n;
+	for (s = 0; s < n; s++) {
+		uint64_t off = TIFFGetStrileOffset(tif, s), len = TIFFGetStrileByteCount(tif, s);
+		uint32_t first = rps == 0 ? 0 : (s % per) * rps, last = rps == 0 || rps > h - first ? h : first + rps;
+
+		if (off <= size && len <= size - off)
+			continue;
+		if (TIFFIsTiled(tif))
+			snprintf(why, cap,
+			         "tile %" PRIu32 " of %" PRIu32 " ends at byte %" PRIu64
+			         ", past the end of the file (%zu bytes): it was probably cut short",
+			         s + 1, n, off + len, size);
+		else
+			snprintf(why, cap,
+			         "rows %" PRIu32 " to %" PRIu32 " end at byte %" PRIu64
+			         ", past the end of the file (%zu bytes): it was probably cut short",
+			         first + 1, last, off + len, size);
+		return 1;
+	}
+	return 0;
+}
+
+/* Why the strips of the page at d, which neither leptonica nor libtiff's
+ * RGBA interface could read (nor is cut off, scan_tiff_cut), are
+ * unreadable, into why: libtiff's own words on the first row it cannot
+ * decode; "" when libtiff reads every row. */
 static void
 scan_tiff_strip_why(struct scan_run *r, const struct tiff_dir *d, char *why, size_t cap)
 {
 	struct tiff_mem m;
 	TIFF *tif = scan_tiff_open(r, d, &m);
-	uint32_t rps = 0, h = 0, nstrips, per, s, y, first, last;
+	uint32_t h = 0, y;
 	uint16_t planar = PLANARCONFIG_CONTIG, spp = 1, sample, nsamples;
 	void *buf = NULL;
 	tmsize_t size;
@@ -1577,32 +1632,14 @@ scan_tiff_strip_why(struct scan_run *r, const struct tiff_dir *d, char *why, siz
 			snprintf(why, cap, "libtiff: %s", m.msg);
 		return;
 	}
-	nstrips = TIFFNumberOfStrips(tif);
-	TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &rps);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
 	TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
-	if (nstrips == 0 || h == 0)
+	if (h == 0)
 		goto done;
-	/* each plane (PlanarConfiguration 2) has its strips over the page */
-	per = TIFFComputeStrip(tif, h - 1, 0) + 1;
-	if (per == 0 || per > nstrips)
-		per = nstrips;
-	for (s = 0; s < nstrips; s++) {
-		uint64_t off = TIFFGetStrileOffset(tif, s), n = TIFFGetStrileByteCount(tif, s);
-
-		first = rps == 0 ? 0 : (s % per) * rps;
-		last = rps == 0 || rps > h - first ? h : first + rps;
-		if (off > r->size || n > r->size - off) {
-			snprintf(why, cap,
-			         "rows %" PRIu32 " to %" PRIu32 " end at byte %" PRIu64
-			         ", past the end of the file (%zu bytes): it was probably cut short",
-			         first + 1, last, off + n, r->size);
-			goto done;
-		}
-	}
+	/* old-style JPEG is read by strips (its rows are no reason) */
 	size = TIFFScanlineSize(tif);
-	if (size <= 0 || (buf = malloc((size_t)size)) == NULL)
+	if (d->comp == COMPRESSION_OJPEG || size <= 0 || (buf = malloc((size_t)size)) == NULL)
 		goto done;
 	nsamples = planar == PLANARCONFIG_SEPARATE ? spp : 1;
 	for (sample = 0; sample < nsamples; sample++)
@@ -1621,10 +1658,11 @@ done:
 }
 
 /* 0 with *out the page (NULL if libtiff could not read it: the caller
- * gives the reason from scan_lept_why(), set here); -1 when the reason was
- * given. */
+ * gives the reason from scan_lept_why(), set here), and warn what
+ * libtiff warned of while decoding it ("" if nothing), for a note; -1
+ * when the reason was given. */
 static int
-scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
+scan_tiff_rgba(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out, char *warn, size_t warn_cap)
 {
 	struct tiff_mem m;
 	TIFF *tif = NULL;
@@ -1632,12 +1670,14 @@ scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 	uint16_t photo = 0, spp = 1, bps = 1, unit = RESUNIT_INCH;
 	float xr = 0, yr = 0;
 	PIX *pix = NULL;
+	char why[SCAN_LEPT_MSG], comp[32];
 	int depth, x, y, rc = -1;
 
 	*out = NULL;
+	warn[0] = '\0';
 	if (d->orient >= 5) {
-		r->host->error(r->ctx, "page %d: a TIFF page in tiles with Orientation %d (a quarter turn) is not read",
-		               n, d->orient);
+		r->host->error(r->ctx, "page %d: a TIFF page %s with Orientation %d (a quarter turn) is not read", n,
+		               d->tiled ? "in tiles" : "in strips that leptonica cannot read", d->orient);
 		goto done;
 	}
 	if (scan_check_mem(r, n, d->w * d->h * 8) != 0)
@@ -1647,6 +1687,13 @@ scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 	    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &th) || (int64_t)tw > d->w || (int64_t)th > d->h || tw == 0 ||
 	    th == 0)
 		goto unread;
+	/* a decoder may make up what the end of the file cut off (old-style
+	 * JPEG does, with a warning): a cut page is refused first */
+	if (scan_tiff_cut(tif, r->size, why, sizeof(why))) {
+		scan_tiff_comp_name(d->comp, comp, sizeof(comp));
+		r->host->error(r->ctx, "page %d: corrupt or truncated TIFF data (%s): %s", n, comp, why);
+		goto done;
+	}
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
 	TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo);
@@ -1655,8 +1702,13 @@ scan_tiff_tiled(struct scan_run *r, int n, const struct tiff_dir *d, PIX **out)
 		r->host->error(r->ctx, "page %d: out of memory", n);
 		goto done;
 	}
+	m.decoding = 1;
 	if (!TIFFReadRGBAImageOriented(tif, tw, th, raster, ORIENTATION_TOPLEFT, 1))
 		goto unread;
+	if (m.nwarn > 1)
+		snprintf(warn, warn_cap, "libtiff warns: %s (and %d more)", m.warn, m.nwarn - 1);
+	else if (m.nwarn == 1)
+		snprintf(warn, warn_cap, "libtiff warns: %s", m.warn);
 	/* gray stays gray, and one bit a pixel bitonal; alpha over white;
 	 * a palette of grays is gray (of black and white, bitonal), as
 	 * leptonica reads it from strips */
@@ -1706,7 +1758,7 @@ unread:
 	/* for the caller's message (libtiff's words cut to fit after "libtiff: ") */
 	scan_lept_reset();
 	snprintf(scan_lept_msg, sizeof(scan_lept_msg), "libtiff: %.*s", (int)sizeof(scan_lept_msg) - 10,
-	         m.msg[0] != '\0' ? m.msg : "the page in tiles cannot be read");
+	         m.msg[0] != '\0' ? m.msg : "the page cannot be read");
 	rc = 0;
 done:
 	pixDestroy(&pix);
@@ -1714,6 +1766,31 @@ done:
 	if (tif != NULL)
 		TIFFClose(tif);
 	return rc;
+}
+
+/* Page n in strips, which leptonica could not read: read with libtiff
+ * (scan_tiff_rgba), with a note that says why; else its reason given,
+ * from libtiff (scan_tiff_strip_why).  0 with *out the page, or -1. */
+static int
+scan_tiff_strips_again(struct scan_run *r, int n, const struct tiff_dir *d, const char *comp, PIX **out)
+{
+	char lept[SCAN_LEPT_MSG], why[SCAN_LEPT_MSG + 128], warn[SCAN_TIFF_WARN];
+
+	snprintf(lept, sizeof(lept), "%s", scan_lept_why());
+	if (scan_tiff_rgba(r, n, d, out, warn, sizeof(warn)) != 0)
+		return -1;
+	if (*out != NULL) {
+		r->host->note(r->ctx, r->doc,
+		              "page %d: read with libtiff's RGBA interface, as leptonica could not (%s)%s%s", n, lept,
+		              warn[0] != '\0' ? "; " : "", warn);
+		return 0;
+	}
+	scan_tiff_strip_why(r, d, why, sizeof(why));
+	if (why[0] != '\0')
+		r->host->error(r->ctx, "page %d: corrupt or truncated TIFF data (%s): %s", n, comp, why);
+	else
+		r->host->error(r->ctx, "page %d: cannot decode the TIFF image (%s): %s", n, comp, scan_lept_why());
+	return -1;
 }
 
 static int
@@ -1724,7 +1801,6 @@ scan_tiff(struct scan_run *r)
 	struct tiff_dir *dirs = NULL;
 	size_t off;
 	uint64_t cut;
-	char why[SCAN_LEPT_MSG + 128] = "";
 	PIX *pix;
 	int i, count, more, want, rc = -1;
 
@@ -1773,17 +1849,16 @@ scan_tiff(struct scan_run *r)
 		scan_lept_reset();
 		off = (size_t)d->off;
 		if (d->tiled) {
-			if (scan_tiff_tiled(r, i + 1, d, &pix) != 0)
+			char warn[SCAN_TIFF_WARN];
+
+			if (scan_tiff_rgba(r, i + 1, d, &pix, warn, sizeof(warn)) != 0)
 				goto out;
+			if (warn[0] != '\0')
+				r->host->note(r->ctx, r->doc, "page %d: %s", i + 1, warn);
 		} else {
 			pix = pixReadMemFromMultipageTiff(r->data, r->size, &off);
-		}
-		if (pix == NULL && !d->tiled)
-			scan_tiff_strip_why(r, d, why, sizeof(why));
-		if (pix == NULL && why[0] != '\0') {
-			r->host->error(r->ctx, "page %d: corrupt or truncated TIFF data (%s): %s", i + 1,
-			               in.compression, why);
-			goto out;
+			if (pix == NULL && scan_tiff_strips_again(r, i + 1, d, in.compression, &pix) != 0)
+				goto out;
 		}
 		if (pix == NULL) {
 			r->host->error(r->ctx, "page %d: cannot decode the TIFF image (%s): %s", i + 1, in.compression,

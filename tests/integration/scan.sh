@@ -317,6 +317,56 @@ outcome bw-zip-damaged.tif '"quarantined".*page 1: corrupt or truncated TIFF dat
 ok $? "... a damaged strip of it: quarantined with libtiff's word and the row"
 ! grep -v '^dangan: ' "$WORK/strips.err" | grep -q .
 ok $? "strips: no decoder message on the terminal"
+# old-style JPEG in TIFF (Compression 6, as imaging software of the
+# 1990s wrote it), which leptonica does not read: read with libtiff, with
+# a note; cut short inside its JPEG data, quarantined as cut short
+djpeg -grayscale "$fix/colour.jpg" | cjpeg -quality 80 >"$WORK/gray.jpg"
+python3 -B - "$fix/colour.jpg" "$WORK/gray.jpg" "$WORK" <<'PY'
+import struct, sys
+def ojpeg(jpg, out):
+    j = open(jpg, "rb").read()
+    i = 2
+    while j[i + 1] not in (0xC0, 0xC1):
+        i += 2 + struct.unpack(">H", j[i + 2:i + 4])[0]
+    h, w, n = struct.unpack(">HHB", j[i + 5:i + 10])
+    tags = [(256, w), (257, h), (258, 8), (259, 6), (262, 6 if n == 3 else 1), (273, 0), (277, n), (278, h),
+            (279, len(j)), (284, 1), (512, 1), (513, 0), (514, len(j))]
+    if n == 3:  # the luma's sampling factors, from the frame header
+        tags.append((530, (j[i + 11] >> 4, j[i + 11] & 15)))
+    tags.sort()
+    at = 8 + 2 + 12 * len(tags) + 4
+    ifd = b""
+    for tag, v in tags:
+        if tag in (273, 513):
+            v = at
+        if isinstance(v, tuple):
+            ifd += struct.pack("<HHIHH", tag, 3, 2, *v)
+        elif tag in (273, 279, 513, 514):
+            ifd += struct.pack("<HHII", tag, 4, 1, v)
+        else:
+            ifd += struct.pack("<HHIHH", tag, 3, 1, v, 0)
+    d = b"II*\0" + struct.pack("<IH", 8, len(tags)) + ifd + b"\0\0\0\0" + j
+    open(out, "wb").write(d)
+    return d
+ojpeg(sys.argv[1], sys.argv[3] + "/ojpeg-colour.tif")
+d = ojpeg(sys.argv[2], sys.argv[3] + "/ojpeg-gray.tif")
+open(sys.argv[3] + "/ojpeg-cut.tif", "wb").write(d[:len(d) // 2])
+PY
+"$DANGAN" --store "$WORK/tiles" -c "$WORK/scan.xml" ingest --json "$WORK/ojpeg-colour.tif" "$WORK/ojpeg-gray.tif" \
+	"$WORK/ojpeg-cut.tif" >"$WORK/out" 2>"$WORK/ojpeg.err"
+for c in colour gray; do
+	outcome ojpeg-$c.tif '"new"'
+	ok $? "an old-style JPEG TIFF, $c: stored"
+	shown "$WORK/tiles" "$WORK/ojpeg-$c.tif"
+	has "\"scan.page.1.colour\":[\"$c\"]" "... a $c page"
+	has '"scan.page.1.size":["800x1000"]' "... of 800x1000"
+	has "page 1: read with libtiff's RGBA interface, as leptonica could not (Error in pixReadFromTiffStream: old style jpeg format is not supported); libtiff warns: OJPEGSetupDecode: Deprecated" \
+		"... read with libtiff, noted with libtiff's warning"
+done
+outcome ojpeg-cut.tif '"quarantined".*page 1: corrupt or truncated TIFF data (tiff-ojpeg): rows 1 to 1000 end at byte [0-9]*, past the end of the file ([0-9]* bytes): it was probably cut short'
+ok $? "an old-style JPEG TIFF cut short: quarantined as cut short"
+! grep -v '^dangan: ' "$WORK/ojpeg.err" | grep -q .
+ok $? "old-style JPEG: no decoder message on the terminal"
 
 # a gray PNG with alpha (colour type 4: dark stripes on a transparent
 # ground), which leptonica reads as RGBA: gray, on white
