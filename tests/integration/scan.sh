@@ -321,37 +321,9 @@ ok $? "strips: no decoder message on the terminal"
 # 1990s wrote it), which leptonica does not read: read with libtiff, with
 # a note; cut short inside its JPEG data, quarantined as cut short
 djpeg -grayscale "$fix/colour.jpg" | cjpeg -quality 80 >"$WORK/gray.jpg"
-python3 -B - "$fix/colour.jpg" "$WORK/gray.jpg" "$WORK" <<'PY'
-import struct, sys
-def ojpeg(jpg, out):
-    j = open(jpg, "rb").read()
-    i = 2
-    while j[i + 1] not in (0xC0, 0xC1):
-        i += 2 + struct.unpack(">H", j[i + 2:i + 4])[0]
-    h, w, n = struct.unpack(">HHB", j[i + 5:i + 10])
-    tags = [(256, w), (257, h), (258, 8), (259, 6), (262, 6 if n == 3 else 1), (273, 0), (277, n), (278, h),
-            (279, len(j)), (284, 1), (512, 1), (513, 0), (514, len(j))]
-    if n == 3:  # the luma's sampling factors, from the frame header
-        tags.append((530, (j[i + 11] >> 4, j[i + 11] & 15)))
-    tags.sort()
-    at = 8 + 2 + 12 * len(tags) + 4
-    ifd = b""
-    for tag, v in tags:
-        if tag in (273, 513):
-            v = at
-        if isinstance(v, tuple):
-            ifd += struct.pack("<HHIHH", tag, 3, 2, *v)
-        elif tag in (273, 279, 513, 514):
-            ifd += struct.pack("<HHII", tag, 4, 1, v)
-        else:
-            ifd += struct.pack("<HHIHH", tag, 3, 1, v, 0)
-    d = b"II*\0" + struct.pack("<IH", 8, len(tags)) + ifd + b"\0\0\0\0" + j
-    open(out, "wb").write(d)
-    return d
-ojpeg(sys.argv[1], sys.argv[3] + "/ojpeg-colour.tif")
-d = ojpeg(sys.argv[2], sys.argv[3] + "/ojpeg-gray.tif")
-open(sys.argv[3] + "/ojpeg-cut.tif", "wb").write(d[:len(d) // 2])
-PY
+python3 -B "$fix/ojpeg-tiff.py" "$fix/colour.jpg" "$WORK/ojpeg-colour.tif"
+python3 -B "$fix/ojpeg-tiff.py" "$WORK/gray.jpg" "$WORK/ojpeg-gray.tif"
+head -c "$(($(wc -c <"$WORK/ojpeg-gray.tif") / 2))" "$WORK/ojpeg-gray.tif" >"$WORK/ojpeg-cut.tif"
 "$DANGAN" --store "$WORK/tiles" -c "$WORK/scan.xml" ingest --json "$WORK/ojpeg-colour.tif" "$WORK/ojpeg-gray.tif" \
 	"$WORK/ojpeg-cut.tif" >"$WORK/out" 2>"$WORK/ojpeg.err"
 for c in colour gray; do
