@@ -4,7 +4,7 @@
  * 规范) asks, record what was found, and hand the decoded pages to the
  * prep and ocr stages as a struct dg_pages scratch object (pages.h).
  *
- * Raster formats (TIFF, JPEG 2000, PNM) are decoded in process with
+ * Raster formats (TIFF, JPEG 2000, PNM, BMP) are decoded in process with
  * leptonica, JPEG with libjpeg itself (its warnings tell a damaged
  * page from stray bytes, and leptonica would let it print them), PNG
  * with libpng itself (png-decode.c, for the same reason) and a
@@ -216,6 +216,8 @@ static const char *const scan_types[] = {
     "image/x-portable-greymap",
     "image/x-portable-pixmap",
     "image/x-portable-anymap",
+    "image/bmp",
+    "image/x-ms-bmp",
     "application/pdf",
     NULL,
 };
@@ -1312,8 +1314,9 @@ fail:
 
 /* Why leptonica may have failed on an image of w x h, bps bits a sample
  * and spp samples a pixel: a file cut short.  A binary PNM (P4 to P7)
- * shorter than its pixels; a JPEG 2000 codestream (all of a .j2k, and
- * the last box of a .jp2) ends with its EOC marker.  "" when neither. */
+ * or an uncompressed BMP shorter than its pixels; a JPEG 2000 codestream
+ * (all of a .j2k, and the last box of a .jp2) ends with its EOC marker.
+ * "" when none. */
 static void
 scan_cut_hint(const struct scan_run *r, l_int32 format, int64_t w, int64_t h, int bps, int spp, char *hint, size_t cap)
 {
@@ -1330,6 +1333,17 @@ scan_cut_hint(const struct scan_run *r, l_int32 format, int64_t w, int64_t h, in
 		         "; the file (%zu bytes) does not end with the codestream's end marker (FF D9): it was "
 		         "probably cut short",
 		         r->size);
+	else if (format == IFF_BMP && r->size >= 54 && scan_rd(r->data + 30, 4, true) == 0) {
+		/* uncompressed: the rows (each to 4 bytes) from the offset */
+		int64_t bits = (int64_t)scan_rd(r->data + 28, 2, true);
+		int64_t bmp = (int64_t)scan_rd(r->data + 10, 4, true) + h * (((w * bits + 31) / 32) * 4);
+
+		if ((int64_t)r->size < bmp)
+			snprintf(hint, cap,
+			         "; the file (%zu bytes) is shorter than the pixels of a %" PRId64 "x%" PRId64
+			         " image (%" PRId64 " bytes from its start): it was probably cut short",
+			         r->size, w, h, bmp);
+	}
 }
 
 /* Decode one image (not TIFF) whose header was checked and whose page
@@ -1895,6 +1909,40 @@ out:
 	return rc;
 }
 
+/* The dimensions of a BMP file, from its headers (leptonica's header
+ * reader decodes the whole picture, so that max-pixels would come too
+ * late): 0, or -1 with the reason given. */
+static int
+scan_bmp_header(struct scan_run *r, l_int32 *w, l_int32 *h, l_int32 *bps, l_int32 *spp, l_int32 *cmap)
+{
+	uint64_t bits;
+	int64_t sw, sh;
+
+	if (r->size < 14 + 40 || scan_rd(r->data + 14, 4, true) < 40) {
+		r->host->error(r->ctx, "not a readable image: a BMP file without a Windows BITMAPINFOHEADER (%s)",
+		               r->size < 14 + 40 ? "the file is too short" : "an OS/2 header");
+		return -1;
+	}
+	sw = (int32_t)scan_rd(r->data + 18, 4, true);
+	sh = (int32_t)scan_rd(r->data + 22, 4, true);
+	bits = scan_rd(r->data + 28, 2, true);
+	if (sh < 0) /* rows from the top down */
+		sh = -sh;
+	if (bits == 0 || bits > 32) {
+		r->host->error(r->ctx, "not a readable image: a BMP header of %d bits a pixel", (int)bits);
+		return -1;
+	}
+	if (scan_check_dims(r, 1, sw, sh) != 0)
+		return -1;
+	*w = (l_int32)sw;
+	*h = (l_int32)sh;
+	/* deeper than 8 bits (16, 24, 32): colour, 8 bits a sample */
+	*bps = bits > 8 ? 8 : (l_int32)bits;
+	*spp = bits > 8 ? (bits == 32 ? 4 : 3) : 1;
+	*cmap = bits <= 8;
+	return 0;
+}
+
 static int
 scan_raster(struct scan_run *r)
 {
@@ -1908,7 +1956,11 @@ scan_raster(struct scan_run *r)
 	scan_lept_reset();
 	if (r->size >= 4 && ((r->data[0] == 'I' && r->data[1] == 'I') || (r->data[0] == 'M' && r->data[1] == 'M')))
 		return scan_tiff(r);
-	if (pixReadHeaderMem(r->data, r->size, &format, &w, &h, &bps, &spp, &cmap) != 0) {
+	if (r->size >= 2 && r->data[0] == 'B' && r->data[1] == 'M') {
+		if (scan_bmp_header(r, &w, &h, &bps, &spp, &cmap) != 0)
+			return -1;
+		format = IFF_BMP;
+	} else if (pixReadHeaderMem(r->data, r->size, &format, &w, &h, &bps, &spp, &cmap) != 0) {
 		r->host->error(r->ctx, "not a readable image: %s", scan_lept_why());
 		return -1;
 	}
@@ -3825,7 +3877,7 @@ static const struct dg_plugin scan_plugin = {
     DG_PLUGIN_HEADER,
     .name = "scan",
     .version = SCAN_VERSION,
-    .summary = "Decode the pages of scanned documents (TIFF, PNG, JPEG, JPEG 2000, PNM, PDF) and check them",
+    .summary = "Decode the pages of scanned documents (TIFF, PNG, JPEG, JPEG 2000, PNM, BMP, PDF) and check them",
     .kind = DG_KIND_TRANSFORM,
     .flags = DG_PLUGIN_SHARED,
     .options = scan_options,

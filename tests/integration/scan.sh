@@ -56,7 +56,7 @@ ok $? "max-pixels is documented"
 # --- the good fixtures -----------------------------------------------------
 S="$WORK/s1"
 mkdir -p "$WORK/good"
-cp "$fix"/*.tif "$fix"/*.png "$fix"/*.jpg "$fix"/*.jp2 "$fix"/*.j2k "$fix"/*.pbm "$fix"/*.pdf "$WORK/good/"
+cp "$fix"/*.tif "$fix"/*.png "$fix"/*.jpg "$fix"/*.jp2 "$fix"/*.j2k "$fix"/*.pbm "$fix"/*.bmp "$fix"/*.pdf "$WORK/good/"
 check "ingest the scan fixtures" dangan --store "$S" -c "$WORK/scan.xml" ingest --json "$WORK/good"
 is "$(grep -c '"outcome":"new"' "$WORK/out")" "$(ls "$WORK/good" | wc -l)" "every fixture is committed"
 
@@ -98,6 +98,13 @@ for f in page.jp2 page.j2k; do
 	has '"scan.page.1.colour":["gray"]' "JPEG 2000 ($f): gray"
 	has '"scan.compression":["jp2"]' "JPEG 2000 ($f): compression"
 done
+
+shown "$S" "$fix/page.bmp"
+has '"scan.pages":["1"]' "BMP: scanned"
+has '"scan.page.1.size":["300x200"]' "BMP: page size"
+has '"scan.page.1.colour":["gray"]' "BMP: gray (a palette of grays)"
+has '"scan.page.1.dpi":["300"]' "BMP: 300 dpi from the header"
+has '"scan.compression":["bmp"]' "BMP: compression"
 
 shown "$S" "$fix/bitonal.pbm"
 has '"scan.page.1.colour":["bitonal"]' "PBM: bitonal"
@@ -427,18 +434,38 @@ has '"scan.page.1.dpi":["unknown"]' "... and no resolution (pHYs is not trusted)
 ! grep -v '^dangan: ' "$WORK/png.err" | grep -q .
 ok $? "PNG: no decoder message on the terminal"
 
-# JPEG 2000 and PNM, read by leptonica: cut short, the reason says so
-for f in page.jp2 page.j2k bitonal.pbm; do
+# JPEG 2000, PNM and BMP, read by leptonica: cut short, the reason says
+# so.  A BMP whose header says 20000x20000 is refused from the header
+# (leptonica's header reader would decode it); one compressed (RLE),
+# with leptonica's reason
+for f in page.jp2 page.j2k bitonal.pbm page.bmp; do
 	head -c $(($(wc -c <"$fix/$f") - 40)) "$fix/$f" >"$WORK/cut-$f"
 done
+python3 -B - "$fix/page.bmp" "$WORK" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+rle = bytearray(d)
+struct.pack_into("<I", rle, 30, 1)
+open(sys.argv[2] + "/rle.bmp", "wb").write(rle)
+struct.pack_into("<ii", d, 18, 20000, -20000)
+open(sys.argv[2] + "/bomb.bmp", "wb").write(d)
+PY
 "$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/cut-page.jp2" "$WORK/cut-page.j2k" \
-	"$WORK/cut-bitonal.pbm" >"$WORK/out" 2>"$WORK/cut.err"
+	"$WORK/cut-bitonal.pbm" "$WORK/cut-page.bmp" "$WORK/rle.bmp" "$WORK/bomb.bmp" >"$WORK/out" 2>"$WORK/cut.err"
 for f in page.jp2 page.j2k; do
 	grep "/cut-$f\"" "$WORK/out" | grep -q "\"outcome\":\"quarantined\".*cannot decode the jp2 image: .*; the file ([0-9]* bytes) does not end with the codestream's end marker (FF D9): it was probably cut short"
 	ok $? "a JPEG 2000 file ($f) cut short: the reason says so"
 done
 outcome cut-bitonal.pbm '"quarantined".*cannot decode the pnm image: .*; the file (63971 bytes) is shorter than the pixels of a 640x800 image (64000 bytes): it was probably cut short'
 ok $? "a PBM cut short: the reason says so, with the sizes"
+outcome cut-page.bmp '"quarantined".*cannot decode the bmp image: .*; the file (61038 bytes) is shorter than the pixels of a 300x200 image (61078 bytes from its start): it was probably cut short'
+ok $? "a BMP cut short: the reason says so, with the sizes"
+outcome rle.bmp '"quarantined".*cannot decode the bmp image: Error in pixReadMemBmp: cannot read compressed BMP files'
+ok $? "a compressed (RLE) BMP: quarantined with the reason"
+outcome bomb.bmp '"quarantined".*page 1: 20000x20000 pixels exceeds max-pixels'
+ok $? "a BMP whose header says 20000x20000 (top-down): refused from its header"
+! grep -v '^dangan: ' "$WORK/cut.err" | grep -q .
+ok $? "cut files: no decoder message on the terminal"
 # pages where dark covers more than half: the median is not the paper.
 # A photograph over the top 65 % above white paper; light stripes on a
 # dark ground (5 %); a plain tinted sheet, which is blank

@@ -73,6 +73,11 @@ $IM "two-page.tif[0]" -crop 600x400+40+60 +repage -depth 8 "$t/crop.pgm"
 opj_compress -i "$t/crop.pgm" -o page.jp2 -r 20 >/dev/null
 opj_compress -i "$t/crop.pgm" -o page.j2k -r 20 >/dev/null
 
+# 7c. page.bmp: a 300x200 gray crop of two-page.tif's text, as an
+#    uncompressed 8-bit BMP with a palette (Windows 3 header) at 300 dpi
+$IM "two-page.tif[0]" -crop 300x200+60+100 +repage -depth 8 -colorspace Gray -type palette \
+	-units PixelsPerInch -density 300 -compress none BMP3:page.bmp
+
 # 8. ifd-loop.tif (hostile, in ../malformed/images): a one-page TIFF
 #    whose directory points back at itself
 $IM -size 64x64 xc:white -compress None "$t/small.tif"
