@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define SCAN_PNG_CHUNK_MAX ((png_alloc_size_t)8 << 20) /* one chunk's data, inflated */
+#define SCAN_PNG_TEXTS_MAX 32                          /* text chunks inflated by the check */
 
 /* Chunks a page is read without: libpng checks their checksums and
  * skips their contents (no colour profile or text inflated). */
@@ -385,6 +386,10 @@ scan_png_check_chunks(const unsigned char *data, size_t size, struct scan_png_ms
 			png_msg_copy(s.warn, sizeof(s.warn), s.lost);
 		goto out;
 	}
+	/* each text chunk may inflate to the limit: past so many, libpng
+	 * warns (and the file is unfit for other readers, which would
+	 * inflate them all) */
+	png_set_chunk_cache_max(png, SCAN_PNG_TEXTS_MAX);
 	png_read_info(png, info);
 out:
 	png_destroy_read_struct(&png, &info, NULL);

@@ -37,7 +37,8 @@ PIX *scan_png_decode(const unsigned char *data, size_t size, size_t max_buffer, 
  * Read the chunks before the pixel data of a PNG that scan_png_decode
  * read, as any other reader does with libpng's defaults (leptonica, to
  * put the file itself into a searchable PDF): colour profile and text
- * inflated (each at most 8 MiB).  Returns how many warnings or errors
+ * inflated (each at most 8 MiB, text chunks at most 32, past which
+ * libpng warns).  Returns how many warnings or errors
  * libpng gives there, added to m->note as scan_png_decode does; -1 out
  * of memory.  A file it warns about is damaged, and what else reads it
  * prints libpng's warnings on the terminal.

@@ -367,6 +367,27 @@ test_check_chunks(void)
 	is_int(scan_png_check_chunks(c.p, c.n, &m), 1, "a broken colour profile: one warning");
 	is_str(m.note, "libpng warns: iCCP: too short", "... in the note");
 	free(c.p);
+	/* text chunks: 30 are read, more are refused with a warning */
+	{
+		struct buf t = {malloc(b.n), b.n, b.n}, u;
+		int i;
+
+		memcpy(t.p, b.p, b.n);
+		for (i = 0; i < 40; i++) {
+			u = with_chunk(&t, "tEXt", "Title\0a page", 12);
+			free(t.p);
+			t = u;
+			if (i == 29) {
+				m.note[0] = '\0';
+				is_int(scan_png_check_chunks(t.p, t.n, &m), 0, "30 text chunks: no warning");
+				is_str(m.note, "", "... nothing to note");
+			}
+		}
+		m.note[0] = '\0';
+		is_int(scan_png_check_chunks(t.p, t.n, &m), 1, "40 text chunks: one warning");
+		is_str(m.note, "libpng warns: tEXt: no space in chunk cache", "... in the note");
+		free(t.p);
+	}
 	c = with_chunk(&b, "sRGB", "\7", 1);
 	strcpy(m.note, "after the last row of pixels, libpng: IEND: CRC error");
 	is_int(scan_png_check_chunks(c.p, c.n, &m), 1, "an sRGB chunk with an unknown intent: one warning");
