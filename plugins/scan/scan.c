@@ -15,7 +15,8 @@
  * without being decoded.  A JPEG's EXIF
  * Orientation (read with libexif) turns or mirrors the decoded page
  * upright; the page records it (dg_page.file_unfit), since the file
- * can no longer stand for the page's picture.
+ * can no longer stand for the page's picture.  Its EXIF resolution
+ * counts when it has no JFIF density (an EXIF file has no JFIF header).
  *
  * PDF is opened, read and rendered with poppler-glib and cairo in a
  * child process (fork, no exec) that sends the text and the rendered
@@ -133,6 +134,7 @@
 #define SCAN_TEXT_MAX ((size_t)64 << 20)     /* text bytes taken from one PDF */
 #define SCAN_TIFF_ALLOC ((int64_t)256 << 20) /* libtiff's largest allocation (tiles) */
 #define SCAN_EXIF_SCAN_MAX (1u << 20)        /* bytes of a JPEG's start searched for EXIF */
+#define SCAN_EXIF_DPI_MAX 100000             /* an EXIF resolution above is no scan's */
 #define SCAN_TEXT_SPARSE 0.005               /* text boxes under this part of a scanned page: */
 #define SCAN_TEXT_SCANNED 0.5                /* ...one whose largest image covers this part */
 #define SCAN_MSG_MAX 1024                    /* an error message from the child */
@@ -1383,26 +1385,67 @@ scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, const char *hin
 
 static int scan_meta(struct scan_run *r, const char *key, const char *fmt, ...) DG_PRINTF(3, 4);
 
-/* The EXIF Orientation of a JPEG (1..8), or 0 when it has none (or a
- * wrong one).  libexif looks for the APP1 segment among the markers at
- * the start; what it reads is bounded by the segment's own length. */
+/* What a JPEG's EXIF says (scan_exif_read). */
+struct scan_exif {
+	int orientation; /* 1..8, 0: none (or a wrong one) */
+	int xres, yres;  /* dots per inch, 0: none (or one no page has) */
+};
+
+/* An EXIF resolution (RATIONAL, in unit: 2 inches, 3 centimetres) in
+ * dots per inch, 0 when e is none or not one a scan can have. */
 static int
-scan_exif_orientation(const unsigned char *data, size_t size)
+scan_exif_dpi(ExifEntry *e, ExifByteOrder order, int unit)
+{
+	ExifRational v;
+	double dpi;
+
+	if (e == NULL || e->format != EXIF_FORMAT_RATIONAL || e->components < 1 || e->size < 8)
+		return 0;
+	v = exif_get_rational(e->data, order);
+	if (v.denominator == 0)
+		return 0;
+	dpi = (double)v.numerator / v.denominator * (unit == 3 ? 2.54 : 1.0);
+	return dpi >= 1 && dpi <= SCAN_EXIF_DPI_MAX ? (int)lround(dpi) : 0;
+}
+
+/* Read a JPEG's EXIF into *x: its Orientation, and its resolution,
+ * which counts when the JFIF header gives none (an EXIF file has no JFIF
+ * header: many cameras and some scanners write such files).  libexif
+ * looks for the APP1 segment among the markers at the start; what it
+ * reads is bounded by the segment's own length. */
+static void
+scan_exif_read(const unsigned char *data, size_t size, struct scan_exif *x)
 {
 	ExifData *ed = exif_data_new();
+	ExifContent *ifd0;
+	ExifByteOrder order;
 	ExifEntry *e;
-	int o = 0;
+	int unit = 2; /* EXIF's default: inches */
 
+	memset(x, 0, sizeof(*x));
 	if (ed == NULL)
-		return 0;
+		return;
 	/* read what is there: no entries made up for the specification */
 	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
 	exif_data_load_data(ed, data, size > SCAN_EXIF_SCAN_MAX ? SCAN_EXIF_SCAN_MAX : (unsigned)size);
-	e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+	ifd0 = ed->ifd[EXIF_IFD_0];
+	order = exif_data_get_byte_order(ed);
+	e = exif_content_get_entry(ifd0, EXIF_TAG_ORIENTATION);
 	if (e != NULL && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->size >= 2)
-		o = exif_get_short(e->data, exif_data_get_byte_order(ed));
+		x->orientation = exif_get_short(e->data, order);
+	if (x->orientation < 1 || x->orientation > 8)
+		x->orientation = 0;
+	e = exif_content_get_entry(ifd0, EXIF_TAG_RESOLUTION_UNIT);
+	if (e != NULL && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->size >= 2)
+		unit = exif_get_short(e->data, order);
+	/* unit 1: "no absolute unit", an aspect ratio only */
+	if (unit == 2 || unit == 3) {
+		x->xres = scan_exif_dpi(exif_content_get_entry(ifd0, EXIF_TAG_X_RESOLUTION), order, unit);
+		x->yres = scan_exif_dpi(exif_content_get_entry(ifd0, EXIF_TAG_Y_RESOLUTION), order, unit);
+		if (x->xres == 0 || x->yres == 0)
+			x->xres = x->yres = 0;
+	}
 	exif_data_unref(ed);
-	return o >= 1 && o <= 8 ? o : 0;
 }
 
 /* pix shown upright as EXIF Orientation o says (2..8): a new image, pix
@@ -1949,6 +1992,7 @@ scan_raster(struct scan_run *r)
 	struct scan_info in;
 	l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 	PIX *pix;
+	struct scan_exif exif;
 	int orient;
 	int64_t est;
 	char note[SCAN_PNG_NOTE], hint[192];
@@ -1987,7 +2031,15 @@ scan_raster(struct scan_run *r)
 	/* a phone's or a camera's photo: the sensor's rows, and the way up
 	 * in the EXIF Orientation; the page is read (and shown in the
 	 * searchable PDF) upright, the original stays as it is */
-	orient = format == IFF_JFIF_JPEG ? scan_exif_orientation(r->data, r->size) : 0;
+	memset(&exif, 0, sizeof(exif));
+	if (format == IFF_JFIF_JPEG)
+		scan_exif_read(r->data, r->size, &exif);
+	orient = exif.orientation;
+	/* the JFIF header gives none (libjpeg's density in no unit) */
+	if (exif.xres > 0 && pixGetXRes(pix) <= 0 && pixGetYRes(pix) <= 0)
+		pixSetResolution(pix, exif.xres, exif.yres);
+	else
+		exif.xres = exif.yres = 0;
 	if (orient >= 2) {
 		l_int32 xr = pixGetXRes(pix), yr = pixGetYRes(pix);
 
@@ -2019,6 +2071,9 @@ scan_raster(struct scan_run *r)
 		if (format == IFF_PNG)
 			r->pages->page[r->pages->n - 1].file_unfit = 1;
 	}
+	if (exif.xres > 0)
+		r->host->note(r->ctx, r->doc, "page 1: resolution %dx%d dpi from the file's EXIF (no JFIF density)",
+		              exif.xres, exif.yres);
 	if (orient >= 2) {
 		r->pages->page[r->pages->n - 1].file_unfit = 1;
 		r->host->note(r->ctx, r->doc,

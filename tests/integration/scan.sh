@@ -404,6 +404,49 @@ grep '/prog-no-eoi.jpg"' "$WORK/out" |
 	grep -q '"outcome":"quarantined".*Premature end of JPEG file (a progressive JPEG: scans may be missing'
 ok $? "a progressive JPEG without its end marker is quarantined: scans may be missing"
 
+# a JPEG's resolution from its EXIF when it has no JFIF density (an EXIF
+# file, as cameras and some scanners write, has no JFIF header): in
+# inches, in centimetres, in inches when ResolutionUnit is missing (its
+# default); none when the unit is 1 (no absolute unit), the value is
+# broken or EXIF gives none; the JFIF density first when both give one
+python3 -B - "$fix/colour.jpg" "$WORK" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d[2:4] == b"\xff\xe0"
+app0 = d[2:4 + struct.unpack(">H", d[4:6])[0]]
+def exif(name, entries, jfif=False):  # entries: (tag, value): a SHORT, or a RATIONAL (num, den)
+    ifd, extra, base = struct.pack(">H", len(entries)), b"", 8 + 2 + 12 * len(entries) + 4
+    for tag, v in sorted(entries):
+        if isinstance(v, tuple):
+            ifd += struct.pack(">HHII", tag, 5, 1, base + len(extra))
+            extra += struct.pack(">II", *v)
+        else:
+            ifd += struct.pack(">HHIHH", tag, 3, 1, v, 0)
+    app1 = b"Exif\0\0MM\0*" + struct.pack(">I", 8) + ifd + b"\0\0\0\0" + extra
+    seg = b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1
+    open(sys.argv[2] + "/" + name, "wb").write(d[:2] + (app0 if jfif else b"") + seg + d[2 + len(app0):])
+X, Y, U = 0x11a, 0x11b, 0x128
+exif("exif-in.jpg", [(X, (300, 1)), (Y, (300, 1)), (U, 2)])
+exif("exif-cm.jpg", [(X, (15748, 100)), (Y, (15748, 100)), (U, 3)])
+exif("exif-nounit.jpg", [(X, (250, 1)), (Y, (250, 1))])
+exif("exif-unit1.jpg", [(X, (300, 1)), (Y, (300, 1)), (U, 1)])
+exif("exif-broken.jpg", [(X, (300, 0)), (Y, (300, 1)), (U, 2)])
+exif("exif-none.jpg", [(0x112, 1)])
+exif("jfif-exif.jpg", [(X, (72, 1)), (Y, (72, 1)), (U, 2)], jfif=True)
+PY
+"$DANGAN" --store "$WORK/exif" -c "$WORK/scan.xml" ingest --json "$WORK"/exif-*.jpg "$WORK/jfif-exif.jpg" \
+	>"$WORK/out" 2>"$WORK/exif.err"
+is "$(grep -c '"outcome":"new"' "$WORK/out")" 7 "EXIF resolution: every JPEG stored"
+for c in exif-in:300 exif-cm:400 exif-nounit:250 exif-unit1:unknown exif-broken:unknown exif-none:unknown jfif-exif:200; do
+	shown "$WORK/exif" "$WORK/${c%%:*}.jpg"
+	has "\"scan.page.1.dpi\":[\"${c#*:}\"]" "EXIF resolution: ${c%%:*}.jpg at ${c#*:} dpi"
+	case ${c#*:} in
+	unknown) has '"scan.page.1.problems":["unknown-resolution"]' "... which is a problem" ;;
+	200) hasnt "from the file's EXIF" "... the JFIF density's, with no EXIF note" ;;
+	*) has "page 1: resolution ${c#*:}x${c#*:} dpi from the file's EXIF (no JFIF density)" "... and a note says so" ;;
+	esac
+done
+
 # PNGs read by libpng with its messages kept, none on the terminal: cut
 # short in its pixels, quarantined with where; its IEND chunk cut off,
 # or a bad checksum on its resolution, stored with a note
