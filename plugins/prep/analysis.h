@@ -134,6 +134,66 @@ prep_text_height(PIX *bin, int *glyphs)
 	return height;
 }
 
+/* Whether a gray page is a negative: light text on a dark ground (a
+ * microfilm negative scanned as it is, a bitonal TIFF whose
+ * PhotometricInterpretation says the wrong way round).  On a copy at a
+ * quarter of the size (each pixel the mean of 16) thresholded with
+ * Otsu's method over the whole page (no background normalisation: it
+ * takes the light for the ground): the dark covers more than
+ * PREP_NEGATIVE_DARK of it, the light at least PREP_NEGATIVE_LIGHT (not
+ * a black page with a few specks), and the light falls into small
+ * pieces, none of them PREP_NEGATIVE_PIECE of the page or more (glyphs,
+ * not a sheet of paper lying on the dark of a scanner's open lid).
+ * *dark gets the dark's share of the page (0..1). */
+#define PREP_NEGATIVE_DARK 0.6
+#define PREP_NEGATIVE_LIGHT 0.01
+#define PREP_NEGATIVE_PIECE 0.05
+static inline int
+prep_negative(PIX *gray, double *dark)
+{
+	PIX *small, *bin = NULL;
+	PIXA *pieces = NULL;
+	BOXA *boxes = NULL;
+	NUMA *hist = NULL, *counts = NULL;
+	l_int32 split = 0, lit = 0;
+	l_float32 largest = 0;
+	double area, share;
+	int negative = 0;
+
+	*dark = 0;
+	if (pixGetDepth(gray) != 8 || pixGetColormap(gray) != NULL)
+		return 0;
+	small =
+	    pixGetWidth(gray) >= 64 && pixGetHeight(gray) >= 64 ? pixScaleAreaMap(gray, 0.25f, 0.25f) : pixClone(gray);
+	if (small == NULL)
+		return 0;
+	area = (double)pixGetWidth(small) * pixGetHeight(small);
+	hist = pixGetGrayHistogram(small, 1);
+	/* pixels under the split are dark (1 in bin) */
+	if (hist == NULL || numaSplitDistribution(hist, 0.0f, &split, NULL, NULL, NULL, NULL, NULL) != 0 ||
+	    (bin = pixThresholdToBinary(small, split + 1)) == NULL)
+		goto out;
+	pixInvert(bin, bin); /* 1: the light */
+	if (pixCountPixels(bin, &lit, NULL) != 0)
+		goto out;
+	share = 1.0 - lit / area;
+	*dark = share;
+	if (share <= PREP_NEGATIVE_DARK || lit < PREP_NEGATIVE_LIGHT * area)
+		goto out;
+	boxes = pixConnComp(bin, &pieces, 8);
+	if (boxes == NULL || (counts = pixaCountPixels(pieces)) == NULL || numaGetMax(counts, &largest, NULL) != 0)
+		goto out;
+	negative = largest < PREP_NEGATIVE_PIECE * area;
+out:
+	numaDestroy(&hist);
+	numaDestroy(&counts);
+	boxaDestroy(&boxes);
+	pixaDestroy(&pieces);
+	pixDestroy(&bin);
+	pixDestroy(&small);
+	return negative;
+}
+
 /* Whether a skew found is sure enough and large enough to correct. */
 static inline int
 prep_skew_worth(float angle, float conf)

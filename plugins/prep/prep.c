@@ -11,7 +11,11 @@
  *
  *   1. gray: the page as 8-bit gray (alpha laid over white); an
  *      unknown resolution counts as 300 dpi, and so does one that would
- *      make the page larger than 17 inches (a "72 dpi" photo);
+ *      make the page larger than 17 inches (a "72 dpi" photo); a
+ *      negative (light text on a dark ground: prep_negative in
+ *      analysis.h) is inverted, so that every later step and OCR take
+ *      the ink for the dark (the page's picture in the PDF stays as
+ *      scanned);
  *   2. orientation: tesseract's orientation detection (OSD) on a
  *      binarised copy; a page found turned by 90, 180 or 270 degrees is
  *      turned upright when OSD's confidence reaches osd-min-confidence.
@@ -92,6 +96,7 @@ struct prep_state {
 	int dpi;
 	int text_height;
 	int deskew;
+	int negatives; /* invert a negative page for OCR */
 	enum prep_binarize binarize;
 	int noise_threshold;
 	int uneven_threshold;
@@ -147,6 +152,11 @@ static const struct dg_option prep_options[] = {
      .default_value = "2.0",
      .help = "smallest OSD confidence (a decimal number) at which a page is turned"},
     {.name = "deskew", .type = DG_OPT_BOOL, .default_value = "true", .help = "find and correct the skew of pages"},
+    {.name = "negatives",
+     .type = DG_OPT_BOOL,
+     .default_value = "true",
+     .help = "a page of light text on a dark ground (a negative: dark over 60 % of it, the light in small "
+             "pieces) is inverted for OCR; the page's picture and the original stay as scanned"},
     {.name = "binarize",
      .type = DG_OPT_STRING,
      .default_value = "auto",
@@ -237,6 +247,7 @@ prep_init(struct dg_ctx *ctx, const struct dg_host *host, const struct dg_opts *
 	st->dpi = (int)host->opt_int(opts, "ocr-dpi");
 	st->text_height = (int)host->opt_int(opts, "text-height");
 	st->deskew = host->opt_bool(opts, "deskew");
+	st->negatives = host->opt_bool(opts, "negatives");
 	s = host->opt_string(opts, "binarize");
 	for (b = PREP_BIN_AUTO; b <= PREP_BIN_SAUVOLA; b++)
 		if (s != NULL && strcmp(s, prep_binarize_name(b)) == 0)
@@ -538,6 +549,7 @@ prep_page_reset(struct dg_page *page)
 	page->orientation = DG_ORIENT_OFF;
 	page->as_scanned = 1; /* prepared is NULL: the page as decoded */
 	page->only_scaled = 0;
+	page->negative = 0;
 	page->ocr_dpi = page->xres > 0 ? page->xres : PREP_DEFAULT_DPI;
 }
 
@@ -554,6 +566,7 @@ prep_page(struct prep_job *job)
 	int xres, yres, rc = DG_WARN, changed = 0, scaled = 0, noise = 0, uneven = 0, text = 0, glyphs = 0;
 	int factor = 1, searched = 0;
 	float angle = 0, conf = 0;
+	double dark = 0;
 
 	prep_page_reset(page);
 	xres = page->ocr_dpi;
@@ -579,6 +592,14 @@ prep_page(struct prep_job *job)
 		          (double)w / xres, (double)h / yres, PREP_DEFAULT_DPI);
 		xres = yres = PREP_DEFAULT_DPI;
 		page->ocr_dpi = xres;
+	}
+	/* polarity: every later step, and OCR, takes the ink for the dark */
+	if (st->negatives && prep_negative(gray, &dark)) {
+		pixInvert(gray, gray);
+		page->negative = 1;
+		changed = 1;
+		prep_note(job, "page %d: light text on a dark ground (dark over %.0f %% of it): inverted for OCR",
+		          page->number, 100.0 * dark);
 	}
 	/* how degraded, on the page as scanned: scaling down averages noise away */
 	if (st->binarize == PREP_BIN_AUTO)
@@ -687,6 +708,8 @@ prep_report(void *arg, size_t i)
 	}
 	snprintf(num, sizeof(num), "%d", page->ocr_dpi);
 	if (prep_set_meta(ctx, host, doc, page->number, "ocr-dpi", num) != 0)
+		goto failed;
+	if (page->negative && prep_set_meta(ctx, host, doc, page->number, "negative", "inverted") != 0)
 		goto failed;
 	dg_pages_progress(ctx, host, doc, (int)i + 1, pages->n);
 	return 0;

@@ -87,6 +87,8 @@ struct dg_page {
 	                        same picture at ocr_dpi (the source image can stand for
 	                        it in a PDF, whose page size is in inches) */
 	int text_height;     /* pixels at xres: the height of the text (0 = not measured) */
+	int negative;        /* light text on a dark ground: prepared is inverted, the
+	                        picture (dg_page_visual) is not */
 	/* ocr: */
 	float confidence; /* mean word confidence 0..100, -1 = not run */
 };
@@ -212,10 +214,11 @@ dg_page_ocr_image(const struct dg_page *pg)
 /* The page as a reader should see it, as far as OCR's geometry goes:
  * the page as decoded, at its own resolution and depth (colour stays
  * colour, a bitonal scan bitonal), turned by rotated and deskewed by
- * skew as prepared was, neither scaled nor binarised; prepared is that
- * picture at ocr_dpi, so the words found on prepared fall on the same
- * places of it.  Whoever turns or deskews prepared adds to rotated and
- * skew: turns and rotations about the page's centre add up in any
+ * skew as prepared was, neither scaled, binarised nor inverted (a
+ * negative stays one, black brought in at its corners); prepared is
+ * that picture at ocr_dpi, so the words found on prepared fall on the
+ * same places of it.  Whoever turns or deskews prepared adds to rotated
+ * and skew: turns and rotations about the page's centre add up in any
  * order (only the white brought in at the corners differs), so one
  * turn and one rotation make the same picture.  A new image (pixDestroy
  * it), or NULL (out of memory, or the decoded page cannot be read
@@ -235,7 +238,8 @@ dg_page_visual(const struct dg_page *pg)
 		/* as prep_rotate does the gray page; leptonica shears a
 		 * bitonal one (area mapping needs gray) */
 		next = pixRotate(pix, pg->skew * (float)(3.14159265358979323846 / 180.0),
-		                 pixGetDepth(pix) == 1 ? L_ROTATE_SHEAR : L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
+		                 pixGetDepth(pix) == 1 ? L_ROTATE_SHEAR : L_ROTATE_AREA_MAP,
+		                 pg->negative ? L_BRING_IN_BLACK : L_BRING_IN_WHITE, 0, 0);
 		pixDestroy(&pix);
 		pix = next;
 	}

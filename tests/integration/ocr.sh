@@ -135,6 +135,38 @@ has en-exif-6.jpg "page 1: turned 90 degrees clockwise, as the file's EXIF Orien
 ! grep -q '"prep.page.1.rotation":\["[1-9]\|(OSD confidence\|; OSD ' "$WORK/en-exif-6.jpg.json"
 ok $? "en-exif-6: OSD neither ran nor turned it"
 
+# a negative: the 200-dpi page with its PhotometricInterpretation turned
+# round (WhiteIsZero), as a wrong converter leaves a TIFF and as a
+# microfilm negative is scanned: light text on a dark ground.  prep
+# inverts it for OCR only; the PDF shows the page as scanned
+if command -v tiffset >/dev/null 2>&1; then
+	cp "$data/zh-200dpi.tif" "$WORK/negative.tif"
+	tiffset -s 262 0 "$WORK/negative.tif"
+	check "ingest a negative" dangan -c "$WORK/ocr.xml" ingest "$WORK/negative.tif"
+	nid=$(sha256sum "$WORK/negative.tif" | cut -c1-16)
+	dangan show --json "$nid" >"$WORK/negative.json" 2>"$WORK/err" &&
+		dangan cat "$nid" --part text >"$WORK/negative.txt" 2>>"$WORK/err" &&
+		dangan cat "$nid" --part pdf >"$WORK/negative.pdf" 2>>"$WORK/err"
+	ok $? "negative: shown, its text and PDF"
+	r=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/negative.txt")
+	ok $? "negative: character error rate $(echo "$r" | cut -d' ' -f1) <= 0.03"
+	has negative 'page 1: light text on a dark ground (dark over [6-9][0-9] % of it): inverted for OCR' \
+		"negative: inverted for OCR, as the history says"
+	has negative '"prep.page.1.negative":\["inverted"\]' "negative: recorded"
+	has negative '"scan.page.1.problems":\["too-dark"\]' "negative: still a too-dark scan (DA/T 31)"
+	if command -v pdftoppm >/dev/null 2>&1; then
+		pdftoppm -r 10 -gray -singlefile "$WORK/negative.pdf" "$WORK/negative-pdf" 2>"$WORK/err"
+		python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+px = d.split(b"\n", 3)[3]
+sys.exit(0 if sum(px) / len(px) < 100 else 1)' "$WORK/negative-pdf.pgm"
+		ok $? "negative: the PDF shows the page as scanned, dark"
+	fi
+else
+	skip "tiffset (libtiff-tools) is needed for the negative page" 7
+fi
+
 # a page deskewed (and read at 200 dpi) or turned (and read at 300 dpi)
 # shows the scan in the PDF, turned and deskewed as OCR read it, at the
 # scan's own resolution and depth, under its text: the ink of every line

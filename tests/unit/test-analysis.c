@@ -2,7 +2,8 @@
  * pages drawn here: the text height of a page of glyph-like boxes,
  * whatever specks, rules and dots it also holds; nothing from a page
  * with too few glyphs; the skew search's binary copy at half the
- * resolution, with the text height measured on it. */
+ * resolution, with the text height measured on it; which pages are
+ * negatives (light text on a dark ground). */
 #include <config.h>
 
 #include <stdlib.h>
@@ -93,6 +94,37 @@ main(void)
 	ok(h >= 40 && h <= 44, "characters 42 px tall on the gray page: text height %d", h);
 	ok(angle > -0.1f && angle < 0.1f, "an upright page has no skew (%.2f)", angle);
 	pixDestroy(&bin);
+
+	/* polarity: the page above is no negative, its inversion is one */
+	{
+		PIX *neg, *sheet;
+		double dark = -1;
+
+		ok(!prep_negative(gray, &dark), "dark text on white: no negative");
+		ok(dark > 0.0 && dark < 0.4, "... the dark is the ink (%.2f of the page)", dark);
+		neg = pixInvert(NULL, gray);
+		ok(prep_negative(neg, &dark), "light text on black: a negative");
+		ok(dark > 0.6 && dark < 1.0, "... dark over most of the page (%.2f)", dark);
+		/* a white sheet of text (a quarter of the page) on the black
+		 * of a scanner's open lid: the light in one large piece */
+		pixClearAll(neg);
+		sheet = pixCreate(1200, 1200, 8);
+		pixSetAll(sheet);
+		text(sheet, 60, 15, 20, 42);
+		pixRasterop(neg, 600, 600, 1200, 1200, PIX_SRC, sheet, 0, 0);
+		ok(!prep_negative(neg, &dark), "a white sheet on a black ground: no negative");
+		ok(dark > 0.6, "... though the dark covers most of the page (%.2f)", dark);
+		/* a black page with a few light specks: nothing to read */
+		pixClearAll(neg);
+		for (i = 0; i < 40; i++)
+			pixRasterop(neg, 100 + i * 50, 1000, 8, 8, PIX_SET, NULL, 0, 0);
+		ok(!prep_negative(neg, &dark), "a black page with specks: no negative");
+		pixDestroy(&sheet);
+		pixDestroy(&neg);
+		neg = pixCreate(1000, 1000, 32);
+		ok(!prep_negative(neg, &dark), "not a gray page: no answer");
+		pixDestroy(&neg);
+	}
 	pixDestroy(&gray);
 	return done_testing();
 }
