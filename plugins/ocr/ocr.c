@@ -1162,14 +1162,15 @@ ocr_fallback(struct ocr_job *job, struct ocr_state *st, struct dg_page *page, PI
 }
 
 /* The original image file, when it can stand for the page in the PDF
- * as it is: a JPEG or PNG of one page, 8 bits gray or RGB, that prep
- * did not turn, deskew or binarise (page->as_scanned), or only scaled
- * (page->only_scaled), of the page's proportions.  tesseract's PDF
- * renderer then copies its compressed data (leptonica reads the file
- * by the input name) instead of encoding the page again; it draws the
- * image over the whole page, whose size in inches is that of the image
- * OCR read, at its resolution, so a scaled page keeps its full
- * resolution in the PDF. */
+ * as it is: a JPEG or PNG (not interlaced) of one page, 8 bits gray or
+ * RGB, that prep did not turn, deskew or scale (page->as_scanned), or
+ * only scaled (page->only_scaled), of the page's proportions: whether
+ * OCR read it binarised or inverted does not matter to the picture.
+ * tesseract's PDF renderer then copies its compressed data (leptonica
+ * reads the file by the input name) instead of encoding the page
+ * again; it draws the image over the whole page, whose size in inches
+ * is that of the image OCR read, at its resolution, so a scaled page
+ * keeps its full resolution in the PDF. */
 static int
 ocr_same_picture(l_int32 w, l_int32 h, PIX *img, int as_scanned)
 {
@@ -1188,7 +1189,7 @@ ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg
                  const struct dg_page *page, PIX *img)
 {
 	const char *mt = host->media_type(doc), *path;
-	l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
+	l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0, interlaced = 0;
 
 	if (img == NULL || pages->n != 1 || !(page->as_scanned || page->only_scaled) || page->file_unfit ||
 	    mt == NULL || (strcmp(mt, "image/jpeg") != 0 && strcmp(mt, "image/png") != 0))
@@ -1198,6 +1199,9 @@ ocr_source_image(const struct dg_host *host, struct dg_doc *doc, const struct dg
 		return NULL;
 	if ((format != IFF_JFIF_JPEG && format != IFF_PNG) || bps != 8 || (spp != 1 && spp != 3) || cmap ||
 	    !ocr_same_picture(w, h, img, page->as_scanned))
+		return NULL;
+	/* leptonica draws an interlaced PNG from img, not from the file */
+	if (format == IFF_PNG && (isPngInterlaced(path, &interlaced) != 0 || interlaced))
 		return NULL;
 	return path;
 }

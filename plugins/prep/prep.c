@@ -415,7 +415,7 @@ prep_set_meta(struct dg_ctx *ctx, const struct dg_host *host, struct dg_doc *doc
  * it turned.  0, or -1 when the page is to be left as it is (a note
  * says why). */
 static int
-prep_osd(struct prep_job *job, PIX **gray, int *changed)
+prep_osd(struct prep_job *job, PIX **gray, int *moved)
 {
 	struct prep_state *st = job->st;
 	struct dg_page *page = job->page;
@@ -445,7 +445,7 @@ prep_osd(struct prep_job *job, PIX **gray, int *changed)
 			return -1;
 		} else {
 			page->rotated = quads * 90;
-			*changed = 1;
+			*moved = 1;
 			prep_note(job, "page %d: turned %d° (OSD confidence %.1f, script %s)", page->number,
 			          page->rotated, oconf, script ? script : "unknown");
 		}
@@ -506,10 +506,9 @@ prep_scale(struct prep_job *job, PIX **gray, int xres, int yres, int text, int g
 }
 
 /* Binarise *gray as binarize says (auto: by noise and uneven, measured
- * on the page before it was scaled).  Sets *changed when the page
- * became binary. */
+ * on the page before it was scaled). */
 static void
-prep_binarise(struct prep_job *job, PIX **gray, int noise, int uneven, int *changed)
+prep_binarise(struct prep_job *job, PIX **gray, int noise, int uneven)
 {
 	struct prep_state *st = job->st;
 	struct dg_page *page = job->page;
@@ -533,8 +532,6 @@ prep_binarise(struct prep_job *job, PIX **gray, int noise, int uneven, int *chan
 		prep_note(job, "page %d: binarisation: otsu(background normalised, tiles 10x15)", page->number);
 	else if (b == PREP_BIN_SAUVOLA)
 		prep_note(job, "page %d: binarisation: sauvola(window 25, k 0.35)", page->number);
-	if (b != PREP_BIN_NONE && pixGetDepth(*gray) == 1)
-		*changed = 1;
 }
 
 /* The page as decoded, with nothing of prep's: where prep_page starts,
@@ -563,7 +560,7 @@ prep_page(struct prep_job *job)
 	struct dg_page *page = job->page;
 	PIX *gray = NULL, *bin = NULL;
 	l_int32 w, h;
-	int xres, yres, rc = DG_WARN, changed = 0, scaled = 0, noise = 0, uneven = 0, text = 0, glyphs = 0;
+	int xres, yres, rc = DG_WARN, moved = 0, scaled = 0, noise = 0, uneven = 0, text = 0, glyphs = 0;
 	int factor = 1, searched = 0;
 	float angle = 0, conf = 0;
 	double dark = 0;
@@ -597,7 +594,6 @@ prep_page(struct prep_job *job)
 	if (st->negatives && prep_negative(gray, &dark)) {
 		pixInvert(gray, gray);
 		page->negative = 1;
-		changed = 1;
 		prep_note(job, "page %d: light text on a dark ground (dark over %.0f %% of it): inverted for OCR",
 		          page->number, 100.0 * dark);
 	}
@@ -613,7 +609,7 @@ prep_page(struct prep_job *job)
 		          "run vertically)",
 		          page->number);
 	} else if (st->osd != NULL && w >= PREP_OSD_MIN_WIDTH && h >= PREP_OSD_MIN_WIDTH &&
-	           prep_osd(job, &gray, &changed) != 0) {
+	           prep_osd(job, &gray, &moved) != 0) {
 		goto out;
 	}
 
@@ -636,16 +632,17 @@ prep_page(struct prep_job *job)
 			prep_note(job, "page %d: cannot deskew by %.2f°", page->number, angle);
 		} else {
 			page->skew = angle;
-			changed = 1;
+			moved = 1;
 			prep_note(job, "page %d: deskewed %.2f° (confidence %.1f)", page->number, angle, conf);
 		}
 	}
 
-	prep_binarise(job, &gray, noise, uneven, &changed);
+	prep_binarise(job, &gray, noise, uneven);
 	pixSetResolution(gray, page->ocr_dpi, page->ocr_dpi);
 	page->prepared = gray;
-	page->as_scanned = !changed && !scaled;
-	page->only_scaled = !changed && scaled;
+	/* the page's geometry as scanned: inverted or binarised at most */
+	page->as_scanned = !moved && !scaled;
+	page->only_scaled = !moved && scaled;
 	gray = NULL;
 	rc = DG_OK;
 out:

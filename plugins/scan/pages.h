@@ -81,11 +81,13 @@ struct dg_page {
 	float skew;          /* degrees of skew corrected in all (prep, and ocr after a turn) */
 	int ocr_dpi;         /* resolution of prepared (after scaling) */
 	int orientation;     /* DG_ORIENT_*: who checks whether the page is turned */
-	int as_scanned;      /* prepared is pix at most made gray: not turned, deskewed,
-	                        scaled or binarised (the source image can stand for it) */
-	int only_scaled;     /* prepared is pix made gray and scaled, nothing else: the
-	                        same picture at ocr_dpi (the source image can stand for
-	                        it in a PDF, whose page size is in inches) */
+	int as_scanned;      /* prepared is pix not turned, deskewed or scaled (made gray,
+	                        binarised or inverted at most: the source image can stand
+	                        for it in a PDF) */
+	int only_scaled;     /* prepared is pix scaled, not turned or deskewed (made gray,
+	                        binarised or inverted at most): the same picture at ocr_dpi
+	                        (the source image can stand for it in a PDF, whose page size
+	                        is in inches) */
 	int text_height;     /* pixels at xres: the height of the text (0 = not measured) */
 	int negative;        /* light text on a dark ground: prepared is inverted, the
 	                        picture (dg_page_visual) is not */

@@ -342,6 +342,42 @@ ok $? "text-height=0: the 200-dpi page is scaled up to 300 dpi"
 dangan --store "$WORK/store6" cat "$(id zh-200dpi.tif)" --part text >"$WORK/ns.txt" 2>>"$WORK/err"
 r=$(python3 "$cer" --max 0.03 "$data/zh-200dpi.gt.txt" "$WORK/ns.txt")
 ok $? "text-height=0: error rate $(echo "$r" | cut -d' ' -f1) <= 0.03"
+# the PDF's picture of a page read binarised (binarize=otsu) is still
+# the PNG's own data, at 300 dpi, and that of an interlaced PNG (which
+# leptonica would draw from the 200-dpi image OCR read) the scan at 300
+if command -v pdfimages >/dev/null 2>&1; then
+	sed '/plugin="prep"/s|</stage>$|<option name="binarize">otsu</option></stage>|' "$WORK/ocr.xml" >"$WORK/otsu.xml"
+	pdfimages -f 1 -l 1 "$data/zh-two-pages.pdf" "$WORK/p1" 2>"$WORK/err"
+	python3 -B - "$WORK/p1-000.ppm" "$WORK/interlaced.png" <<'PY'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+magic, w, h, top, px = d.split(maxsplit=4)
+assert magic == b"P6" and top == b"255"  # pdfimages writes the gray page as RGB
+w, h, px = int(w), int(h), px[::3]
+raw = b""
+for x0, y0, dx, dy in ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)):
+    if x0 < w:  # Adam7: each pass's rows, filter 0
+        raw += b"".join(b"\0" + px[y * w + x0:(y + 1) * w:dx] for y in range(y0, h, dy))
+def chunk(t, b):
+    return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b))
+open(sys.argv[2], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 1)) +
+    chunk(b"pHYs", struct.pack(">IIB", 11811, 11811, 1)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+	check "ingest with binarize=otsu" dangan --store "$WORK/store7" -c "$WORK/otsu.xml" ingest "$data/zh-clean.png"
+	check "ingest an interlaced PNG" dangan --store "$WORK/store7" -c "$WORK/ocr.xml" ingest "$WORK/interlaced.png"
+	dangan --store "$WORK/store7" show --json "$(id zh-clean.png)" >"$WORK/otsu.json" 2>"$WORK/err"
+	grep -q 'page 1: binarisation: otsu' "$WORK/otsu.json"
+	ok $? "binarize=otsu: read binarised"
+	dangan --store "$WORK/store7" cat "$(id zh-clean.png)" --part pdf >"$WORK/otsu.pdf" 2>"$WORK/err"
+	is "$(pdfimages -list "$WORK/otsu.pdf" 2>/dev/null | awk 'NR == 3 { print $4 "x" $5 " " $9 " " $13 "x" $14 }')" \
+		"2480x3508 image 300x300" "binarize=otsu: the PDF carries the PNG's own data at 300 dpi, not a copy"
+	iid=$(sha256sum "$WORK/interlaced.png" | cut -c1-16)
+	dangan --store "$WORK/store7" cat "$iid" --part pdf >"$WORK/interlaced.pdf" 2>"$WORK/err"
+	is "$(pdfimages -list "$WORK/interlaced.pdf" 2>/dev/null | awk 'NR == 3 { print $4 "x" $5 " " $13 "x" $14 }')" \
+		"2480x3508 300x300" "an interlaced PNG read at 200 dpi: the PDF shows the scan at 300 dpi"
+else
+	skip "pdfimages (poppler-utils) is needed" 5
+fi
 # pages past the scan stage's max-memory are kept in the document's
 # temporary directory, decoded and prepared, and read back for OCR: a
 # two-page PDF (zh-clean.png, 300 dpi, 8.3 MiB decoded, and
