@@ -247,9 +247,10 @@ enum {
 	SCAN_P_BLANK = 1u << 2,
 	SCAN_P_DARK = 1u << 3,
 	SCAN_P_LIGHT = 1u << 4,
+	SCAN_P_SUSPECT = 1u << 5,
 };
-static const char *const scan_problem_names[] = {"low-resolution", "unknown-resolution", "blank", "too-dark",
-                                                 "too-light"};
+static const char *const scan_problem_names[] = {"low-resolution", "unknown-resolution", "blank",
+                                                 "too-dark",       "too-light",          "suspect-data"};
 #define SCAN_NPROBLEMS (sizeof(scan_problem_names) / sizeof(scan_problem_names[0]))
 
 /* What is recorded of one decoded page. */
@@ -1157,15 +1158,24 @@ scan_tiff_comp_name(unsigned comp, char *buf, size_t cap)
  * reason a damaged page is quarantined.  Its warnings say data was
  * lost (the file ends early, a segment is cut, rows are gray fill)
  * except for stray bytes before a marker, and the end marker missing
- * after all the data: these lose nothing and are only noted. */
+ * after all the data.  Stray bytes among the headers, and the end
+ * marker missing, lose nothing and are only noted.  Stray bytes after
+ * the picture's data began (before the end marker, a restart marker or
+ * a later scan) are data the decoder did not need: some encoders pad
+ * so, but damaged data read out of step ends that way too, decoded
+ * without a word from libjpeg (its fast Huffman decoder takes a bad
+ * code for a zero) and garbled from the damage on.  Such a page is
+ * kept, with the problem suspect-data, for someone to look at. */
 struct scan_jpeg_err {
 	struct jpeg_error_mgr mgr;
 	jmp_buf jump;
 	char lost[JMSG_LENGTH_MAX];  /* the first warning that lost data */
-	char stray[JMSG_LENGTH_MAX]; /* the first one that did not */
+	char stray[JMSG_LENGTH_MAX]; /* the first one that did not, among the headers */
+	char tail[JMSG_LENGTH_MAX];  /* the first stray bytes after the data began */
 	JDIMENSION row;              /* the row being read at the first loss */
 	int nlost;
-	int nother; /* of them, other than the file's end reached */
+	int nother;  /* of them, other than the file's end reached */
+	int in_data; /* the headers were read: the picture's data has begun */
 };
 
 static void
@@ -1186,8 +1196,10 @@ scan_jpeg_message(j_common_ptr cinfo, int level)
 		return;
 	cinfo->err->num_warnings++;
 	if (cinfo->err->msg_code == JWRN_EXTRANEOUS_DATA) {
-		if (e->stray[0] == '\0')
-			(*cinfo->err->format_message)(cinfo, e->stray);
+		char *to = e->in_data ? e->tail : e->stray;
+
+		if (to[0] == '\0')
+			(*cinfo->err->format_message)(cinfo, to);
 		return;
 	}
 	if (cinfo->err->msg_code != JWRN_JPEG_EOF)
@@ -1198,10 +1210,47 @@ scan_jpeg_message(j_common_ptr cinfo, int level)
 	}
 }
 
+/* cinfo with e for its errors and messages (longjmp to e->jump, kept) */
+static void
+scan_jpeg_quiet(struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e)
+{
+	memset(e, 0, sizeof(*e));
+	memset(cinfo, 0, sizeof(*cinfo));
+	cinfo->err = jpeg_std_error(&e->mgr);
+	e->mgr.error_exit = scan_jpeg_fatal;
+	e->mgr.emit_message = scan_jpeg_message;
+}
+
+/* A JPEG's size and samples a pixel, from its headers: 0, or -1 with
+ * the reason given to the host.  Read with libjpeg, quietly: leptonica's
+ * header reader lets libjpeg print its warnings on the terminal. */
+static int
+scan_jpeg_header(struct scan_run *r, l_int32 *w, l_int32 *h, l_int32 *spp)
+{
+	struct jpeg_decompress_struct cinfo;
+	struct scan_jpeg_err e;
+
+	scan_jpeg_quiet(&cinfo, &e);
+	if (setjmp(e.jump)) {
+		r->host->error(r->ctx, "not a readable image: libjpeg: %s", e.lost);
+		jpeg_destroy_decompress(&cinfo);
+		return -1;
+	}
+	jpeg_create_decompress(&cinfo);
+	jpeg_mem_src(&cinfo, r->data, (unsigned long)r->size);
+	jpeg_read_header(&cinfo, TRUE);
+	*w = (l_int32)cinfo.image_width; /* libjpeg refuses over 65500 */
+	*h = (l_int32)cinfo.image_height;
+	*spp = cinfo.num_components;
+	jpeg_destroy_decompress(&cinfo);
+	return 0;
+}
+
 /* Returns the page, or NULL with the reason given to the host; *stray is
- * libjpeg's word on bytes it skipped, for a note ("" if none). */
+ * libjpeg's word on bytes it skipped, for a note ("" if none), and
+ * *suspect is 1 when they came after the picture's data began. */
 static PIX *
-scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap)
+scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap, int *suspect)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct scan_jpeg_err e;
@@ -1213,11 +1262,8 @@ scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap)
 	int spp, wpl;
 
 	stray[0] = '\0';
-	memset(&e, 0, sizeof(e));
-	memset(&cinfo, 0, sizeof(cinfo));
-	cinfo.err = jpeg_std_error(&e.mgr);
-	e.mgr.error_exit = scan_jpeg_fatal;
-	e.mgr.emit_message = scan_jpeg_message;
+	*suspect = 0;
+	scan_jpeg_quiet(&cinfo, &e);
 	if (setjmp(e.jump)) {
 		r->host->error(r->ctx, "page 1: cannot decode the JPEG: %s", e.lost);
 		goto fail;
@@ -1225,6 +1271,7 @@ scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap)
 	jpeg_create_decompress(&cinfo);
 	jpeg_mem_src(&cinfo, r->data, (unsigned long)r->size);
 	jpeg_read_header(&cinfo, TRUE);
+	e.in_data = 1;
 	/* gray stays gray; YCbCr and RGB come out as RGB; CMYK and YCCK as
 	 * CMYK, turned into RGB below */
 	if (cinfo.jpeg_color_space == JCS_GRAYSCALE)
@@ -1302,7 +1349,8 @@ scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap)
 		pixSetResolution(pix, cinfo.X_density, cinfo.Y_density);
 	else if (cinfo.density_unit == 2) /* dots per cm */
 		pixSetResolution(pix, (l_int32)(cinfo.X_density * 2.54 + 0.5), (l_int32)(cinfo.Y_density * 2.54 + 0.5));
-	snprintf(stray, stray_cap, "%s", e.stray);
+	*suspect = e.tail[0] != '\0';
+	snprintf(stray, stray_cap, "%s", *suspect ? e.tail : e.stray);
 	free(row);
 	jpeg_destroy_decompress(&cinfo);
 	return pix;
@@ -1350,17 +1398,20 @@ scan_cut_hint(const struct scan_run *r, l_int32 format, int64_t w, int64_t h, in
 
 /* Decode one image (not TIFF) whose header was checked and whose page
  * takes est bytes; hint is added to leptonica's reason if it fails
- * (scan_cut_hint); *note is what the decoder let pass, for a note. */
+ * (scan_cut_hint); *note is what the decoder let pass, for a note, and
+ * *suspect is 1 when it may have garbled the picture (scan_jpeg). */
 static PIX *
-scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, const char *hint, char *note, size_t note_cap)
+scan_decode_one(struct scan_run *r, l_int32 format, int64_t est, const char *hint, char *note, size_t note_cap,
+                int *suspect)
 {
 	PIX *pix;
 
 	note[0] = '\0';
+	*suspect = 0;
 	if (format == IFF_JFIF_JPEG) {
 		char stray[JMSG_LENGTH_MAX];
 
-		pix = scan_jpeg(r, stray, sizeof(stray));
+		pix = scan_jpeg(r, stray, sizeof(stray), suspect);
 		if (stray[0] != '\0')
 			snprintf(note, note_cap, "libjpeg: %s", stray);
 		return pix;
@@ -1993,7 +2044,7 @@ scan_raster(struct scan_run *r)
 	l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
 	PIX *pix;
 	struct scan_exif exif;
-	int orient;
+	int orient, suspect;
 	int64_t est;
 	char note[SCAN_PNG_NOTE], hint[192];
 
@@ -2004,6 +2055,11 @@ scan_raster(struct scan_run *r)
 		if (scan_bmp_header(r, &w, &h, &bps, &spp, &cmap) != 0)
 			return -1;
 		format = IFF_BMP;
+	} else if (r->size >= 2 && r->data[0] == 0xff && r->data[1] == 0xd8) { /* leptonica's test */
+		if (scan_jpeg_header(r, &w, &h, &spp) != 0)
+			return -1;
+		format = IFF_JFIF_JPEG;
+		bps = 8;
 	} else if (pixReadHeaderMem(r->data, r->size, &format, &w, &h, &bps, &spp, &cmap) != 0) {
 		r->host->error(r->ctx, "not a readable image: %s", scan_lept_why());
 		return -1;
@@ -2019,7 +2075,7 @@ scan_raster(struct scan_run *r)
 		return -1;
 	scan_cut_hint(r, format, w, h, bps, spp, hint, sizeof(hint));
 	scan_lept_reset();
-	pix = scan_decode_one(r, format, est, hint, note, sizeof(note));
+	pix = scan_decode_one(r, format, est, hint, note, sizeof(note), &suspect);
 	if (pix == NULL)
 		return -1;
 	if (pixGetWidth(pix) != w || pixGetHeight(pix) != h) {
@@ -2057,6 +2113,8 @@ scan_raster(struct scan_run *r)
 	in.yres = pixGetYRes(pix);
 	in.res_applies = 1;
 	snprintf(in.compression, sizeof(in.compression), "%s", scan_format_name(format));
+	if (suspect)
+		in.problems |= SCAN_P_SUSPECT;
 	pix = scan_normalise(pix, &in.colour);
 	if (pix == NULL) {
 		r->host->error(r->ctx, "page 1: cannot convert the image: %s", scan_lept_why());
@@ -2064,13 +2122,18 @@ scan_raster(struct scan_run *r)
 	}
 	if (scan_add(r, &in, pix, in.xres) != 0)
 		return -1;
-	if (note[0] != '\0') {
+	if (suspect)
+		r->host->note(r->ctx, r->doc,
+		              "page 1: %s (bytes the picture's data did not need: some encoders pad so, but damaged "
+		              "data read out of step ends so too, and the picture is garbled from the damage on)",
+		              note);
+	else if (note[0] != '\0')
 		r->host->note(r->ctx, r->doc, "page 1: %s (nothing of the picture was lost)", note);
-		/* what else reads the damaged file may print libpng's warnings,
-		 * or lose the resolution */
-		if (format == IFF_PNG)
-			r->pages->page[r->pages->n - 1].file_unfit = 1;
-	}
+	/* what else reads the file (the searchable PDF's reader, leptonica)
+	 * may print the decoder's warnings, lose the resolution, or draw
+	 * the damage otherwise: the page shows the picture as decoded */
+	if (note[0] != '\0')
+		r->pages->page[r->pages->n - 1].file_unfit = 1;
 	if (exif.xres > 0)
 		r->host->note(r->ctx, r->doc, "page 1: resolution %dx%d dpi from the file's EXIF (no JFIF density)",
 		              exif.xres, exif.yres);
@@ -3582,6 +3645,11 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 			              pages);
 			break;
 		case SCAN_P_LIGHT: r->host->note(r->ctx, r->doc, "too light, faint marks only: page %s", pages); break;
+		case SCAN_P_SUSPECT:
+			r->host->note(r->ctx, r->doc,
+			              "data perhaps damaged (bytes the picture did not need), to be looked at: page %s",
+			              pages);
+			break;
 		default: break;
 		}
 		free(pages);

@@ -236,6 +236,28 @@ PY
 	ok $? "... the damage in a note"
 	is "$(pdfimages -list "$WORK/iccp.pdf" 2>/dev/null | awk 'NR == 3 { print $4 "x" $5 " " $13 }')" "2480x3508 300" \
 		"... the PDF shows the whole page at its resolution"
+	# a JPEG's own data goes into the PDF as it is; not when libjpeg
+	# warned of it (here stray bytes among its headers): other readers
+	# would print the warning, so the PDF is drawn from the decoded page
+	jpegtran -copy none -rotate 90 -outfile "$WORK/plain.jpg" "$data/en-exif-6.jpg" # upright
+	python3 -B - "$WORK/plain.jpg" "$WORK/head-stray.jpg" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+q = d.index(b"\xff\xdb")
+open(sys.argv[2], "wb").write(d[:q] + b"\x01\x02\x03" + d[q:])
+PY
+	for f in plain head-stray; do
+		dangan -c "$WORK/ocr.xml" ingest "$WORK/$f.jpg" >"$WORK/out" 2>"$WORK/$f.err" &&
+			dangan cat "$(sha256sum "$WORK/$f.jpg" | cut -c1-16)" --part pdf >"$WORK/$f.pdf" 2>"$WORK/err" &&
+			pdfimages -j "$WORK/$f.pdf" "$WORK/$f-img" 2>"$WORK/err"
+		ok $? "$f.jpg: ingested, PDF, its image"
+	done
+	cmp -s "$WORK/plain.jpg" "$WORK/plain-img-000.jpg"
+	ok $? "a JPEG's own data is the PDF's picture"
+	! cmp -s "$WORK/head-stray.jpg" "$WORK/head-stray-img-000.jpg" && [ -s "$WORK/head-stray-img-000.jpg" ]
+	ok $? "... not that of a JPEG libjpeg warned of"
+	! grep -v '^dangan: \|^ingest: ' "$WORK/head-stray.err" | grep .
+	ok $? "... and no libjpeg message on the terminal"
 	# the measure tells: the same page not deskewed, under those lines
 	python3 - "$WORK/ocr.xml" "$WORK/nodeskew.xml" <<'PY'
 import sys

@@ -366,8 +366,10 @@ has '"scan.page.1.dpi":["300"]' "gray with alpha: 300 dpi from pHYs"
 hasnt '"scan.page.1.problems":["blank"]' "gray with alpha: the transparent ground is white, the stripes ink"
 
 # JPEGs read by libjpeg with its messages kept, none on the terminal:
-# stray bytes before the end marker, or the end marker missing after the
-# last row, lose nothing (stored, noted); a file cut short is
+# stray bytes among the headers, or the end marker missing after the
+# last row, lose nothing (stored, noted); bytes left over after the
+# picture's data may be an encoder's padding or damaged data read out of
+# step (stored, with the problem suspect-data); a file cut short is
 # quarantined with libjpeg's word and the row where it ends
 python3 -B - "$fix/colour.jpg" "$WORK" <<'PY'
 import sys
@@ -376,14 +378,50 @@ assert d[-2:] == b"\xff\xd9"
 open(sys.argv[2] + "/stray.jpg", "wb").write(d[:-2] + b"\0\0\0\0" + d[-2:])
 open(sys.argv[2] + "/cut.jpg", "wb").write(d[:len(d) * 3 // 4])
 open(sys.argv[2] + "/no-eoi.jpg", "wb").write(d[:-2])
+q = d.find(b"\xff\xdb")  # the first quantisation table, among the headers
+open(sys.argv[2] + "/head-stray.jpg", "wb").write(d[:q] + b"\x01\x02\x03" + d[q:])
+# 1000 bytes of the picture's data zeroed: libjpeg reads on out of step,
+# without a warning, and the data ends before the picture does not
+sos = d.find(b"\xff\xda")
+at = sos + 2 + (d[sos + 2] << 8 | d[sos + 3])
+at += (len(d) - at) * 4 // 10
+open(sys.argv[2] + "/zeroed.jpg", "wb").write(d[:at] + bytes(1000) + d[at + 1000:])
+PY
+# the same with a restart marker after every row of blocks: stray bytes
+# before the first
+jpegtran -restart 1 -outfile "$WORK/rst.jpg" "$fix/colour.jpg"
+python3 -B - "$WORK/rst.jpg" "$WORK/rst-stray.jpg" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+rst = d.index(b"\xff\xd0", d.index(b"\xff\xda"))
+open(sys.argv[2], "wb").write(d[:rst] + b"\x01\x02" + d[rst:])
 PY
 "$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/stray.jpg" "$WORK/cut.jpg" "$WORK/no-eoi.jpg" \
-	>"$WORK/out" 2>"$WORK/jpeg.err"
+	"$WORK/head-stray.jpg" "$WORK/zeroed.jpg" "$WORK/rst-stray.jpg" >"$WORK/out" 2>"$WORK/jpeg.err"
 outcome stray.jpg '"new"'
 ok $? "a JPEG with stray bytes before its end marker is stored"
 shown "$WORK/st" "$WORK/stray.jpg"
-has 'page 1: libjpeg: Corrupt JPEG data: 2 extraneous bytes before marker 0xd9 (nothing of the picture was lost)' \
-	"... with libjpeg's word in a note"
+has "page 1: libjpeg: Corrupt JPEG data: 2 extraneous bytes before marker 0xd9 (bytes the picture's data did not need" \
+	"... with libjpeg's word in a note: bytes the picture's data did not need"
+has '"scan.page.1.problems":["suspect-data"]' "... the page has the problem suspect-data"
+has 'data perhaps damaged (bytes the picture did not need), to be looked at: page 1' "... and a note of it"
+has '"status":"warn"' "... and the document a warning"
+outcome zeroed.jpg '"new"'
+ok $? "a JPEG whose data has 1000 bytes zeroed, that libjpeg reads without a warning, is stored"
+shown "$WORK/st" "$WORK/zeroed.jpg"
+has '"scan.page.1.problems":["suspect-data"]' "... with the problem suspect-data"
+has "extraneous bytes before marker 0xd9 (bytes the picture's data did not need" "... and libjpeg's word on them"
+outcome head-stray.jpg '"new"'
+ok $? "a JPEG with stray bytes among its headers is stored"
+shown "$WORK/st" "$WORK/head-stray.jpg"
+has 'page 1: libjpeg: Corrupt JPEG data: 3 extraneous bytes before marker 0xdb (nothing of the picture was lost)' \
+	"... with libjpeg's word in a note: nothing lost"
+hasnt 'suspect-data' "... and no problem"
+outcome rst-stray.jpg '"new"'
+ok $? "a JPEG with stray bytes before a restart marker is stored"
+shown "$WORK/st" "$WORK/rst-stray.jpg"
+has '"scan.page.1.problems":["suspect-data"]' "... with the problem suspect-data"
+has "2 extraneous bytes before marker 0xd0 (bytes the picture's data did not need" "... and libjpeg's word on them"
 outcome no-eoi.jpg '"new"'
 ok $? "a JPEG whose end marker is missing after the last row is stored"
 shown "$WORK/st" "$WORK/no-eoi.jpg"
