@@ -36,11 +36,13 @@
  * beforehand), and a malformed PDF that crashes it must not take the
  * engine down: in the child it is alone, limited in memory (RLIMIT_AS,
  * except under AddressSanitizer) and time (the timeout option), and the
- * parent trusts nothing it sends.  Image XObjects, whose dictionaries
- * are never compressed, are checked against max-pixels in the parent
- * before the child starts; an inline image too large for the child's
- * memory limit is not drawn by poppler (the page comes out blank and is
- * reported as such).
+ * parent trusts nothing it sends.  What poppler's decoders say while
+ * the child draws a page (poppler-glib logs it, libjpeg prints it)
+ * comes back with the page, for a note and the problem suspect-data.
+ * Image XObjects, whose dictionaries are never compressed, are checked
+ * against max-pixels in the parent before the child starts; an inline
+ * image too large for the child's memory limit is not drawn by poppler
+ * (the page comes out blank and is reported as such).
  *
  * Decoded pages are held in memory up to max-memory bytes a document;
  * past that, each is written to the document's temporary directory
@@ -2419,7 +2421,7 @@ pdf_find_images(struct scan_run *r, struct pdf_imgs *out)
 /* ------------------------------------------------------------------ */
 /* PDF: the child process                                               */
 
-enum { PM_ERROR = 1, PM_DOC, PM_PAGE, PM_WORDS, PM_RENDER, PM_IMAGE, PM_DONE };
+enum { PM_ERROR = 1, PM_DOC, PM_PAGE, PM_WORDS, PM_RENDER, PM_IMAGE, PM_DONE, PM_SAID };
 enum { PE_ENCRYPTED = 1, PE_INVALID, PE_OTHER };
 
 struct pdf_msg {
@@ -2628,6 +2630,69 @@ pdf_native_dpi(PopplerPage *page, int index, int npages, const struct pdf_imgs *
 	}
 }
 
+#ifndef SCAN_ASAN
+/* poppler-glib logs poppler's errors with g_log, at a level glib does
+ * not print: in the child, they go to its stderr with libjpeg's */
+static void
+pdf_glog(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+	(void)domain;
+	(void)level;
+	(void)data;
+	if (message != NULL && write(STDERR_FILENO, message, strlen(message)) >= 0)
+		(void)!write(STDERR_FILENO, "\n", 1);
+}
+#endif
+
+/* Forget what poppler printed so far (pdf_said). */
+static void
+pdf_said_none(void)
+{
+#ifndef SCAN_ASAN
+	if (ftruncate(STDERR_FILENO, 0) == 0)
+		lseek(STDERR_FILENO, 0, SEEK_SET);
+#endif
+}
+
+/* What poppler (and libjpeg in it) printed on stderr, which in the
+ * child is a file of its own (pdf_child), since the last call: its
+ * first line and how many lines, sent as PM_SAID for page i.  Nothing
+ * under AddressSanitizer, whose reports keep stderr. */
+static void
+pdf_said(int fd, int i)
+{
+#ifndef SCAN_ASAN
+	char buf[SCAN_MSG_MAX], last = '\n';
+	off_t end = lseek(STDERR_FILENO, 0, SEEK_CUR), at = 0, first = -1;
+	int64_t lines = 0;
+	ssize_t n;
+
+	if (end <= 0)
+		return;
+	while (at < end && (n = pread(STDERR_FILENO, buf, sizeof(buf), at)) > 0) {
+		for (ssize_t k = 0; k < n; k++)
+			if (buf[k] == '\n') {
+				if (first < 0)
+					first = at + k;
+				lines++;
+			}
+		last = buf[n - 1];
+		at += n;
+	}
+	if (last != '\n') /* a last line without its newline */
+		lines++;
+	if (first < 0)
+		first = at;
+	n = pread(STDERR_FILENO, buf, first < (off_t)sizeof(buf) ? (size_t)first : sizeof(buf), 0);
+	if (n > 0)
+		pdf_send(fd, PM_SAID, i, &lines, 1, buf, (size_t)n);
+	pdf_said_none();
+#else
+	(void)fd;
+	(void)i;
+#endif
+}
+
 /* Render one page and send it as 1, 8 or 32 bpp leptonica rows. */
 static void
 pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
@@ -2647,6 +2712,7 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 	if (pw > 1e6 || ph > 1e6)
 		pdf_fail(job->fd, PE_OTHER, "page %d: %.0fx%.0f points (%.0fx%.0f inches) is too large a page", i + 1,
 		         pw, ph, pw / 72, ph / 72);
+	pdf_said_none();
 	pdf_native_dpi(page, i, npages, job->imgs, &nx, &ny);
 	dpi = SCAN_PDF_DPI_DEFAULT;
 	if (nx > 0 && ny > 0) {
@@ -2680,6 +2746,7 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 		pdf_fail(job->fd, PE_OTHER, "page %d: rendering failed: %s", i + 1,
 		         cairo_status_to_string(cairo_status(cr)));
 	cairo_destroy(cr);
+	pdf_said(job->fd, i);
 	cairo_surface_flush(s);
 	data = cairo_image_surface_get_data(s);
 	stride = cairo_image_surface_get_stride(s);
@@ -2910,15 +2977,24 @@ pdf_child(struct pdf_job *job)
 		close_range(3, (unsigned)job->fd - 1, 0);
 	close_range((unsigned)job->fd + 1, ~0u, 0);
 	/* nothing poppler prints may reach the command's output (--json on
-	 * stdout) or clutter its messages; under AddressSanitizer stderr
-	 * stays, for its reports */
+	 * stdout) or clutter its messages: stderr is a file of its own,
+	 * whose lines go to the parent with the page they were printed
+	 * drawing (pdf_said); under AddressSanitizer stderr stays, for its
+	 * reports */
 	{
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			dup2(null, STDOUT_FILENO);
 #ifndef SCAN_ASAN
-			dup2(null, STDERR_FILENO);
+			{
+				int said = memfd_create("poppler-said", MFD_CLOEXEC);
+				dup2(said >= 0 ? said : null, STDERR_FILENO);
+				if (said > STDERR_FILENO && said != job->fd)
+					close(said);
+				g_log_set_handler("Poppler", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+				                  pdf_glog, NULL);
+			}
 #endif
 			if (null > STDERR_FILENO && null != job->fd)
 				close(null);
@@ -3138,7 +3214,9 @@ scan_pdf(struct scan_run *r)
 	struct pdf_proc procs[SCAN_RENDERERS_MAX], *p;
 	struct pdf_msg m;
 	struct scan_info in;
-	char msg[SCAN_MSG_MAX + 1], clean[SCAN_MSG_MAX + 1];
+	char msg[SCAN_MSG_MAX + 1], clean[SCAN_MSG_MAX + 1], said[SCAN_MSG_MAX + 1];
+	int64_t said_lines = 0;
+	int said_page = -1; /* the page poppler said something of, drawing it (PM_SAID) */
 	const char *doing = "opening the PDF";
 	int rc = -1, next_page = 0, last_image = -1, page = 0, render = 0;
 	int nprocs = 0, nrend = 1, images = 0, selected = 0, dones = 0, extra = 0, j;
@@ -3329,6 +3407,16 @@ scan_pdf(struct scan_run *r)
 				nprocs++;
 			}
 			break;
+		case PM_SAID:
+			/* before the page's image, from the renderer it was dealt to */
+			if (!r->rendered || m.page < 0 || m.page >= r->total || m.len < 1 || m.len > SCAN_MSG_MAX ||
+			    m.v[0] < 1 || pdf_read(&p->rd, msg, (size_t)m.len) != 0)
+				goto bad;
+			msg[m.len] = '\0';
+			scan_clean(said, sizeof(said), msg);
+			said_page = m.page;
+			said_lines = m.v[0];
+			break;
 		case PM_IMAGE: {
 			uint64_t len;
 			int64_t W = m.v[0], H = m.v[1], d = m.v[2], dpi = m.v[3];
@@ -3365,8 +3453,20 @@ scan_pdf(struct scan_run *r)
 			in.xres = (int)m.v[4];
 			in.yres = (int)m.v[5];
 			in.res_applies = in.xres > 0 && in.yres > 0;
+			/* a decoder's complaint: the picture may not be the scan's */
+			if (said_page == m.page)
+				in.problems |= SCAN_P_SUSPECT;
 			if (scan_add(r, &in, pix, (int)dpi) != 0)
 				goto out;
+			if (said_page == m.page) {
+				if (said_lines > 1)
+					r->host->note(r->ctx, r->doc,
+					              "page %d: poppler, drawing it: %s (and %" PRId64 " more)", page,
+					              said, said_lines - 1);
+				else
+					r->host->note(r->ctx, r->doc, "page %d: poppler, drawing it: %s", page, said);
+				said_page = -1;
+			}
 			break;
 		}
 		case PM_DONE:
@@ -3647,8 +3747,7 @@ scan_record(struct scan_run *r, int64_t t0, int *warn)
 		case SCAN_P_LIGHT: r->host->note(r->ctx, r->doc, "too light, faint marks only: page %s", pages); break;
 		case SCAN_P_SUSPECT:
 			r->host->note(r->ctx, r->doc,
-			              "data perhaps damaged (bytes the picture did not need), to be looked at: page %s",
-			              pages);
+			              "picture perhaps damaged (see the page's note), to be looked at: page %s", pages);
 			break;
 		default: break;
 		}

@@ -404,7 +404,7 @@ shown "$WORK/st" "$WORK/stray.jpg"
 has "page 1: libjpeg: Corrupt JPEG data: 2 extraneous bytes before marker 0xd9 (bytes the picture's data did not need" \
 	"... with libjpeg's word in a note: bytes the picture's data did not need"
 has '"scan.page.1.problems":["suspect-data"]' "... the page has the problem suspect-data"
-has 'data perhaps damaged (bytes the picture did not need), to be looked at: page 1' "... and a note of it"
+has "picture perhaps damaged (see the page's note), to be looked at: page 1" "... and a note of it"
 has '"status":"warn"' "... and the document a warning"
 outcome zeroed.jpg '"new"'
 ok $? "a JPEG whose data has 1000 bytes zeroed, that libjpeg reads without a warning, is stored"
@@ -765,6 +765,79 @@ check "ingest 80 pages, 54 of them stamped" dangan --store "$WORK/sst" -c "$WORK
 shown "$WORK/sst" "$WORK/stamp80.pdf"
 has 'the page read as a scan: page 1-2,4-5,7-8,' "80 pages: the note gives the stamped pages as ranges"
 has ',76-77,79-80 (54)"' "80 pages: the whole list, and the count"
+
+# A scanned PDF whose image data is damaged: what poppler's decoders say
+# drawing a page (a CCITT G4 page read out of step, a JPEG with a bad
+# Huffman code) goes into a note, and the page has the problem
+# suspect-data; the intact copy has neither.  The G4 data is libtiff's,
+# from the PBM fixture written as an uncompressed TIFF.
+python3 -B - "$fix/bitonal.pbm" "$WORK/raw.tif" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d.startswith(b"P4\n640 800\n")
+bits = d[len(b"P4\n640 800\n"):]
+tags = [(256, 3, 640), (257, 3, 800), (258, 3, 1), (259, 3, 1), (262, 3, 0), (273, 4, 8),
+        (277, 3, 1), (278, 3, 800), (279, 4, len(bits))]
+ifd = struct.pack("<H", len(tags)) + b"".join(struct.pack("<HHII", t, k, 1, v) for t, k, v in tags) + b"\0" * 4
+open(sys.argv[2], "wb").write(b"II*\0" + struct.pack("<I", 8 + len(bits)) + bits + ifd)
+PY
+tiffcp -c g4 -r 800 "$WORK/raw.tif" "$WORK/g4.tif"
+python3 -B - "$WORK/g4.tif" "$fix/colour.jpg" "$WORK" "$fix" <<'PY'
+import struct, sys
+sys.path.insert(0, sys.argv[4])
+import pdfwrite
+t = open(sys.argv[1], "rb").read()
+assert t[:4] == b"II*\0"
+ifd = struct.unpack("<I", t[4:8])[0]
+tag = {}
+for k in range(struct.unpack("<H", t[ifd:ifd + 2])[0]):
+    code, kind, count, value = struct.unpack("<HHII", t[ifd + 2 + 12 * k:ifd + 14 + 12 * k])
+    tag[code] = value if kind == 4 else value & 0xffff
+assert tag[259] == 4  # G4, in one strip
+g4 = t[tag[273]:tag[273] + tag[279]]
+jpg = open(sys.argv[2], "rb").read()
+def pdf(out, g4, jpg):
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 >>"]
+    # page 1: 640x800 at 200 dpi, G4; page 2: colour.jpg at 200 dpi
+    objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 230.4 288] /Resources << /XObject << /Im 4 0 R >> >> "
+                b"/Contents 5 0 R >>")
+    objs.append(b"<< /Type /XObject /Subtype /Image /Width 640 /Height 800 /ColorSpace /DeviceGray "
+                b"/BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 640 /Rows 800 >> "
+                b"/Length %d >>\nstream\n" % len(g4) + g4 + b"\nendstream")
+    c = b"q 230.4 0 0 288 0 0 cm /Im Do Q"
+    objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
+    objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 360] /Resources << /XObject << /Im 7 0 R >> >> "
+                b"/Contents 8 0 R >>")
+    objs.append(b"<< /Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB "
+                b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % len(jpg) + jpg + b"\nendstream")
+    c = b"q 288 0 0 360 0 0 cm /Im Do Q"
+    objs.append(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream")
+    pdfwrite.write(objs, out)
+def damage(data, every):
+    b = bytearray(data)
+    for k in range(20):
+        b[len(b) // 3 + k * every] ^= 0xff
+    return bytes(b)
+pdf(sys.argv[3] + "/intact.pdf", g4, jpg)
+pdf(sys.argv[3] + "/damaged.pdf", damage(g4, 7), damage(jpg, 97))
+PY
+"$DANGAN" --store "$WORK/sdmg" -c "$WORK/scan.xml" ingest --json "$WORK/intact.pdf" "$WORK/damaged.pdf" \
+	>"$WORK/out" 2>"$WORK/err"
+outcome intact.pdf '"new"' && outcome damaged.pdf '"new"'
+ok $? "a scanned PDF and its copy with damaged image data are both stored"
+! grep -v '^dangan: ' "$WORK/err" | grep -q .
+ok $? "... nothing of poppler's on the terminal"
+shown "$WORK/sdmg" "$WORK/intact.pdf"
+hasnt 'suspect-data' "intact: no problem suspect-data"
+hasnt 'poppler, drawing it' "intact: no word from poppler"
+shown "$WORK/sdmg" "$WORK/damaged.pdf"
+has '"scan.page.1.problems":["suspect-data"]' "damaged: page 1 (G4) has the problem suspect-data"
+grep -q 'page 1: poppler, drawing it: Syntax error at position [0-9]*: [^"]*CCITTFax' "$WORK/show"
+ok $? "... with poppler's word on the CCITT data in a note"
+has '"scan.page.2.problems":["suspect-data"]' "damaged: page 2 (JPEG) has the problem suspect-data"
+has 'page 2: poppler, drawing it: Corrupt JPEG data' "... with libjpeg's word in a note"
+has "picture perhaps damaged (see the page's note), to be looked at: page 1-2" "... and both pages in the summary note"
+has '"status":"warn"' "... and the document a warning"
 
 # Each page's resolution is that of the image drawn on it when the file
 # holds images of several sizes besides (here one unused, 600x750, as a
