@@ -1164,10 +1164,11 @@ scan_tiff_comp_name(unsigned comp, char *buf, size_t cap)
  * marker missing, lose nothing and are only noted.  Stray bytes after
  * the picture's data began (before the end marker, a restart marker or
  * a later scan) are data the decoder did not need: some encoders pad
- * so, but damaged data read out of step ends that way too, decoded
- * without a word from libjpeg (its fast Huffman decoder takes a bad
- * code for a zero) and garbled from the damage on.  Such a page is
- * kept, with the problem suspect-data, for someone to look at. */
+ * so, but damaged data read out of step ends that way too, when none of
+ * the codes it met was one no encoder writes (of which libjpeg warns,
+ * fed a little at a time: scan_jpeg_src), and the picture is garbled
+ * from the damage on.  Such a page is kept, with the problem
+ * suspect-data, for someone to look at. */
 struct scan_jpeg_err {
 	struct jpeg_error_mgr mgr;
 	jmp_buf jump;
@@ -1210,6 +1211,79 @@ scan_jpeg_message(j_common_ptr cinfo, int level)
 		(*cinfo->err->format_message)(cinfo, e->lost);
 		e->row = cinfo->is_decompressor ? ((j_decompress_ptr)cinfo)->output_scanline : 0;
 	}
+}
+
+/* The file given to libjpeg a little at a time: with fewer bytes at hand
+ * than a block may take (512), libjpeg-turbo decodes with its careful
+ * Huffman decoder, which warns of a code no encoder writes, instead of
+ * its fast one, which takes it for a zero and reads on out of step:
+ * damage is then caught where it is, not (if at all) as stray bytes at
+ * the end.  Intact files decode the same either way. */
+#define SCAN_JPEG_FEED 256
+
+struct scan_jpeg_src {
+	struct jpeg_source_mgr pub;
+	const JOCTET *data;
+	size_t size, pos;
+};
+
+static void
+scan_jpeg_src_init(j_decompress_ptr cinfo)
+{
+	(void)cinfo;
+}
+
+static boolean
+scan_jpeg_src_fill(j_decompress_ptr cinfo)
+{
+	static const JOCTET eoi[2] = {0xff, JPEG_EOI};
+	struct scan_jpeg_src *s = (struct scan_jpeg_src *)(void *)cinfo->src;
+	size_t n = s->size - s->pos;
+
+	if (n == 0) { /* as jpeg_mem_src: a warning, and an end marker */
+		WARNMS(cinfo, JWRN_JPEG_EOF);
+		s->pub.next_input_byte = eoi;
+		s->pub.bytes_in_buffer = sizeof(eoi);
+		return TRUE;
+	}
+	if (n > SCAN_JPEG_FEED)
+		n = SCAN_JPEG_FEED;
+	s->pub.next_input_byte = s->data + s->pos;
+	s->pub.bytes_in_buffer = n;
+	s->pos += n;
+	return TRUE;
+}
+
+static void
+scan_jpeg_src_skip(j_decompress_ptr cinfo, long n)
+{
+	struct scan_jpeg_src *s = (struct scan_jpeg_src *)(void *)cinfo->src;
+	size_t k;
+
+	if (n <= 0)
+		return;
+	if ((size_t)n <= s->pub.bytes_in_buffer) {
+		s->pub.next_input_byte += n;
+		s->pub.bytes_in_buffer -= (size_t)n;
+		return;
+	}
+	k = (size_t)n - s->pub.bytes_in_buffer;
+	s->pub.bytes_in_buffer = 0;
+	s->pos = k < s->size - s->pos ? s->pos + k : s->size;
+}
+
+static void
+scan_jpeg_src(j_decompress_ptr cinfo, struct scan_jpeg_src *s, const unsigned char *data, size_t size)
+{
+	memset(s, 0, sizeof(*s));
+	s->data = data;
+	s->size = size;
+	s->pub.init_source = scan_jpeg_src_init;
+	s->pub.fill_input_buffer = scan_jpeg_src_fill;
+	s->pub.skip_input_data = scan_jpeg_src_skip;
+	s->pub.resync_to_restart = jpeg_resync_to_restart;
+	s->pub.term_source = scan_jpeg_src_init;
+	cinfo->src = &s->pub;
 }
 
 /* cinfo with e for its errors and messages (longjmp to e->jump, kept) */
@@ -1256,6 +1330,7 @@ scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap, int *suspect)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct scan_jpeg_err e;
+	struct scan_jpeg_src src;
 	JSAMPLE *volatile row = NULL;
 	PIX *volatile pix = NULL;
 	PIX *done;
@@ -1271,7 +1346,7 @@ scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap, int *suspect)
 		goto fail;
 	}
 	jpeg_create_decompress(&cinfo);
-	jpeg_mem_src(&cinfo, r->data, (unsigned long)r->size);
+	scan_jpeg_src(&cinfo, &src, r->data, r->size);
 	jpeg_read_header(&cinfo, TRUE);
 	e.in_data = 1;
 	/* gray stays gray; YCbCr and RGB come out as RGB; CMYK and YCCK as

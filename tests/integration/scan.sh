@@ -386,6 +386,13 @@ sos = d.find(b"\xff\xda")
 at = sos + 2 + (d[sos + 2] << 8 | d[sos + 3])
 at += (len(d) - at) * 4 // 10
 open(sys.argv[2] + "/zeroed.jpg", "wb").write(d[:at] + bytes(1000) + d[at + 1000:])
+# 8 bytes inverted, 97 apart, from a third of the picture's data: a code
+# no encoder writes, which libjpeg's fast decoder would take for a zero
+at = sos + 2 + (d[sos + 2] << 8 | d[sos + 3])
+b = bytearray(d)
+for k in range(8):
+    b[at + (len(d) - at) // 3 + k * 97] ^= 0xff
+open(sys.argv[2] + "/flipped.jpg", "wb").write(bytes(b))
 PY
 # the same with a restart marker after every row of blocks: stray bytes
 # before the first
@@ -397,7 +404,7 @@ rst = d.index(b"\xff\xd0", d.index(b"\xff\xda"))
 open(sys.argv[2], "wb").write(d[:rst] + b"\x01\x02" + d[rst:])
 PY
 "$DANGAN" --store "$WORK/st" -c "$WORK/scan.xml" ingest --json "$WORK/stray.jpg" "$WORK/cut.jpg" "$WORK/no-eoi.jpg" \
-	"$WORK/head-stray.jpg" "$WORK/zeroed.jpg" "$WORK/rst-stray.jpg" >"$WORK/out" 2>"$WORK/jpeg.err"
+	"$WORK/head-stray.jpg" "$WORK/zeroed.jpg" "$WORK/rst-stray.jpg" "$WORK/flipped.jpg" >"$WORK/out" 2>"$WORK/jpeg.err"
 outcome stray.jpg '"new"'
 ok $? "a JPEG with stray bytes before its end marker is stored"
 shown "$WORK/st" "$WORK/stray.jpg"
@@ -417,6 +424,8 @@ shown "$WORK/st" "$WORK/head-stray.jpg"
 has 'page 1: libjpeg: Corrupt JPEG data: 3 extraneous bytes before marker 0xdb (nothing of the picture was lost)' \
 	"... with libjpeg's word in a note: nothing lost"
 hasnt 'suspect-data' "... and no problem"
+outcome flipped.jpg '"quarantined".*corrupt or truncated JPEG data: Corrupt JPEG data: bad Huffman code (from row [0-9]* of 1000'
+ok $? "a JPEG with bytes of its data inverted is quarantined: libjpeg's bad Huffman code, and the row"
 outcome rst-stray.jpg '"new"'
 ok $? "a JPEG with stray bytes before a restart marker is stored"
 shown "$WORK/st" "$WORK/rst-stray.jpg"
