@@ -40,14 +40,7 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-if [ -z "${DANGAN:-}" ]; then
-	DANGAN="$top/dangan"
-	: "${DANGAN_PLUGIN_PATH:=$(ls -d "$top"/plugins/*/.libs | tr '\n' :)}"
-	: "${DANGAN_DATADIR:=$top/config}"
-	export DANGAN_PLUGIN_PATH DANGAN_DATADIR
-fi
-unset DANGAN_STORE DANGAN_CONFIG
-[ -x "$DANGAN" ] || { echo "bench: no dangan at $DANGAN (build first, or set DANGAN)" >&2; exit 2; }
+. "$here/dangan-env.sh"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "bench: /usr/bin/time is needed for peak RSS (Debian package time)" >&2; exit 2; }
 
