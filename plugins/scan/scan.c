@@ -12,7 +12,9 @@
  * JPEG), with libtiff, after
  * the dimensions of every page have been read from its header and
  * checked against max-pixels, so that a decompression bomb is refused
- * without being decoded.  A JPEG's EXIF
+ * without being decoded.  leptonica silences libtiff, so the strips of a
+ * compressed TIFF page it read are decompressed once more by libtiff,
+ * only to hear what it says of damage (scan_tiff_check).  A JPEG's EXIF
  * Orientation (read with libexif) turns or mirrors the decoded page
  * upright; the page records it (dg_page.file_unfit), since the file
  * can no longer stand for the page's picture.  Its EXIF resolution
@@ -1797,6 +1799,50 @@ scan_tiff_cut(TIFF *tif, size_t size, char *why, size_t cap)
 	return 0;
 }
 
+/* libtiff's word on the strips of the page at d, which leptonica read:
+ * leptonica silences libtiff and keeps whatever rows a damaged strip
+ * gives (a CCITT strip read out of step, a bad code), so each compressed
+ * strip is decoded once more by libtiff with its messages kept.  0: it
+ * said nothing; 1: it warned, the first warning (and how many) in say;
+ * -1: it cannot decode a strip, its words in say. */
+static int
+scan_tiff_check(struct scan_run *r, const struct tiff_dir *d, char *say, size_t cap)
+{
+	struct tiff_mem m;
+	TIFF *tif;
+	void *buf = NULL;
+	tmsize_t size;
+	uint32_t s, n;
+	int rc = 0;
+
+	say[0] = '\0';
+	if (d->comp == COMPRESSION_NONE || (tif = scan_tiff_open(r, d, &m)) == NULL)
+		return 0;
+	size = TIFFStripSize(tif);
+	n = TIFFNumberOfStrips(tif);
+	if (size <= 0 || (buf = malloc((size_t)size)) == NULL)
+		goto done;
+	m.decoding = 1;
+	for (s = 0; s < n; s++) {
+		m.msg[0] = '\0';
+		if (TIFFReadEncodedStrip(tif, s, buf, -1) < 0 || m.msg[0] != '\0') {
+			snprintf(say, cap, "libtiff: %s (strip %" PRIu32 " of %" PRIu32 ")",
+			         m.msg[0] != '\0' ? m.msg : "a strip cannot be decoded", s + 1, n);
+			rc = -1;
+			goto done;
+		}
+	}
+	if (m.nwarn > 1)
+		snprintf(say, cap, "libtiff warns: %s (and %d more)", m.warn, m.nwarn - 1);
+	else if (m.nwarn == 1)
+		snprintf(say, cap, "libtiff warns: %s", m.warn);
+	rc = m.nwarn > 0;
+done:
+	free(buf);
+	TIFFClose(tif);
+	return rc;
+}
+
 /* Why the strips of the page at d, which neither leptonica nor libtiff's
  * RGBA interface could read (nor is cut off, scan_tiff_cut), are
  * unreadable, into why: libtiff's own words on the first row it cannot
@@ -1987,6 +2033,7 @@ scan_tiff(struct scan_run *r)
 	size_t off;
 	uint64_t cut;
 	PIX *pix;
+	char say[SCAN_TIFF_WARN];
 	int i, count, more, want, rc = -1;
 
 	r->kind = "tiff";
@@ -2033,18 +2080,24 @@ scan_tiff(struct scan_run *r)
 		scan_tiff_comp_name(d->comp, in.compression, sizeof(in.compression));
 		scan_lept_reset();
 		off = (size_t)d->off;
+		say[0] = '\0';
 		if (d->tiled) {
-			char warn[SCAN_TIFF_WARN];
-
-			if (scan_tiff_rgba(r, i + 1, d, &pix, warn, sizeof(warn)) != 0)
+			if (scan_tiff_rgba(r, i + 1, d, &pix, say, sizeof(say)) != 0)
 				goto out;
-			if (warn[0] != '\0')
-				r->host->note(r->ctx, r->doc, "page %d: %s", i + 1, warn);
 		} else {
 			pix = pixReadMemFromMultipageTiff(r->data, r->size, &off);
+			if (pix != NULL && scan_tiff_check(r, d, say, sizeof(say)) < 0) {
+				r->host->error(r->ctx, "page %d: corrupt TIFF data (%s): %s", i + 1, in.compression,
+				               say);
+				pixDestroy(&pix);
+				goto out;
+			}
 			if (pix == NULL && scan_tiff_strips_again(r, i + 1, d, in.compression, &pix) != 0)
 				goto out;
 		}
+		/* libtiff warned decoding it: the picture may be garbled */
+		if (say[0] != '\0')
+			in.problems |= SCAN_P_SUSPECT;
 		if (pix == NULL) {
 			r->host->error(r->ctx, "page %d: cannot decode the TIFF image (%s): %s", i + 1, in.compression,
 			               scan_lept_why());
@@ -2073,6 +2126,9 @@ scan_tiff(struct scan_run *r)
 		}
 		if (scan_add(r, &in, pix, in.xres) != 0)
 			goto out;
+		if (say[0] != '\0')
+			r->host->note(r->ctx, r->doc, "page %d: %s (the picture may be garbled from there on)", i + 1,
+			              say);
 	}
 	rc = 0;
 out:

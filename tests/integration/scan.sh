@@ -848,6 +848,41 @@ has 'page 2: poppler, drawing it: Corrupt JPEG data' "... with libjpeg's word in
 has "picture perhaps damaged (see the page's note), to be looked at: page 1-2" "... and both pages in the summary note"
 has '"status":"warn"' "... and the document a warning"
 
+# The same G4 data as a TIFF page, which leptonica reads keeping whatever
+# rows a damaged strip gives: libtiff decodes it again with its messages
+# kept.  A byte inverted (a code no encoder writes) is quarantined with
+# libtiff's word; 64 bytes zeroed (rows that end early) are stored with
+# the problem suspect-data and libtiff's warning in a note.
+python3 -B - "$WORK/g4.tif" "$WORK" <<'PY'
+import struct, sys
+t = open(sys.argv[1], "rb").read()
+ifd = struct.unpack("<I", t[4:8])[0]
+tag = {}
+for k in range(struct.unpack("<H", t[ifd:ifd + 2])[0]):
+    code, kind, count, value = struct.unpack("<HHII", t[ifd + 2 + 12 * k:ifd + 14 + 12 * k])
+    tag[code] = value if kind == 4 else value & 0xffff
+at = tag[273] + tag[279] // 3
+b = bytearray(t)
+b[at] ^= 0xff
+open(sys.argv[2] + "/g4-bad-code.tif", "wb").write(bytes(b))
+open(sys.argv[2] + "/g4-zeroed.tif", "wb").write(t[:at] + bytes(64) + t[at + 64:])
+PY
+"$DANGAN" --store "$WORK/sdmg" -c "$WORK/scan.xml" ingest --json "$WORK/g4.tif" "$WORK/g4-bad-code.tif" \
+	"$WORK/g4-zeroed.tif" >"$WORK/out" 2>"$WORK/err"
+outcome g4.tif '"new"'
+ok $? "an intact G4 TIFF is stored"
+shown "$WORK/sdmg" "$WORK/g4.tif"
+hasnt 'suspect-data' "... without the problem suspect-data"
+outcome g4-bad-code.tif '"quarantined".*corrupt TIFF data (tiff-g4): libtiff: Fax4Decode: Bad code word at line [0-9]* of strip 0'
+ok $? "a G4 TIFF with a byte of its data inverted is quarantined with libtiff's word"
+outcome g4-zeroed.tif '"new"'
+ok $? "a G4 TIFF with 64 bytes of its data zeroed is stored"
+shown "$WORK/sdmg" "$WORK/g4-zeroed.tif"
+has '"scan.page.1.problems":["unknown-resolution,suspect-data"]' "... with the problem suspect-data"
+has 'page 1: libtiff warns: Fax4Decode: Premature EOL at line' "... and libtiff's warning in a note"
+! grep -v '^dangan: ' "$WORK/err" | grep -q .
+ok $? "... and nothing of libtiff's on the terminal"
+
 # Each page's resolution is that of the image drawn on it when the file
 # holds images of several sizes besides (here one unused, 600x750, as a
 # soft mask or an alternate image would be) and in another order: page
