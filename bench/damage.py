@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import struct
 import subprocess
 import sys
 
@@ -18,11 +19,10 @@ def data_start(jpg):
     return sos + 2 + (jpg[sos + 2] << 8 | jpg[sos + 3])
 
 
-def damage(jpg, kind, rnd):
-    """A copy of jpg damaged in its picture's data, never in its headers
-    nor in its last two bytes (the end marker)."""
-    b = bytearray(jpg)
-    lo, hi = data_start(jpg), len(jpg) - 2
+def damage(data, kind, rnd, lo, hi):
+    """A copy of data damaged between lo and hi: the picture's data, not
+    its headers nor (JPEG) its end marker."""
+    b = bytearray(data)
     if kind == "flip1":
         b[rnd.randrange(lo, hi)] ^= 1 << rnd.randrange(8)
     elif kind == "flip8":
@@ -33,6 +33,42 @@ def damage(jpg, kind, rnd):
         at = rnd.randrange(lo, max(lo + 1, hi - n))
         b[at:at + n] = bytes(min(n, hi - at))
     return bytes(b)
+
+
+def tiff_tags(t):
+    """The first directory's tags of a little-endian TIFF: code -> value
+    (the value itself for one SHORT or LONG, else its offset)."""
+    ifd = struct.unpack("<I", t[4:8])[0]
+    tags = {}
+    for k in range(struct.unpack("<H", t[ifd:ifd + 2])[0]):
+        code, kind, count, value = struct.unpack("<HHII", t[ifd + 2 + 12 * k:ifd + 14 + 12 * k])
+        tags[code] = (value & 0xFFFF) if kind == 3 and count == 1 else value
+    return tags
+
+
+def g4_page(tif, work):
+    """A bitonal G4 TIFF (libtiff's tiffcp) of the gray TIFF page tif,
+    thresholded at half gray: (its bytes, where its one strip begins)."""
+    subprocess.run(["tiffcp", "-c", "none", "-r", "100000", tif, work + "-gray.tif"], check=True)
+    t = open(work + "-gray.tif", "rb").read()
+    tags = tiff_tags(t)
+    w, h = tags[256], tags[257]
+    assert t[:4] == b"II*\0" and tags[258] == 8 and tags[277] == 1 and tags[262] == 1
+    gray = t[tags[273]:tags[273] + w * h]
+    black = bytes(1 if v < 128 else 0 for v in range(256))
+    rows = bytearray()
+    for y in range(h):
+        row = gray[y * w:(y + 1) * w].translate(black) + bytes(7)
+        rows += bytes(row[x] << 7 | row[x + 1] << 6 | row[x + 2] << 5 | row[x + 3] << 4 | row[x + 4] << 3 |
+                      row[x + 5] << 2 | row[x + 6] << 1 | row[x + 7] for x in range(0, w, 8))
+    entries = [(256, 4, w), (257, 4, h), (258, 3, 1), (259, 3, 1), (262, 3, 0), (273, 4, 8), (277, 3, 1),
+               (278, 4, h), (279, 4, len(rows))]
+    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", c, k, 1, v) for c, k, v in entries)
+    open(work + "-raw.tif", "wb").write(b"II*\0" + struct.pack("<I", 8 + len(rows)) + rows + ifd + bytes(4))
+    subprocess.run(["tiffcp", "-c", "g4", "-r", "100000", work + "-raw.tif", work + "-g4.tif"], check=True)
+    g4 = open(work + "-g4.tif", "rb").read()
+    tags = tiff_tags(g4)
+    return g4, tags[273], tags[273] + tags[279]
 
 
 def jpeg_size(jpg):
@@ -88,59 +124,88 @@ def dangan_outcomes(dangan, store, config, files):
     return out
 
 
+def decoded(cmd, out):
+    """The bytes cmd writes to out (None when it fails), and whether it
+    printed anything on stderr."""
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    said = r.returncode != 0 or r.stderr.strip() != b""
+    data = open(out, "rb").read() if r.returncode == 0 and os.path.exists(out) else None
+    if os.path.exists(out):
+        os.unlink(out)
+    return data, said
+
+
 def main():
     run, dangan, config, fixtures, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
     pages = sys.argv[6:]
     sys.path.insert(0, fixtures)
     import pdfwrite
     rnd = random.Random(20261124)
-    rows = []  # (kind, jpg path, pdf path, pixels changed, djpeg warns, pdftoppm warns)
+    rows = []  # (format, kind, file, pdf or None, pixels changed, peer warns, pdftoppm warns)
     for page in pages:
-        jpg = open(page, "rb").read()
         base = os.path.join(run, os.path.basename(page))
-        subprocess.run(["djpeg", "-outfile", base + ".pnm", page], check=True)
+        if page.endswith(".jpg"):
+            fmt, data = "jpeg", open(page, "rb").read()
+            lo, hi = data_start(data), len(data) - 2
+            peer = lambda f, out: ["djpeg", "-outfile", out, f]
+        else:
+            fmt = "g4"
+            data, lo, hi = g4_page(page, base)
+            peer = lambda f, out: ["tiffcp", "-c", "none", f, out]
+        ext = ".jpg" if fmt == "jpeg" else ".tif"
+        open(base + ".intact" + ext, "wb").write(data)
+        intact, _ = decoded(peer(base + ".intact" + ext, base + ".out"), base + ".out")
         for kind in KINDS:
             for i in range(n):
                 stem = "%s-%s-%02d" % (base, kind, i)
-                open(stem + ".jpg", "wb").write(damage(jpg, kind, rnd))
-                pdf_of(open(stem + ".jpg", "rb").read(), stem + ".pdf", pdfwrite)
-                djw = says(["djpeg", "-outfile", stem + ".pnm", stem + ".jpg"])
-                changed = not os.path.exists(stem + ".pnm") or subprocess.run(
-                    ["cmp", "-s", stem + ".pnm", base + ".pnm"]).returncode != 0
-                if os.path.exists(stem + ".pnm"):
-                    os.unlink(stem + ".pnm")
-                ppw = says(["pdftoppm", "-r", "36", "-png", stem + ".pdf", stem + "-ppm"])
-                for f in os.listdir(run):
-                    if f.startswith(os.path.basename(stem) + "-ppm"):
-                        os.unlink(os.path.join(run, f))
-                rows.append((kind, stem + ".jpg", stem + ".pdf", changed, djw, ppw))
+                open(stem + ext, "wb").write(damage(data, kind, rnd, lo, hi))
+                out, warns = decoded(peer(stem + ext, stem + ".out"), stem + ".out")
+                pdf, ppw = None, False
+                if fmt == "jpeg":
+                    pdf = stem + ".pdf"
+                    pdf_of(open(stem + ext, "rb").read(), pdf, pdfwrite)
+                    ppw = says(["pdftoppm", "-r", "36", "-png", pdf, stem + "-ppm"])
+                    for f in os.listdir(run):
+                        if f.startswith(os.path.basename(stem) + "-ppm"):
+                            os.unlink(os.path.join(run, f))
+                rows.append((fmt, kind, stem + ext, pdf, out != intact, warns, ppw))
         sys.stderr.write("bench: %s damaged %d times in each of %d ways\n" % (page, n, len(KINDS)))
-    jo = dangan_outcomes(dangan, os.path.join(run, "store-jpg"), config, [r[1] for r in rows])
-    po = dangan_outcomes(dangan, os.path.join(run, "store-pdf"), config, [r[2] for r in rows])
-    print("%-6s %5s %8s | %6s %11s %8s %6s | %8s %8s %8s" % (
-        "damage", "files", "changed", "djpeg", "dangan:quar", "suspect", "missed",
+    jo = dangan_outcomes(dangan, os.path.join(run, "store-files"), config, [r[2] for r in rows])
+    pdfs = [r[3] for r in rows if r[3] is not None]
+    po = dangan_outcomes(dangan, os.path.join(run, "store-pdf"), config, pdfs)
+    print("%-11s %5s %8s | %6s %11s %8s %6s | %8s %8s %8s" % (
+        "damage", "files", "changed", "peer", "dangan:quar", "suspect", "missed",
         "pdftoppm", "pdf:quar", "suspect"))
-    print("%-6s %5s %8s | %6s %11s %8s %6s | %8s %8s %8s" % (
+    print("%-11s %5s %8s | %6s %11s %8s %6s | %8s %8s %8s" % (
         "", "", "", "warns", "antined", "", "", "warns", "antined", ""))
-    for kind in KINDS + ("all",):
-        sel = [r for r in rows if kind == "all" or r[0] == kind]
-        changed = [r for r in sel if r[3]]
-        q = sum(jo.get(r[1]) == "quarantined" for r in sel)
-        s = sum(jo.get(r[1]) == "suspect" for r in sel)
-        missed = sum(jo.get(r[1]) == "whole" for r in changed)
-        pq = sum(po.get(r[2]) == "quarantined" for r in sel)
-        ps = sum(po.get(r[2]) == "suspect" for r in sel)
-        print("%-6s %5d %8d | %6d %11d %8d %6d | %8d %8d %8d" % (
-            kind, len(sel), len(changed), sum(r[4] for r in sel), q, s, missed,
-            sum(r[5] for r in sel), pq, ps))
-    caught = sum(jo.get(r[1]) in ("quarantined", "suspect") for r in rows)
-    djw = sum(r[4] for r in rows)
-    print("\ndangan flags %d of %d damaged JPEGs (quarantined or suspect-data); djpeg warns of %d: ratio %s"
-          % (caught, len(rows), djw, "%.2f" % (caught / djw) if djw else "inf"))
-    pc = sum(po.get(r[2]) in ("quarantined", "suspect") for r in rows)
-    ppw = sum(r[5] for r in rows)
-    print("dangan flags %d of %d PDFs with them; pdftoppm warns of %d: ratio %s"
-          % (pc, len(rows), ppw, "%.2f" % (pc / ppw) if ppw else "inf"))
+    for fmt in ("jpeg", "g4"):
+        for kind in KINDS + ("all",):
+            sel = [r for r in rows if r[0] == fmt and (kind == "all" or r[1] == kind)]
+            if not sel:
+                continue
+            changed = [r for r in sel if r[4]]
+            q = sum(jo.get(r[2]) == "quarantined" for r in sel)
+            sus = sum(jo.get(r[2]) == "suspect" for r in sel)
+            missed = sum(jo.get(r[2]) == "whole" for r in changed)
+            pdf = [r for r in sel if r[3] is not None]
+            pcol = ("%8d %8d %8d" % (sum(r[6] for r in pdf), sum(po.get(r[3]) == "quarantined" for r in pdf),
+                                     sum(po.get(r[3]) == "suspect" for r in pdf))) if pdf else "%8s %8s %8s" % ("-", "-", "-")
+            print("%-11s %5d %8d | %6d %11d %8d %6d | %s" % (
+                fmt + " " + kind, len(sel), len(changed), sum(r[5] for r in sel), q, sus, missed, pcol))
+    print("\npeer: djpeg for JPEG, tiffcp -c none (libtiff) for G4 TIFF")
+    for fmt in ("jpeg", "g4"):
+        sel = [r for r in rows if r[0] == fmt]
+        if not sel:
+            continue
+        caught = sum(jo.get(r[2]) in ("quarantined", "suspect") for r in sel)
+        pw = sum(r[5] for r in sel)
+        print("%s: dangan flags %d of %d damaged files (quarantined or suspect-data); the peer warns of %d: "
+              "ratio %s" % (fmt, caught, len(sel), pw, "%.2f" % (caught / pw) if pw else "inf"))
+    if pdfs:
+        pc = sum(po.get(p) in ("quarantined", "suspect") for p in pdfs)
+        ppw = sum(r[6] for r in rows if r[3] is not None)
+        print("jpeg in PDF: dangan flags %d of %d; pdftoppm warns of %d: ratio %s"
+              % (pc, len(pdfs), ppw, "%.2f" % (pc / ppw) if ppw else "inf"))
 
 
 main()

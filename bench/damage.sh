@@ -4,21 +4,25 @@
 # hand (not part of make check); it prints counts, it asserts nothing.
 #
 # Each JPEG page of ../shared/corpus/ocr-zh (the five *-jpeg.jpg: gray,
-# 300 dpi, A4) and tests/data/scan/colour.jpg (colour, 4:2:0) is damaged
-# BENCH_N times in each of three ways, in the picture's data only (after
-# its SOS header, before its end marker), with a fixed seed:
+# 300 dpi, A4), tests/data/scan/colour.jpg (colour, 4:2:0) and a bitonal
+# G4 TIFF of each 200-dpi page of the corpus (the five *-lowres.tif at
+# half gray, compressed by tiffcp) is damaged BENCH_N times in each of
+# three ways, in the picture's data only (after a JPEG's SOS header and
+# before its end marker; in the G4 strip), with a fixed seed:
 #   flip1  one bit inverted (a bit error in storage or in a transfer)
 #   flip8  eight bytes inverted at random places
 #   zero   a run of 64 to 4096 bytes zeroed (a bad sector, a hole)
 # Each damaged file is
-#   - decoded by djpeg, libjpeg's own tool, as an archivist might check a
-#     file by hand: does it warn?  do its pixels differ from those of the
-#     intact file ("changed": the damage shows)?
+#   - decoded by the decoder's own tool, as an archivist might check a
+#     file by hand (djpeg; for G4, libtiff's tiffcp -c none): does it
+#     warn?  do its pixels differ from those of the intact file
+#     ("changed": the damage shows)?
 #   - ingested by dangan (the scan stage): quarantined, stored with the
 #     problem suspect-data, or stored as whole ("missed": whole, though
 #     its pixels changed);
-#   - put as the one image of a PDF page (DCTDecode, as a scanner writes
-#     it), given to pdftoppm (does it warn?) and ingested by dangan.
+#   - a JPEG is also put as the one image of a PDF page (DCTDecode, as a
+#     scanner writes it), given to pdftoppm (does it warn?) and ingested
+#     by dangan.
 #
 # Parameters (environment):
 #   BENCH_DIR=/var/tmp/dangan-bench  BENCH_N=20
@@ -35,7 +39,7 @@ top=$(cd "$here/.." && pwd)
 corpus=$(cd "$top/../shared/corpus/ocr-zh" 2>/dev/null && pwd) ||
 	{ echo "bench: ../shared/corpus/ocr-zh is missing" >&2; exit 2; }
 . "$here/dangan-env.sh"
-for t in djpeg pdftoppm cmp python3; do
+for t in djpeg pdftoppm tiffcp python3; do
 	command -v "$t" >/dev/null 2>&1 || { echo "bench: $t is needed" >&2; exit 2; }
 done
 
@@ -57,4 +61,4 @@ echo "dangan: $("$DANGAN" --version 2>/dev/null | head -n 1); $(dpkg-query -W -f
 echo "$BENCH_N damaged copies of each page in each way"
 echo
 python3 -B "$here/damage.py" "$RUN" "$DANGAN" "$RUN/scan.xml" "$top/tests/data/scan" "$BENCH_N" \
-	"$corpus"/*-jpeg.jpg "$top/tests/data/scan/colour.jpg"
+	"$corpus"/*-jpeg.jpg "$top/tests/data/scan/colour.jpg" "$corpus"/*-lowres.tif
