@@ -380,8 +380,8 @@ open(sys.argv[2] + "/cut.jpg", "wb").write(d[:len(d) * 3 // 4])
 open(sys.argv[2] + "/no-eoi.jpg", "wb").write(d[:-2])
 q = d.find(b"\xff\xdb")  # the first quantisation table, among the headers
 open(sys.argv[2] + "/head-stray.jpg", "wb").write(d[:q] + b"\x01\x02\x03" + d[q:])
-# 1000 bytes of the picture's data zeroed: libjpeg reads on out of step,
-# without a warning, and the data ends before the picture does not
+# 1000 bytes of the picture's data zeroed: libjpeg reads on out of step
+# without a warning, and its last row comes before the data's end
 sos = d.find(b"\xff\xda")
 at = sos + 2 + (d[sos + 2] << 8 | d[sos + 3])
 at += (len(d) - at) * 4 // 10
