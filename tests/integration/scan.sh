@@ -829,6 +829,13 @@ def damage(data, every):
     return bytes(b)
 pdf(sys.argv[3] + "/intact.pdf", g4, jpg)
 pdf(sys.argv[3] + "/damaged.pdf", damage(g4, 7), damage(jpg, 97))
+# the TIFF itself, for the test after this one: a byte of its strip
+# inverted, and 64 bytes of it zeroed
+at = tag[273] + tag[279] // 3
+b = bytearray(t)
+b[at] ^= 0xff
+open(sys.argv[3] + "/g4-bad-code.tif", "wb").write(bytes(b))
+open(sys.argv[3] + "/g4-zeroed.tif", "wb").write(t[:at] + bytes(64) + t[at + 64:])
 PY
 "$DANGAN" --store "$WORK/sdmg" -c "$WORK/scan.xml" ingest --json "$WORK/intact.pdf" "$WORK/damaged.pdf" \
 	>"$WORK/out" 2>"$WORK/err"
@@ -848,25 +855,12 @@ has 'page 2: poppler, drawing it: Corrupt JPEG data' "... with libjpeg's word in
 has "picture perhaps damaged (see the page's note), to be looked at: page 1-2" "... and both pages in the summary note"
 has '"status":"warn"' "... and the document a warning"
 
-# The same G4 data as a TIFF page, which leptonica reads keeping whatever
-# rows a damaged strip gives: libtiff decodes it again with its messages
-# kept.  A byte inverted (a code no encoder writes) is quarantined with
-# libtiff's word; 64 bytes zeroed (rows that end early) are stored with
-# the problem suspect-data and libtiff's warning in a note.
-python3 -B - "$WORK/g4.tif" "$WORK" <<'PY'
-import struct, sys
-t = open(sys.argv[1], "rb").read()
-ifd = struct.unpack("<I", t[4:8])[0]
-tag = {}
-for k in range(struct.unpack("<H", t[ifd:ifd + 2])[0]):
-    code, kind, count, value = struct.unpack("<HHII", t[ifd + 2 + 12 * k:ifd + 14 + 12 * k])
-    tag[code] = value if kind == 4 else value & 0xffff
-at = tag[273] + tag[279] // 3
-b = bytearray(t)
-b[at] ^= 0xff
-open(sys.argv[2] + "/g4-bad-code.tif", "wb").write(bytes(b))
-open(sys.argv[2] + "/g4-zeroed.tif", "wb").write(t[:at] + bytes(64) + t[at + 64:])
-PY
+# The same G4 data as a TIFF page (damaged copies written above), which
+# leptonica reads keeping whatever rows a damaged strip gives: libtiff
+# decodes it again with its messages kept.  A byte inverted (a code no
+# encoder writes) is quarantined with libtiff's word; 64 bytes zeroed
+# (rows that end early) are stored with the problem suspect-data and
+# libtiff's warning in a note.
 "$DANGAN" --store "$WORK/sdmg" -c "$WORK/scan.xml" ingest --json "$WORK/g4.tif" "$WORK/g4-bad-code.tif" \
 	"$WORK/g4-zeroed.tif" >"$WORK/out" 2>"$WORK/err"
 outcome g4.tif '"new"'
