@@ -5,8 +5,8 @@
  * prep and ocr stages as a struct dg_pages scratch object (pages.h).
  *
  * Raster formats (TIFF, JPEG 2000, PNM, BMP) are decoded in process with
- * leptonica, JPEG with libjpeg itself (its warnings tell a damaged
- * page from stray bytes, and leptonica would let it print them), PNG
+ * leptonica, JPEG with libjpeg itself (jpeg-read.c: its warnings tell a
+ * damaged page from stray bytes, and leptonica would let it print them), PNG
  * with libpng itself (png-decode.c, for the same reason) and a
  * TIFF page in tiles, or in strips leptonica cannot read (old-style
  * JPEG), with libtiff, after
@@ -61,6 +61,7 @@
 #include <dangan/plugin.h>
 
 #include "../common/workers.h"
+#include "jpeg-read.h"
 #include "pages.h"
 #include "png-decode.h"
 
@@ -1157,148 +1158,6 @@ scan_tiff_comp_name(unsigned comp, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", s);
 }
 
-/* A JPEG decoded with libjpeg itself, not through leptonica, for its
- * messages: libjpeg would print them on the terminal, and they are the
- * reason a damaged page is quarantined.  Its warnings say data was
- * lost (the file ends early, a segment is cut, rows are gray fill)
- * except for stray bytes before a marker, and the end marker missing
- * after all the data.  Stray bytes among the headers, and the end
- * marker missing, lose nothing and are only noted.  Stray bytes after
- * the picture's data began (before the end marker, a restart marker or
- * a later scan) are data the decoder did not need: some encoders pad
- * so, but damaged data read out of step ends that way too, when none of
- * the codes it met was one no encoder writes (of which libjpeg warns,
- * fed a little at a time: scan_jpeg_src), and the picture is garbled
- * from the damage on.  Such a page is kept, with the problem
- * suspect-data, for someone to look at. */
-struct scan_jpeg_err {
-	struct jpeg_error_mgr mgr;
-	jmp_buf jump;
-	char lost[JMSG_LENGTH_MAX];  /* the first warning that lost data */
-	char stray[JMSG_LENGTH_MAX]; /* the first one that did not, among the headers */
-	char tail[JMSG_LENGTH_MAX];  /* the first stray bytes after the data began */
-	JDIMENSION row;              /* the row being read at the first loss */
-	int nlost;
-	int nother;  /* of them, other than the file's end reached */
-	int in_data; /* the headers were read: the picture's data has begun */
-};
-
-static void
-scan_jpeg_fatal(j_common_ptr cinfo)
-{
-	struct scan_jpeg_err *e = (struct scan_jpeg_err *)cinfo->err;
-
-	(*cinfo->err->format_message)(cinfo, e->lost);
-	longjmp(e->jump, 1);
-}
-
-static void
-scan_jpeg_message(j_common_ptr cinfo, int level)
-{
-	struct scan_jpeg_err *e = (struct scan_jpeg_err *)cinfo->err;
-
-	if (level >= 0) /* a trace, not a warning */
-		return;
-	cinfo->err->num_warnings++;
-	if (cinfo->err->msg_code == JWRN_EXTRANEOUS_DATA) {
-		char *to = e->in_data ? e->tail : e->stray;
-
-		if (to[0] == '\0')
-			(*cinfo->err->format_message)(cinfo, to);
-		return;
-	}
-	if (cinfo->err->msg_code != JWRN_JPEG_EOF)
-		e->nother++;
-	if (e->nlost++ == 0) {
-		(*cinfo->err->format_message)(cinfo, e->lost);
-		e->row = cinfo->is_decompressor ? ((j_decompress_ptr)cinfo)->output_scanline : 0;
-	}
-}
-
-/* The file given to libjpeg a little at a time: with fewer bytes at hand
- * than a block may take (512), libjpeg-turbo decodes with its careful
- * Huffman decoder, which warns of a code no encoder writes, instead of
- * its fast one, which takes it for a zero and reads on out of step:
- * damage is then caught where it is, not (if at all) as stray bytes at
- * the end.  Intact files decode the same either way. */
-#define SCAN_JPEG_FEED 256
-
-struct scan_jpeg_src {
-	struct jpeg_source_mgr pub;
-	const JOCTET *data;
-	size_t size, pos;
-};
-
-static void
-scan_jpeg_src_init(j_decompress_ptr cinfo)
-{
-	(void)cinfo;
-}
-
-static boolean
-scan_jpeg_src_fill(j_decompress_ptr cinfo)
-{
-	static const JOCTET eoi[2] = {0xff, JPEG_EOI};
-	struct scan_jpeg_src *s = (struct scan_jpeg_src *)(void *)cinfo->src;
-	size_t n = s->size - s->pos;
-
-	if (n == 0) { /* as jpeg_mem_src: a warning, and an end marker */
-		WARNMS(cinfo, JWRN_JPEG_EOF);
-		s->pub.next_input_byte = eoi;
-		s->pub.bytes_in_buffer = sizeof(eoi);
-		return TRUE;
-	}
-	if (n > SCAN_JPEG_FEED)
-		n = SCAN_JPEG_FEED;
-	s->pub.next_input_byte = s->data + s->pos;
-	s->pub.bytes_in_buffer = n;
-	s->pos += n;
-	return TRUE;
-}
-
-static void
-scan_jpeg_src_skip(j_decompress_ptr cinfo, long n)
-{
-	struct scan_jpeg_src *s = (struct scan_jpeg_src *)(void *)cinfo->src;
-	size_t k;
-
-	if (n <= 0)
-		return;
-	if ((size_t)n <= s->pub.bytes_in_buffer) {
-		s->pub.next_input_byte += n;
-		s->pub.bytes_in_buffer -= (size_t)n;
-		return;
-	}
-	k = (size_t)n - s->pub.bytes_in_buffer;
-	s->pub.bytes_in_buffer = 0;
-	s->pos = k < s->size - s->pos ? s->pos + k : s->size;
-}
-
-static void
-scan_jpeg_src(j_decompress_ptr cinfo, struct scan_jpeg_src *s, const unsigned char *data, size_t size)
-{
-	memset(s, 0, sizeof(*s));
-	s->data = data;
-	s->size = size;
-	s->pub.init_source = scan_jpeg_src_init;
-	s->pub.fill_input_buffer = scan_jpeg_src_fill;
-	s->pub.skip_input_data = scan_jpeg_src_skip;
-	s->pub.resync_to_restart = jpeg_resync_to_restart;
-	s->pub.term_source = scan_jpeg_src_init;
-	cinfo->src = &s->pub;
-}
-
-/* cinfo with e for its errors and messages (longjmp to e->jump, kept) */
-static void
-scan_jpeg_quiet(struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e)
-{
-	memset(e, 0, sizeof(*e));
-	memset(cinfo, 0, sizeof(*cinfo));
-	cinfo->err = jpeg_std_error(&e->mgr);
-	e->mgr.error_exit = scan_jpeg_fatal;
-	e->mgr.emit_message = scan_jpeg_message;
-}
-
 /* A JPEG's size and samples a pixel, from its headers: 0, or -1 with
  * the reason given to the host.  Read with libjpeg, quietly: leptonica's
  * header reader lets libjpeg print its warnings on the terminal. */
@@ -1405,15 +1264,7 @@ scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap, int *suspect)
 		}
 	}
 	jpeg_finish_decompress(&cinfo);
-	/* the file ends without its end marker: when that is all, a
-	 * sequential Huffman-coded picture is whole (its decoder warns of
-	 * any bits it lacked); a progressive one may lack its later scans */
-	if (e.nlost == 1 && e.nother == 0 && !cinfo.progressive_mode && !cinfo.arith_code) {
-		if (e.stray[0] == '\0')
-			snprintf(e.stray, sizeof(e.stray), "%s", e.lost);
-		e.nlost = 0;
-	}
-	if (e.nlost > 0) {
+	if (scan_jpeg_lost(&cinfo, &e)) {
 		char where[64];
 
 		if (cinfo.progressive_mode) /* every scan is read before the first row */

@@ -1,0 +1,122 @@
+/*
+ * plugins/scan/jpeg-read.c -- libjpeg keeping its messages, fed a little
+ * at a time (see jpeg-read.h).
+ */
+#include <config.h>
+
+#include "jpeg-read.h"
+
+#include <jerror.h>
+#include <string.h>
+
+static void
+scan_jpeg_fatal(j_common_ptr cinfo)
+{
+	struct scan_jpeg_err *e = (struct scan_jpeg_err *)cinfo->err;
+
+	(*cinfo->err->format_message)(cinfo, e->lost);
+	longjmp(e->jump, 1);
+}
+
+static void
+scan_jpeg_message(j_common_ptr cinfo, int level)
+{
+	struct scan_jpeg_err *e = (struct scan_jpeg_err *)cinfo->err;
+
+	if (level >= 0) /* a trace, not a warning */
+		return;
+	cinfo->err->num_warnings++;
+	if (cinfo->err->msg_code == JWRN_EXTRANEOUS_DATA) {
+		char *to = e->in_data ? e->tail : e->stray;
+
+		if (to[0] == '\0')
+			(*cinfo->err->format_message)(cinfo, to);
+		return;
+	}
+	if (cinfo->err->msg_code != JWRN_JPEG_EOF)
+		e->nother++;
+	if (e->nlost++ == 0) {
+		(*cinfo->err->format_message)(cinfo, e->lost);
+		e->row = cinfo->is_decompressor ? ((j_decompress_ptr)cinfo)->output_scanline : 0;
+	}
+}
+
+static void
+scan_jpeg_src_init(j_decompress_ptr cinfo)
+{
+	(void)cinfo;
+}
+
+static boolean
+scan_jpeg_src_fill(j_decompress_ptr cinfo)
+{
+	static const JOCTET eoi[2] = {0xff, JPEG_EOI};
+	struct scan_jpeg_src *s = (struct scan_jpeg_src *)(void *)cinfo->src;
+	size_t n = s->size - s->pos;
+
+	if (n == 0) { /* as jpeg_mem_src: a warning, and an end marker */
+		WARNMS(cinfo, JWRN_JPEG_EOF);
+		s->pub.next_input_byte = eoi;
+		s->pub.bytes_in_buffer = sizeof(eoi);
+		return TRUE;
+	}
+	if (n > SCAN_JPEG_FEED)
+		n = SCAN_JPEG_FEED;
+	s->pub.next_input_byte = s->data + s->pos;
+	s->pub.bytes_in_buffer = n;
+	s->pos += n;
+	return TRUE;
+}
+
+static void
+scan_jpeg_src_skip(j_decompress_ptr cinfo, long n)
+{
+	struct scan_jpeg_src *s = (struct scan_jpeg_src *)(void *)cinfo->src;
+	size_t k;
+
+	if (n <= 0)
+		return;
+	if ((size_t)n <= s->pub.bytes_in_buffer) {
+		s->pub.next_input_byte += n;
+		s->pub.bytes_in_buffer -= (size_t)n;
+		return;
+	}
+	k = (size_t)n - s->pub.bytes_in_buffer;
+	s->pub.bytes_in_buffer = 0;
+	s->pos = k < s->size - s->pos ? s->pos + k : s->size;
+}
+
+void
+scan_jpeg_src(j_decompress_ptr cinfo, struct scan_jpeg_src *s, const unsigned char *data, size_t size)
+{
+	memset(s, 0, sizeof(*s));
+	s->data = data;
+	s->size = size;
+	s->pub.init_source = scan_jpeg_src_init;
+	s->pub.fill_input_buffer = scan_jpeg_src_fill;
+	s->pub.skip_input_data = scan_jpeg_src_skip;
+	s->pub.resync_to_restart = jpeg_resync_to_restart;
+	s->pub.term_source = scan_jpeg_src_init;
+	cinfo->src = &s->pub;
+}
+
+void
+scan_jpeg_quiet(struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e)
+{
+	memset(e, 0, sizeof(*e));
+	memset(cinfo, 0, sizeof(*cinfo));
+	cinfo->err = jpeg_std_error(&e->mgr);
+	e->mgr.error_exit = scan_jpeg_fatal;
+	e->mgr.emit_message = scan_jpeg_message;
+}
+
+int
+scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e)
+{
+	if (e->nlost == 1 && e->nother == 0 && !cinfo->progressive_mode && !cinfo->arith_code) {
+		if (e->stray[0] == '\0')
+			snprintf(e->stray, sizeof(e->stray), "%s", e->lost);
+		e->nlost = 0;
+	}
+	return e->nlost > 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * plugins/scan/jpeg-read.h -- libjpeg set up to keep its messages and
+ * to read with its careful Huffman decoder, for a JPEG page (scan.c).
+ *
+ * A JPEG is decoded with libjpeg itself, not through leptonica, for its
+ * messages: libjpeg would print them on the terminal, and they are the
+ * reason a damaged page is quarantined.  Its warnings say data was
+ * lost (the file ends early, a segment is cut, rows are gray fill)
+ * except for stray bytes before a marker, and the end marker missing
+ * after all the data.  Stray bytes among the headers, and the end
+ * marker missing, lose nothing and are only noted.  Stray bytes after
+ * the picture's data began (before the end marker, a restart marker or
+ * a later scan) are data the decoder did not need: some encoders pad
+ * so, but damaged data read out of step ends that way too, when none of
+ * the codes it met was one no encoder writes (of which libjpeg warns,
+ * fed a little at a time: scan_jpeg_src), and the picture is garbled
+ * from the damage on.  Such a page is kept, with the problem
+ * suspect-data, for someone to look at.
+ */
+#ifndef DG_SCAN_JPEG_READ_H
+#define DG_SCAN_JPEG_READ_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jpeglib.h>
+
+struct scan_jpeg_err {
+	struct jpeg_error_mgr mgr;
+	jmp_buf jump;
+	char lost[JMSG_LENGTH_MAX];  /* the first warning that lost data, or the error */
+	char stray[JMSG_LENGTH_MAX]; /* the first one that did not, among the headers */
+	char tail[JMSG_LENGTH_MAX];  /* the first stray bytes after the data began */
+	JDIMENSION row;              /* the row being read at the first loss */
+	int nlost;
+	int nother;  /* of them, other than the file's end reached */
+	int in_data; /* the headers were read: the picture's data has begun */
+};
+
+/* The file given to libjpeg a little at a time: with fewer bytes at hand
+ * than a block may take (512), libjpeg-turbo decodes with its careful
+ * Huffman decoder, which warns of a code no encoder writes, instead of
+ * its fast one, which takes it for a zero and reads on out of step:
+ * damage is then caught where it is, not (if at all) as stray bytes at
+ * the end.  Intact files decode the same either way. */
+#define SCAN_JPEG_FEED 256
+
+struct scan_jpeg_src {
+	struct jpeg_source_mgr pub;
+	const JOCTET *data;
+	size_t size, pos;
+};
+
+/* cinfo with e for its errors and messages: an error longjmps to
+ * e->jump (set it before the first call), with its words in e->lost */
+void scan_jpeg_quiet(struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e);
+
+/* data[0..size) as cinfo's source, SCAN_JPEG_FEED bytes at a time (s
+ * must live as long as cinfo reads); past its end, a warning and an
+ * end marker, as jpeg_mem_src does */
+void scan_jpeg_src(j_decompress_ptr cinfo, struct scan_jpeg_src *s, const unsigned char *data, size_t size);
+
+/* After the whole picture was read: whether data was lost.  A file that
+ * ends without its end marker and says nothing else lost nothing when
+ * its picture is sequential and Huffman-coded (its decoder warns of any
+ * bits it lacked; a progressive one may lack its later scans): that
+ * warning then moves to e->stray. */
+int scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e);
+
+#endif
