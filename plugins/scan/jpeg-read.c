@@ -120,3 +120,49 @@ scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err 
 	}
 	return e->nlost > 0;
 }
+
+int
+scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, char *why, size_t cap)
+{
+	struct jpeg_decompress_struct cinfo;
+	struct scan_jpeg_err e;
+	struct scan_jpeg_src src;
+	int verdict;
+
+	why[0] = '\0';
+	scan_jpeg_quiet(&cinfo, &e);
+	if (setjmp(e.jump)) {
+		int lost = cinfo.err->msg_code != JERR_OUT_OF_MEMORY;
+
+		if (lost)
+			snprintf(why, cap, "libjpeg cannot read it: %s", e.lost);
+		jpeg_destroy_decompress(&cinfo);
+		return lost;
+	}
+	jpeg_create_decompress(&cinfo);
+	scan_jpeg_src(&cinfo, &src, data, size);
+	jpeg_read_header(&cinfo, TRUE);
+	if ((int64_t)cinfo.image_width * (int64_t)cinfo.image_height > max_pixels) {
+		jpeg_destroy_decompress(&cinfo);
+		return 0;
+	}
+	e.in_data = 1;
+	/* the coefficients: every bit of the entropy-coded data is read,
+	 * and no pixel made */
+	jpeg_read_coefficients(&cinfo);
+	jpeg_finish_decompress(&cinfo);
+	verdict = 0;
+	if (scan_jpeg_lost(&cinfo, &e)) {
+		snprintf(why, cap, "libjpeg: %s (%d warning%s)", e.lost, e.nlost, e.nlost == 1 ? "" : "s");
+		verdict = 1;
+	} else if (e.tail[0] != '\0') {
+		snprintf(why, cap,
+		         "libjpeg: %s (bytes the picture's data did not need: an encoder's padding, or "
+		         "damaged data read out of step)",
+		         e.tail);
+		verdict = 2;
+	} else if (e.stray[0] != '\0')
+		snprintf(why, cap, "libjpeg: %s (nothing of the picture was lost)", e.stray);
+	jpeg_destroy_decompress(&cinfo);
+	return verdict;
+}

@@ -1,6 +1,7 @@
 /*
  * plugins/scan/jpeg-read.h -- libjpeg set up to keep its messages and
- * to read with its careful Huffman decoder, for a JPEG page (scan.c).
+ * to read with its careful Huffman decoder: for a JPEG page (scan.c)
+ * and for the JPEG pictures inside a PDF (pdf-images.c).
  *
  * A JPEG is decoded with libjpeg itself, not through leptonica, for its
  * messages: libjpeg would print them on the terminal, and they are the
@@ -68,5 +69,16 @@ void scan_jpeg_src(j_decompress_ptr cinfo, struct scan_jpeg_src *s, const unsign
  * bits it lacked; a progressive one may lack its later scans): that
  * warning then moves to e->stray. */
 int scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e);
+
+/*
+ * Read the JPEG data[0..size) through, entropy-coded data only (no
+ * pixels are made), for what libjpeg says of it.  Returns 0 when it is
+ * whole (why is ""), or stray bytes among its headers (why says so);
+ * 1 when data is lost or the data cannot be read (why gives libjpeg's
+ * first word); 2 when stray bytes came after the data began (why
+ * says so).  A picture of more than max_pixels, or one libjpeg has no
+ * memory for, is not read: 0, why "".
+ */
+int scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, char *why, size_t cap);
 
 #endif

@@ -40,7 +40,11 @@
  * except under AddressSanitizer) and time (the timeout option), and the
  * parent trusts nothing it sends.  What poppler's decoders say while
  * the child draws a page (poppler-glib logs it, libjpeg prints it)
- * comes back with the page, for a note and the problem suspect-data.
+ * comes back with the page, for a note and the problem suspect-data;
+ * so does what the child finds reading the data of the page's Flate
+ * and JPEG pictures once more before poppler draws them (pdf-images.c:
+ * poppler does not check a Flate checksum, and reads damaged JPEG data
+ * out of step without a word).
  * Image XObjects, whose dictionaries are never compressed, are checked
  * against max-pixels in the parent before the child starts; an inline
  * image too large for the child's memory limit is not drawn by poppler
@@ -63,6 +67,7 @@
 #include "../common/workers.h"
 #include "jpeg-read.h"
 #include "pages.h"
+#include "pdf-images.h"
 #include "png-decode.h"
 
 #include <cairo.h>
@@ -2403,7 +2408,7 @@ pdf_find_images(struct scan_run *r, struct pdf_imgs *out)
 /* ------------------------------------------------------------------ */
 /* PDF: the child process                                               */
 
-enum { PM_ERROR = 1, PM_DOC, PM_PAGE, PM_WORDS, PM_RENDER, PM_IMAGE, PM_DONE, PM_SAID };
+enum { PM_ERROR = 1, PM_DOC, PM_PAGE, PM_WORDS, PM_RENDER, PM_IMAGE, PM_DONE, PM_SAID, PM_DAMAGED };
 enum { PE_ENCRYPTED = 1, PE_INVALID, PE_OTHER };
 
 struct pdf_msg {
@@ -2423,6 +2428,7 @@ struct pdf_job {
 	int total;                 /* the document's pages, for the renderers after the first */
 	int count;                 /* renderers the document may have: 1 + its extra ones */
 	const unsigned char *keep; /* [0..total) pages whose text layer is kept, not rendered; or NULL */
+	struct pdf_images *check;  /* the pages' pictures, read once more for damage; or NULL */
 };
 
 /* Whether page i (from 0) is rendered: selected by the option pages,
@@ -2694,6 +2700,14 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 	if (pw > 1e6 || ph > 1e6)
 		pdf_fail(job->fd, PE_OTHER, "page %d: %.0fx%.0f points (%.0fx%.0f inches) is too large a page", i + 1,
 		         pw, ph, pw / 72, ph / 72);
+	/* its pictures' data read once more, before poppler draws them
+	 * (what qpdf might print is forgotten below) */
+	if (job->check != NULL) {
+		char why[SCAN_MSG_MAX];
+		v[0] = pdf_images_page(job->check, i, why, sizeof(why));
+		if (v[0] > 0)
+			pdf_send(job->fd, PM_DAMAGED, i, v, 1, why, strlen(why));
+	}
 	pdf_said_none();
 	pdf_native_dpi(page, i, npages, job->imgs, &nx, &ny);
 	dpi = SCAN_PDF_DPI_DEFAULT;
@@ -2807,11 +2821,12 @@ pdf_vm_bytes(void)
 
 /* Render this renderer's share of the selected pages, in page order. */
 static void
-pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
+pdf_render_share(struct pdf_job *job, PopplerDocument *doc, int n)
 {
 	PopplerPage *page;
 	int i, k = 0, count = pdf_renderers(job->count, pdf_count_wanted(job, n));
 
+	job->check = pdf_images_open(job->data, job->size, n, job->st->max_pixels);
 	for (i = 0; i < n; i++) {
 		if (!pdf_wanted(job, i) || pdf_dealt_to(k++, count) != job->index)
 			continue;
@@ -2821,6 +2836,8 @@ pdf_render_share(const struct pdf_job *job, PopplerDocument *doc, int n)
 		pdf_render(job, page, i, n);
 		g_object_unref(page);
 	}
+	pdf_images_close(job->check);
+	job->check = NULL;
 }
 
 /*
@@ -3199,6 +3216,9 @@ scan_pdf(struct scan_run *r)
 	char msg[SCAN_MSG_MAX + 1], clean[SCAN_MSG_MAX + 1], said[SCAN_MSG_MAX + 1];
 	int64_t said_lines = 0;
 	int said_page = -1; /* the page poppler said something of, drawing it (PM_SAID) */
+	char damaged[SCAN_MSG_MAX + 1];
+	int64_t damaged_count = 0;
+	int damaged_page = -1; /* the page whose pictures' data is damaged (PM_DAMAGED) */
 	const char *doing = "opening the PDF";
 	int rc = -1, next_page = 0, last_image = -1, page = 0, render = 0;
 	int nprocs = 0, nrend = 1, images = 0, selected = 0, dones = 0, extra = 0, j;
@@ -3390,14 +3410,21 @@ scan_pdf(struct scan_run *r)
 			}
 			break;
 		case PM_SAID:
+		case PM_DAMAGED:
 			/* before the page's image, from the renderer it was dealt to */
 			if (!r->rendered || m.page < 0 || m.page >= r->total || m.len < 1 || m.len > SCAN_MSG_MAX ||
 			    m.v[0] < 1 || pdf_read(&p->rd, msg, (size_t)m.len) != 0)
 				goto bad;
 			msg[m.len] = '\0';
-			scan_clean(said, sizeof(said), msg);
-			said_page = m.page;
-			said_lines = m.v[0];
+			if (m.type == PM_SAID) {
+				scan_clean(said, sizeof(said), msg);
+				said_page = m.page;
+				said_lines = m.v[0];
+			} else {
+				scan_clean(damaged, sizeof(damaged), msg);
+				damaged_page = m.page;
+				damaged_count = m.v[0];
+			}
 			break;
 		case PM_IMAGE: {
 			uint64_t len;
@@ -3436,7 +3463,7 @@ scan_pdf(struct scan_run *r)
 			in.yres = (int)m.v[5];
 			in.res_applies = in.xres > 0 && in.yres > 0;
 			/* a decoder's complaint: the picture may not be the scan's */
-			if (said_page == m.page)
+			if (said_page == m.page || damaged_page == m.page)
 				in.problems |= SCAN_P_SUSPECT;
 			if (scan_add(r, &in, pix, (int)dpi) != 0)
 				goto out;
@@ -3448,6 +3475,17 @@ scan_pdf(struct scan_run *r)
 				else
 					r->host->note(r->ctx, r->doc, "page %d: poppler, drawing it: %s", page, said);
 				said_page = -1;
+			}
+			if (damaged_page == m.page) {
+				if (damaged_count > 1)
+					r->host->note(r->ctx, r->doc,
+					              "page %d: %s, and %" PRId64 " more picture%s: what is drawn of "
+					              "them may be garbled",
+					              page, damaged, damaged_count - 1, damaged_count == 2 ? "" : "s");
+				else
+					r->host->note(r->ctx, r->doc, "page %d: %s: what is drawn of it may be garbled",
+					              page, damaged);
+				damaged_page = -1;
 			}
 			break;
 		}

@@ -854,6 +854,85 @@ has '"scan.page.2.problems":["suspect-data"]' "damaged: page 2 (JPEG) has the pr
 has 'page 2: poppler, drawing it: Corrupt JPEG data' "... with libjpeg's word in a note"
 has "picture perhaps damaged (see the page's note), to be looked at: page 1-2" "... and both pages in the summary note"
 has '"status":"warn"' "... and the document a warning"
+has 'page 2: image object 7: libjpeg: Corrupt JPEG data' "... and the JPEG's data read once more: libjpeg's word"
+
+# The pictures' data read once more before poppler draws them: Flate
+# with zlib (poppler checks no checksum, and draws what a stream cut
+# short gives), JPEG with libjpeg's careful decoder (poppler's reads
+# 1000 bytes zeroed without a word).  Six pages: a gray picture in
+# Flate, whole, with one bit of its data changed, and cut to half; the
+# colour JPEG with 1000 bytes of its data zeroed, drawn by a form; the
+# same JPEG whole; a 64x64 gray picture whose Flate data gives 2 MiB
+# (poppler reads the 4 KiB it needs).
+python3 -B - "$fix/bitonal.pbm" "$fix/colour.jpg" "$WORK/pictures.pdf" "$fix" <<'PY'
+import sys, zlib
+sys.path.insert(0, sys.argv[4])
+import pdfwrite
+d = open(sys.argv[1], "rb").read()
+assert d.startswith(b"P4\n640 800\n")
+gray = bytes(0 if (b >> (7 - k)) & 1 else 255 for b in d[len(b"P4\n640 800\n"):] for k in range(8))
+z = zlib.compress(gray, 9)
+bit = bytearray(z)
+bit[len(bit) // 2] ^= 0x01
+jpg = open(sys.argv[2], "rb").read()
+sos = jpg.find(b"\xff\xda")
+at = sos + 2 + (jpg[sos + 2] << 8 | jpg[sos + 3])
+at += (len(jpg) - at) * 4 // 10
+zeroed = jpg[:at] + bytes(1000) + jpg[at + 1000:]
+def stream(head, data):
+    return b"<< " + head + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+flate = b"/Type /XObject /Subtype /Image /Width 640 /Height 800 /ColorSpace /DeviceGray /BitsPerComponent 8 " \
+        b"/Filter /FlateDecode"
+dct = b"/Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB /BitsPerComponent 8 " \
+      b"/Filter /DCTDecode"
+small = b"/Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 8 " \
+        b"/Filter /FlateDecode"
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count 6 >>"
+        % b" ".join(b"%d 0 R" % (3 + 3 * k) for k in range(6))]
+for k, picture in enumerate([stream(flate, z), stream(flate, bytes(bit)), stream(flate, z[:len(z) // 2]),
+                             stream(dct, zeroed), stream(dct, jpg),
+                             stream(small, zlib.compress(bytes(2 << 20), 9))]):
+    n = 3 + 3 * k  # the page, its picture, its contents
+    if k < 3 or k == 5:
+        box, draw = b"230.4 288", b"q 230.4 0 0 288 0 0 cm /Im Do Q"
+    else:
+        box, draw = b"288 360", b"q 288 0 0 360 0 0 cm /Im Do Q"
+    if k == 3:  # the picture drawn by a form, the form by the page
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s] /Resources << /XObject << /Fm %d 0 R >> >> "
+                    b"/Contents %d 0 R >>" % (box, n + 1, n + 2))
+        objs.append(stream(b"/Type /XObject /Subtype /Form /BBox [0 0 %s] /Resources << /XObject << /Im 21 0 R >> >>"
+                           % box, draw))
+        objs.append(stream(b"", b"/Fm Do"))
+        continue
+    objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s] /Resources << /XObject << /Im %d 0 R >> >> "
+                b"/Contents %d 0 R >>" % (box, n + 1, n + 2))
+    objs.append(picture)
+    objs.append(stream(b"", draw))
+objs.append(stream(dct, zeroed))  # the form's picture, the last object
+assert len(objs) == 21
+pdfwrite.write(objs, sys.argv[3])
+PY
+"$DANGAN" --store "$WORK/spic" -c "$WORK/scan.xml" ingest --json "$WORK/pictures.pdf" >"$WORK/out" 2>"$WORK/err"
+outcome pictures.pdf '"new"'
+ok $? "a PDF whose pictures' data is damaged on four of its six pages is stored"
+! grep -v '^dangan: ' "$WORK/err" | grep -q .
+ok $? "... nothing on the terminal"
+shown "$WORK/spic" "$WORK/pictures.pdf"
+hasnt '"scan.page.1.problems"' "page 1, Flate whole: no problem"
+has '"scan.page.2.problems":["suspect-data"]' "page 2, one bit of the Flate data changed: suspect-data"
+has 'page 2: image object 7: its Flate data is damaged (zlib: incorrect data check' "... with zlib's word in a note"
+has '"scan.page.3.problems":["suspect-data"]' "page 3, the Flate data cut to half: suspect-data"
+has "page 3: image object 10: its Flate data ends after" "... how much of the picture's 512000 bytes it gives, in a note"
+grep -q "page 3: image object 10: its Flate data ends after [0-9]* of the picture's 512000 bytes" "$WORK/show"
+ok $? "... of the picture's 512000 bytes"
+has '"scan.page.4.problems":["suspect-data"]' "page 4, a JPEG with 1000 bytes zeroed, drawn by a form: suspect-data"
+has "page 4: image object 21: libjpeg: Corrupt JPEG data: " "... with libjpeg's word in a note"
+hasnt "page 4: poppler" "... of which poppler said nothing"
+hasnt '"scan.page.5.problems"' "page 5, the JPEG whole: no problem"
+grep -q '"scan.page.6.problems":\["[^"]*suspect-data"' "$WORK/show"
+ok $? "page 6, Flate data giving 2 MiB for a 4 KiB picture (black): suspect-data"
+has "page 6: image object 19: its Flate data gives more than four times the picture's 4096 bytes" "... with a note"
+has "picture perhaps damaged (see the page's note), to be looked at: page 2-4,6" "... the four pages in the summary note"
 
 # The same G4 data as a TIFF page (damaged copies written above), which
 # leptonica reads keeping whatever rows a damaged strip gives: libtiff
