@@ -9,6 +9,7 @@ EXTRA_DIST += tests/fuzz/fuzz-model.c
 EXTRA_DIST += tests/fuzz/fuzz-eep.c
 EXTRA_DIST += tests/fuzz/fuzz-ocfl.c
 EXTRA_DIST += tests/fuzz/fuzz-doctype.c
+EXTRA_DIST += tests/fuzz/fuzz-pdf-images.c
 if ENABLE_FUZZING
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-config tests/fuzz/fuzz-manifest tests/fuzz/fuzz-archive
@@ -63,4 +64,11 @@ tests_fuzz_fuzz_doctype_SOURCES = tests/fuzz/fuzz-doctype.c $(CLASSIFY_CORE_SOUR
 tests_fuzz_fuzz_doctype_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(PCRE2_CFLAGS)
 tests_fuzz_fuzz_doctype_LDADD = $(XML_LIBS) $(PCRE2_LIBS) -lm
 tests_fuzz_fuzz_doctype_LDFLAGS = $(FUZZ_FLAGS)
+# the scan plugin's second reading of a PDF's pictures (in its renderer
+# child there, in process here), compiled in
+noinst_PROGRAMS += tests/fuzz/fuzz-pdf-images
+tests_fuzz_fuzz_pdf_images_SOURCES = tests/fuzz/fuzz-pdf-images.c plugins/scan/pdf-images.c plugins/scan/jpeg-read.c
+tests_fuzz_fuzz_pdf_images_CFLAGS = $(AM_CFLAGS) $(QPDF_CFLAGS) $(JPEG_CFLAGS) $(ZLIB_CFLAGS)
+tests_fuzz_fuzz_pdf_images_LDADD = $(QPDF_LIBS) $(JPEG_LIBS) $(ZLIB_LIBS)
+tests_fuzz_fuzz_pdf_images_LDFLAGS = $(FUZZ_FLAGS)
 endif
