@@ -1,6 +1,7 @@
 """How much damage in scanned pages does dangan catch, against what the
-decoders' own tools (djpeg, pdftoppm) say of the same files?  Driven by
-bench/damage.sh, which sets up the environment; see its comment."""
+decoders' own tools (djpeg, tiffcp, pdftoppm) say of the same files?
+Driven by bench/damage.sh, which sets up the environment; see its
+comment."""
 
 import json
 import os
@@ -9,6 +10,7 @@ import re
 import struct
 import subprocess
 import sys
+import zlib
 
 KINDS = ("flip1", "flip8", "zero")
 
@@ -46,15 +48,20 @@ def tiff_tags(t):
     return tags
 
 
-def g4_page(tif, work):
-    """A bitonal G4 TIFF (libtiff's tiffcp) of the gray TIFF page tif,
-    thresholded at half gray: (its bytes, where its one strip begins)."""
+def gray_page(tif, work):
+    """The pixels of the 8-bit gray TIFF page tif: (width, height, rows)."""
     subprocess.run(["tiffcp", "-c", "none", "-r", "100000", tif, work + "-gray.tif"], check=True)
     t = open(work + "-gray.tif", "rb").read()
     tags = tiff_tags(t)
     w, h = tags[256], tags[257]
     assert t[:4] == b"II*\0" and tags[258] == 8 and tags[277] == 1 and tags[262] == 1
-    gray = t[tags[273]:tags[273] + w * h]
+    return w, h, t[tags[273]:tags[273] + w * h]
+
+
+def g4_page(tif, work):
+    """A bitonal G4 TIFF (libtiff's tiffcp) of the gray TIFF page tif,
+    thresholded at half gray: (its bytes, where its one strip begins)."""
+    w, h, gray = gray_page(tif, work)
     black = bytes(1 if v < 128 else 0 for v in range(256))
     rows = bytearray()
     for y in range(h):
@@ -82,11 +89,10 @@ def jpeg_size(jpg):
     raise ValueError("no SOF marker")
 
 
-def pdf_of(jpg, out, pdfwrite):
-    """One page showing jpg at 300 dpi, DCTDecode, as a scanner writes it."""
-    w, h, comps = jpeg_size(jpg)
-    pw, ph = w * 72.0 / 300, h * 72.0 / 300
-    space = b"/DeviceGray" if comps == 1 else b"/DeviceRGB"
+def pdf_page(data, w, h, dpi, space, filt, out, pdfwrite):
+    """One page showing the picture of w x h, whose data compressed
+    with filt is data, at dpi."""
+    pw, ph = w * 72.0 / dpi, h * 72.0 / dpi
     c = b"q %.2f 0 0 %.2f 0 0 cm /Im Do Q" % (pw, ph)
     pdfwrite.write([
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -94,9 +100,21 @@ def pdf_of(jpg, out, pdfwrite):
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject << /Im 4 0 R >> >> "
         b"/Contents 5 0 R >>" % (pw, ph),
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent 8 "
-        b"/Filter /DCTDecode /Length %d >>\nstream\n" % (w, h, space, len(jpg)) + jpg + b"\nendstream",
+        b"/Filter %s /Length %d >>\nstream\n" % (w, h, space, filt, len(data)) + data + b"\nendstream",
         b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream",
     ], out)
+
+
+def pdf_of(jpg, out, pdfwrite):
+    """One page showing jpg at 300 dpi, DCTDecode, as a scanner writes it."""
+    w, h, comps = jpeg_size(jpg)
+    pdf_page(jpg, w, h, 300, b"/DeviceGray" if comps == 1 else b"/DeviceRGB", b"/DCTDecode", out, pdfwrite)
+
+
+def pdf_flate(data, w, h, out, pdfwrite):
+    """One page showing the gray picture of w x h whose Flate data is
+    data, at 200 dpi, as a scanner's lossless PDF (or img2pdf) has it."""
+    pdf_page(data, w, h, 200, b"/DeviceGray", b"/FlateDecode", out, pdfwrite)
 
 
 def says(cmd):
@@ -126,7 +144,8 @@ def dangan_outcomes(dangan, store, config, files):
 
 def decoded(cmd, out):
     """The bytes cmd writes to out (None when it fails), and whether it
-    printed anything on stderr."""
+    printed anything on stderr (pdftoppm's "Syntax Warning"s on a
+    picture's data among them)."""
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     said = r.returncode != 0 or r.stderr.strip() != b""
     data = open(out, "rb").read() if r.returncode == 0 and os.path.exists(out) else None
@@ -144,31 +163,38 @@ def main():
     rows = []  # (format, kind, file, pdf or None, pixels changed, peer warns, pdftoppm warns)
     for page in pages:
         base = os.path.join(run, os.path.basename(page))
+        # (format, the data damaged, where its picture's data is, the
+        # file made of it, the peer's command on that file to out)
         if page.endswith(".jpg"):
-            fmt, data = "jpeg", open(page, "rb").read()
-            lo, hi = data_start(data), len(data) - 2
-            peer = lambda f, out: ["djpeg", "-outfile", out, f]
+            data = open(page, "rb").read()
+            forms = [("jpeg", data, data_start(data), len(data) - 2, lambda d, f: open(f, "wb").write(d),
+                      ".jpg", lambda f, out: ["djpeg", "-outfile", out, f])]
         else:
-            fmt = "g4"
-            data, lo, hi = g4_page(page, base)
-            peer = lambda f, out: ["tiffcp", "-c", "none", f, out]
-        ext = ".jpg" if fmt == "jpeg" else ".tif"
-        open(base + ".intact" + ext, "wb").write(data)
-        intact, _ = decoded(peer(base + ".intact" + ext, base + ".out"), base + ".out")
-        for kind in KINDS:
-            for i in range(n):
-                stem = "%s-%s-%02d" % (base, kind, i)
-                open(stem + ext, "wb").write(damage(data, kind, rnd, lo, hi))
-                out, warns = decoded(peer(stem + ext, stem + ".out"), stem + ".out")
-                pdf, ppw = None, False
-                if fmt == "jpeg":
-                    pdf = stem + ".pdf"
-                    pdf_of(open(stem + ext, "rb").read(), pdf, pdfwrite)
-                    ppw = says(["pdftoppm", "-r", "36", "-png", pdf, stem + "-ppm"])
-                    for f in os.listdir(run):
-                        if f.startswith(os.path.basename(stem) + "-ppm"):
-                            os.unlink(os.path.join(run, f))
-                rows.append((fmt, kind, stem + ext, pdf, out != intact, warns, ppw))
+            g4, lo, hi = g4_page(page, base)
+            w, h, gray = gray_page(page, base)
+            flate = zlib.compress(gray, 6)
+            forms = [("g4", g4, lo, hi, lambda d, f: open(f, "wb").write(d), ".tif",
+                      lambda f, out: ["tiffcp", "-c", "none", f, out]),
+                     ("flate", flate, 2, len(flate), lambda d, f, w=w, h=h: pdf_flate(d, w, h, f, pdfwrite),
+                      ".pdf", lambda f, out: ["pdftoppm", "-singlefile", "-gray", "-r", "200", f, out[:-4]])]
+        for fmt, data, lo, hi, make, ext, peer in forms:
+            out_ext = ".pgm" if fmt == "flate" else ".out"
+            make(data, base + "." + fmt + ".intact" + ext)
+            intact, _ = decoded(peer(base + "." + fmt + ".intact" + ext, base + out_ext), base + out_ext)
+            for kind in KINDS:
+                for i in range(n):
+                    stem = "%s-%s-%s-%02d" % (base, fmt, kind, i)
+                    make(damage(data, kind, rnd, lo, hi), stem + ext)
+                    out, warns = decoded(peer(stem + ext, stem + out_ext), stem + out_ext)
+                    pdf, ppw = None, False
+                    if fmt == "jpeg":
+                        pdf = stem + ".pdf"
+                        pdf_of(open(stem + ext, "rb").read(), pdf, pdfwrite)
+                        ppw = says(["pdftoppm", "-r", "36", "-png", pdf, stem + "-ppm"])
+                        for f in os.listdir(run):
+                            if f.startswith(os.path.basename(stem) + "-ppm"):
+                                os.unlink(os.path.join(run, f))
+                    rows.append((fmt, kind, stem + ext, pdf, out != intact, warns, ppw))
         sys.stderr.write("bench: %s damaged %d times in each of %d ways\n" % (page, n, len(KINDS)))
     jo = dangan_outcomes(dangan, os.path.join(run, "store-files"), config, [r[2] for r in rows])
     pdfs = [r[3] for r in rows if r[3] is not None]
@@ -178,7 +204,7 @@ def main():
         "pdftoppm", "pdf:quar", "suspect"))
     print("%-11s %5s %8s | %6s %11s %8s %6s | %8s %8s %8s" % (
         "", "", "", "warns", "antined", "", "", "warns", "antined", ""))
-    for fmt in ("jpeg", "g4"):
+    for fmt in ("jpeg", "g4", "flate"):
         for kind in KINDS + ("all",):
             sel = [r for r in rows if r[0] == fmt and (kind == "all" or r[1] == kind)]
             if not sel:
@@ -192,19 +218,19 @@ def main():
                                      sum(po.get(r[3]) == "suspect" for r in pdf))) if pdf else "%8s %8s %8s" % ("-", "-", "-")
             print("%-11s %5d %8d | %6d %11d %8d %6d | %s" % (
                 fmt + " " + kind, len(sel), len(changed), sum(r[5] for r in sel), q, sus, missed, pcol))
-    print("\npeer: djpeg for JPEG, tiffcp -c none (libtiff) for G4 TIFF")
-    for fmt in ("jpeg", "g4"):
+    print("\npeer: djpeg for JPEG, tiffcp -c none (libtiff) for G4 TIFF, pdftoppm for a PDF of a Flate picture")
+    for fmt, what in (("jpeg", "JPEG files"), ("g4", "G4 TIFFs"), ("flate", "Flate pictures in PDF")):
         sel = [r for r in rows if r[0] == fmt]
         if not sel:
             continue
         caught = sum(jo.get(r[2]) in ("quarantined", "suspect") for r in sel)
         pw = sum(r[5] for r in sel)
-        print("%s: dangan flags %d of %d damaged files (quarantined or suspect-data); the peer warns of %d: "
-              "ratio %s" % (fmt, caught, len(sel), pw, "%.2f" % (caught / pw) if pw else "inf"))
+        print("%s: dangan flags %d of %d damaged (quarantined or suspect-data); the peer warns of %d: "
+              "ratio %s" % (what, caught, len(sel), pw, "%.2f" % (caught / pw) if pw else "inf"))
     if pdfs:
         pc = sum(po.get(p) in ("quarantined", "suspect") for p in pdfs)
         ppw = sum(r[6] for r in rows if r[3] is not None)
-        print("jpeg in PDF: dangan flags %d of %d; pdftoppm warns of %d: ratio %s"
+        print("JPEG pictures in PDF: dangan flags %d of %d; pdftoppm warns of %d: ratio %s"
               % (pc, len(pdfs), ppw, "%.2f" % (pc / ppw) if ppw else "inf"))
 
 

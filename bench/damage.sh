@@ -4,19 +4,23 @@
 # hand (not part of make check); it prints counts, it asserts nothing.
 #
 # Each JPEG page of ../shared/corpus/ocr-zh (the five *-jpeg.jpg: gray,
-# 300 dpi, A4), tests/data/scan/colour.jpg (colour, 4:2:0) and a bitonal
+# 300 dpi, A4), tests/data/scan/colour.jpg (colour, 4:2:0), a bitonal
 # G4 TIFF of each 200-dpi page of the corpus (the five *-lowres.tif at
-# half gray, compressed by tiffcp) is damaged BENCH_N times in each of
-# three ways, in the picture's data only (after a JPEG's SOS header and
-# before its end marker; in the G4 strip), with a fixed seed:
+# half gray, compressed by tiffcp) and a PDF of each of those gray pages
+# as a Flate picture (as a scanner's lossless PDF, or img2pdf of a PNG,
+# has it) is damaged BENCH_N times in each of three ways, in the
+# picture's data only (after a JPEG's SOS header and before its end
+# marker; in the G4 strip; after the Flate data's zlib header), with a
+# fixed seed:
 #   flip1  one bit inverted (a bit error in storage or in a transfer)
 #   flip8  eight bytes inverted at random places
 #   zero   a run of 64 to 4096 bytes zeroed (a bad sector, a hole)
 # Each damaged file is
 #   - decoded by the decoder's own tool, as an archivist might check a
-#     file by hand (djpeg; for G4, libtiff's tiffcp -c none): does it
-#     warn?  do its pixels differ from those of the intact file
-#     ("changed": the damage shows)?
+#     file by hand (djpeg; for G4, libtiff's tiffcp -c none; for the
+#     Flate PDF, pdftoppm -gray at 200 dpi): does it warn?  do its
+#     pixels differ from those of the intact file ("changed": the damage
+#     shows)?
 #   - ingested by dangan (the scan stage): quarantined, stored with the
 #     problem suspect-data, or stored as whole ("missed": whole, though
 #     its pixels changed);
