@@ -122,7 +122,7 @@ scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err 
 }
 
 int
-scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, char *why, size_t cap)
+scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, int64_t *pixels, char *why, size_t cap)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct scan_jpeg_err e;
@@ -130,6 +130,7 @@ scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, char
 	int verdict;
 
 	why[0] = '\0';
+	*pixels = 0;
 	scan_jpeg_quiet(&cinfo, &e);
 	if (setjmp(e.jump)) {
 		int lost = cinfo.err->msg_code != JERR_OUT_OF_MEMORY;
@@ -146,6 +147,7 @@ scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, char
 		jpeg_destroy_decompress(&cinfo);
 		return 0;
 	}
+	*pixels = (int64_t)cinfo.image_width * (int64_t)cinfo.image_height;
 	e.in_data = 1;
 	/* the coefficients: every bit of the entropy-coded data is read,
 	 * and no pixel made */

@@ -77,8 +77,9 @@ int scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_
  * 1 when data is lost or the data cannot be read (why gives libjpeg's
  * first word); 2 when stray bytes came after the data began (why
  * says so).  A picture of more than max_pixels, or one libjpeg has no
- * memory for, is not read: 0, why "".
+ * memory for, is not read: 0, why "".  *pixels is the picture's pixels
+ * when its data was read (0 otherwise), a measure of the work done.
  */
-int scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, char *why, size_t cap);
+int scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, int64_t *pixels, char *why, size_t cap);
 
 #endif

@@ -22,12 +22,14 @@
 #define PDF_IMAGES_NAMES 256 /* XObjects of one resource dictionary, looked at */
 #define PDF_IMAGES_SEEN 128  /* pictures and forms of one page, looked at */
 #define PDF_IMAGES_WHY 512
+#define PDF_IMAGES_BUDGET 16 /* bytes a pixel of max-pixels read for one page, at most */
 
 struct pdf_images {
 	qpdf_data q;
 	int64_t max_pixels;
 	int seen[PDF_IMAGES_SEEN][2]; /* object number and generation, on this page */
 	size_t nseen;
+	uint64_t budget;          /* bytes this page's pictures may still give (PDF_IMAGES_BUDGET) */
 	int bad;                  /* pictures found damaged on this page */
 	char why[PDF_IMAGES_WHY]; /* what of the first */
 };
@@ -166,7 +168,7 @@ pdf_images_bytes(const struct pdf_images *pi, qpdf_oh dict)
  * of one byte; a bomb, more); 0 otherwise.
  */
 static int
-pdf_images_flate(const struct pdf_images *pi, qpdf_oh dict, const unsigned char *buf, size_t len, char *why, size_t cap)
+pdf_images_flate(struct pdf_images *pi, qpdf_oh dict, const unsigned char *buf, size_t len, char *why, size_t cap)
 {
 	unsigned char out[16384];
 	int64_t need = pdf_images_bytes(pi, dict);
@@ -181,6 +183,9 @@ pdf_images_flate(const struct pdf_images *pi, qpdf_oh dict, const unsigned char 
 	limit = need >= 0                        ? (uint64_t)need * 4 + ((uint64_t)1 << 20)
 	        : pi->max_pixels < INT64_MAX / 8 ? (uint64_t)pi->max_pixels * 8
 	                                         : UINT64_MAX;
+	/* what the page's budget leaves: past it, no verdict */
+	if (limit > pi->budget)
+		limit = pi->budget;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit(&z) != Z_OK)
 		return 0;
@@ -203,10 +208,11 @@ pdf_images_flate(const struct pdf_images *pi, qpdf_oh dict, const unsigned char 
 	else if ((rc == Z_OK || rc == Z_BUF_ERROR) && total < limit && need >= 0 && total < (uint64_t)need)
 		snprintf(why, cap, "its Flate data ends after %" PRIu64 " of the picture's %" PRId64 " bytes", total,
 		         need);
-	else if (rc == Z_OK && total >= limit && need >= 0)
+	else if (rc == Z_OK && total >= limit && need >= 0 && limit < pi->budget)
 		snprintf(why, cap, "its Flate data gives more than four times the picture's %" PRId64 " bytes", need);
 	else
 		why[0] = '\0';
+	pi->budget -= total < pi->budget ? total : pi->budget;
 	inflateEnd(&z);
 	return why[0] != '\0';
 }
@@ -222,6 +228,7 @@ pdf_images_picture(struct pdf_images *pi, qpdf_oh x, qpdf_oh dict)
 	size_t len = 0;
 	char why[PDF_IMAGES_WHY - 32];
 	int filters = 1, damaged;
+	int64_t pixels;
 	bool flate, dct;
 
 	if (qpdf_oh_is_array(q, filter)) {
@@ -233,7 +240,7 @@ pdf_images_picture(struct pdf_images *pi, qpdf_oh x, qpdf_oh dict)
 	/* Flate first, whatever filter follows; JPEG alone */
 	flate = qpdf_oh_is_name_and_equals(q, first, "/FlateDecode");
 	dct = filters == 1 && qpdf_oh_is_name_and_equals(q, first, "/DCTDecode");
-	if (!flate && !dct)
+	if ((!flate && !dct) || pi->budget == 0)
 		return;
 	/* the stream's own bytes (decrypted, if the file is) */
 	if (qpdf_oh_get_stream_data(q, x, qpdf_dl_none, NULL, &buf, &len) & QPDF_ERRORS) {
@@ -242,8 +249,12 @@ pdf_images_picture(struct pdf_images *pi, qpdf_oh x, qpdf_oh dict)
 	}
 	if (flate)
 		damaged = pdf_images_flate(pi, dict, buf, len, why, sizeof(why));
-	else /* stray bytes among the headers lose nothing */
-		damaged = scan_jpeg_check(buf, len, pi->max_pixels, why, sizeof(why)) != 0;
+	else { /* stray bytes among the headers lose nothing */
+		damaged = scan_jpeg_check(buf, len, pi->max_pixels, &pixels, why, sizeof(why)) != 0;
+		/* its coefficients: two bytes a sample, a sample or more a pixel */
+		pixels *= 2;
+		pi->budget -= (uint64_t)pixels < pi->budget ? (uint64_t)pixels : pi->budget;
+	}
 	free(buf);
 	if (damaged && pi->bad++ == 0)
 		snprintf(pi->why, sizeof(pi->why), "image object %d: %s", qpdf_oh_get_object_id(q, x), why);
@@ -306,6 +317,9 @@ pdf_images_page(struct pdf_images *pi, int index, char *why, size_t cap)
 	qpdf_oh page;
 
 	pi->nseen = 0;
+	pi->budget = pi->max_pixels < (int64_t)(UINT64_MAX / PDF_IMAGES_BUDGET / 2)
+	                 ? (uint64_t)pi->max_pixels * PDF_IMAGES_BUDGET
+	                 : UINT64_MAX / 2;
 	pi->bad = 0;
 	pi->why[0] = '\0';
 	page = qpdf_get_page_n(pi->q, (size_t)index);

@@ -23,10 +23,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pdf_images *pi;
+	int64_t pixels;
 	char why[512];
 
 	if (size >= 2 && data[0] == 0xff && data[1] == 0xd8) {
-		if (scan_jpeg_check(data, size, FUZZ_MAX_PIXELS, why, sizeof(why)) != 0 && why[0] == '\0')
+		if (scan_jpeg_check(data, size, FUZZ_MAX_PIXELS, &pixels, why, sizeof(why)) != 0 && why[0] == '\0')
 			abort();
 		return 0;
 	}
