@@ -149,7 +149,8 @@ pdf_images_bytes(const struct pdf_images *pi, qpdf_oh dict)
 		bpc = pdf_images_int(q, dict, "/BitsPerComponent");
 		n = pdf_images_components(q, qpdf_oh_get_key(q, dict, "/ColorSpace"));
 	}
-	if (w < 1 || h < 1 || w * h > pi->max_pixels || bpc < 1 || bpc > 16 || n < 1)
+	/* (so large a max-pixels that the bytes might overflow: unknown) */
+	if (w < 1 || h < 1 || w * h > pi->max_pixels || w * h > INT64_MAX / 1024 || bpc < 1 || bpc > 16 || n < 1)
 		return -1;
 	row = (w * n * bpc + 7) / 8;
 	if (qpdf_oh_is_array(q, parms)) /* one for each filter: Flate's is the first */
