@@ -58,10 +58,9 @@ def gray_page(tif, work):
     return w, h, t[tags[273]:tags[273] + w * h]
 
 
-def g4_page(tif, work):
-    """A bitonal G4 TIFF (libtiff's tiffcp) of the gray TIFF page tif,
+def g4_page(w, h, gray, work):
+    """A bitonal G4 TIFF (libtiff's tiffcp) of the gray page of w x h,
     thresholded at half gray: (its bytes, where its one strip begins)."""
-    w, h, gray = gray_page(tif, work)
     black = bytes(1 if v < 128 else 0 for v in range(256))
     rows = bytearray()
     for y in range(h):
@@ -170,8 +169,8 @@ def main():
             forms = [("jpeg", data, data_start(data), len(data) - 2, lambda d, f: open(f, "wb").write(d),
                       ".jpg", lambda f, out: ["djpeg", "-outfile", out, f])]
         else:
-            g4, lo, hi = g4_page(page, base)
             w, h, gray = gray_page(page, base)
+            g4, lo, hi = g4_page(w, h, gray, base)
             flate = zlib.compress(gray, 6)
             forms = [("g4", g4, lo, hi, lambda d, f: open(f, "wb").write(d), ".tif",
                       lambda f, out: ["tiffcp", "-c", "none", f, out]),
