@@ -149,6 +149,7 @@
 #define SCAN_TEXT_SCANNED 0.5                /* ...one whose largest image covers this part */
 #define SCAN_MSG_MAX 1024                    /* an error message from the child */
 #define SCAN_CHILD_BASE ((int64_t)256 << 20) /* child address space besides pages */
+#define SCAN_PIPE_CHUNK ((size_t)1 << 20)    /* a renderer's pipe: its size, and the bytes of a write */
 
 #define SCAN_RANGES_MAX 256
 #define SCAN_RENDERERS_MAX 16 /* PDF renderer processes (the option's max) */
@@ -2429,6 +2430,9 @@ struct pdf_job {
 	int count;                 /* renderers the document may have: 1 + its extra ones */
 	const unsigned char *keep; /* [0..total) pages whose text layer is kept, not rendered; or NULL */
 	struct pdf_images *check;  /* the pages' pictures, read once more for damage; or NULL */
+	cairo_surface_t *canvas;   /* the last page's surface, drawn on again when the next has its size */
+	unsigned char *out;        /* rows converted for the pipe, SCAN_PIPE_CHUNK bytes or one row */
+	size_t out_cap;
 };
 
 /* Whether page i (from 0) is rendered: selected by the option pages,
@@ -2681,18 +2685,52 @@ pdf_said(int fd, int i)
 #endif
 }
 
+/* The gray of a cairo RGB24 pixel. */
+static inline l_uint32
+pdf_gray(uint32_t px)
+{
+	return (((px >> 16) & 0xff) * 77 + ((px >> 8) & 0xff) * 150 + (px & 0xff) * 29 + 128) >> 8;
+}
+
+/* One row of a cairo RGB24 surface (px, w pixels) as a leptonica row
+ * of depth d (32: RGB; 8: gray; 1: black under half gray). */
+static void
+pdf_row(int d, int w, const uint32_t *px, l_uint32 *row, int wpl)
+{
+	int x;
+
+	if (d == 32) {
+		for (x = 0; x < w; x++)
+			row[x] = px[x] << 8; /* 0x00RRGGBB as 0xRRGGBB00 */
+		return;
+	}
+	if (d == 8) {
+		/* four pixels a word, the first in its high byte */
+		for (x = 0; x + 4 <= w; x += 4)
+			row[x / 4] = pdf_gray(px[x]) << 24 | pdf_gray(px[x + 1]) << 16 | pdf_gray(px[x + 2]) << 8 |
+			             pdf_gray(px[x + 3]);
+		for (; x < w; x++)
+			SET_DATA_BYTE(row, x, pdf_gray(px[x]));
+		return;
+	}
+	memset(row, 0, (size_t)wpl * 4);
+	for (x = 0; x < w; x++)
+		if (pdf_gray(px[x]) < 128)
+			SET_DATA_BIT(row, x);
+}
+
 /* Render one page and send it as 1, 8 or 32 bpp leptonica rows. */
 static void
-pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
+pdf_render(struct pdf_job *job, PopplerPage *page, int i, int npages)
 {
 	const struct scan_state *st = job->st;
 	double pw = 0, ph = 0, nx, ny;
 	int64_t v[6], total = 0, colour = 0, nonwhite = 0, black = 0;
-	int dpi, W, H, x, y, d, wpl, stride;
+	int dpi, W, H, x, y, d, wpl, stride, rows;
+	size_t rowlen;
 	cairo_surface_t *s;
 	cairo_t *cr;
 	unsigned char *data;
-	l_uint32 *row;
 
 	poppler_page_get_size(page, &pw, &ph);
 	if (!isfinite(pw) || !isfinite(ph) || pw <= 0 || ph <= 0)
@@ -2729,10 +2767,20 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 		pdf_fail(job->fd, PE_OTHER,
 		         "page %d: %dx%d pixels at %d dpi exceeds max-pixels (%s): decompression bomb?", i + 1, W, H,
 		         dpi, st->max_pixels_text);
-	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
-		pdf_fail(job->fd, PE_OTHER, "page %d: cannot make a %dx%d image: %s", i + 1, W, H,
-		         cairo_status_to_string(cairo_surface_status(s)));
+	/* the same surface for pages of one size (most of a scanned box):
+	 * no new mapping of tens of MB to fault in page after page */
+	s = job->canvas;
+	if (s != NULL && (cairo_image_surface_get_width(s) != W || cairo_image_surface_get_height(s) != H)) {
+		cairo_surface_destroy(s);
+		s = job->canvas = NULL;
+	}
+	if (s == NULL) {
+		s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+		if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
+			pdf_fail(job->fd, PE_OTHER, "page %d: cannot make a %dx%d image: %s", i + 1, W, H,
+			         cairo_status_to_string(cairo_surface_status(s)));
+		job->canvas = s;
+	}
 	cr = cairo_create(s);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
@@ -2767,33 +2815,31 @@ pdf_render(const struct pdf_job *job, PopplerPage *page, int i, int npages)
 	else
 		d = 8;
 	wpl = (W * d + 31) / 32;
-	row = malloc((size_t)wpl * 4);
-	if (row == NULL)
-		pdf_fail(job->fd, PE_OTHER, "page %d: out of memory", i + 1);
+	rowlen = (size_t)wpl * 4;
+	rows = rowlen >= SCAN_PIPE_CHUNK ? 1 : (int)(SCAN_PIPE_CHUNK / rowlen);
+	if (job->out_cap < rowlen * (size_t)rows) {
+		free(job->out);
+		job->out_cap = rowlen * (size_t)rows;
+		job->out = malloc(job->out_cap);
+		if (job->out == NULL)
+			pdf_fail(job->fd, PE_OTHER, "page %d: out of memory", i + 1);
+	}
 	v[0] = W;
 	v[1] = H;
 	v[2] = d;
 	v[3] = dpi;
 	v[4] = nx > 0 ? (int64_t)lround(nx) : 0;
 	v[5] = ny > 0 ? (int64_t)lround(ny) : 0;
-	pdf_send_head(job->fd, PM_IMAGE, i, v, 6, (uint64_t)wpl * 4 * (uint64_t)H);
-	for (y = 0; y < H; y++) {
-		const uint32_t *px = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
-		memset(row, 0, (size_t)wpl * 4);
-		for (x = 0; x < W; x++) {
-			l_uint32 rr = (px[x] >> 16) & 0xff, gg = (px[x] >> 8) & 0xff, bb = px[x] & 0xff;
-			l_uint32 gray = (rr * 77 + gg * 150 + bb * 29 + 128) >> 8;
-			if (d == 32)
-				row[x] = (rr << 24) | (gg << 16) | (bb << 8);
-			else if (d == 8)
-				SET_DATA_BYTE(row, x, gray);
-			else if (gray < 128)
-				SET_DATA_BIT(row, x);
-		}
-		pdf_write(job->fd, row, (size_t)wpl * 4);
+	pdf_send_head(job->fd, PM_IMAGE, i, v, 6, (uint64_t)rowlen * (uint64_t)H);
+	/* rows in leptonica's layout, a chunk of them to each write */
+	for (y = 0; y < H; y += rows) {
+		int n = H - y < rows ? H - y : rows, k;
+
+		for (k = 0; k < n; k++)
+			pdf_row(d, W, (const uint32_t *)(const void *)(data + (size_t)(y + k) * (size_t)stride),
+			        (l_uint32 *)(void *)(job->out + (size_t)k * rowlen), wpl);
+		pdf_write(job->fd, job->out, rowlen * (size_t)n);
 	}
-	free(row);
-	cairo_surface_destroy(s);
 }
 
 #ifndef SCAN_ASAN
@@ -2838,6 +2884,12 @@ pdf_render_share(struct pdf_job *job, PopplerDocument *doc, int n)
 	}
 	pdf_images_close(job->check);
 	job->check = NULL;
+	if (job->canvas != NULL)
+		cairo_surface_destroy(job->canvas);
+	job->canvas = NULL;
+	free(job->out);
+	job->out = NULL;
+	job->out_cap = 0;
 }
 
 /*
@@ -3187,6 +3239,9 @@ pdf_start(struct scan_run *r, struct pdf_job *job, struct pdf_proc *p)
 		pdf_child(job);
 	}
 	close(fds[1]);
+	/* a page is megabytes: a larger pipe takes it in fewer turns of the
+	 * two processes (a failure leaves the default, 64 KiB) */
+	(void)fcntl(fds[0], F_SETPIPE_SZ, (int)SCAN_PIPE_CHUNK);
 	p->rd.fd = fds[0];
 	p->rd.timeout_ms = r->st->timeout > INT_MAX / 1000 ? INT_MAX : (int)r->st->timeout * 1000;
 	p->rd.eof = p->rd.timed_out = 0;
