@@ -2430,7 +2430,6 @@ struct pdf_job {
 	int count;                 /* renderers the document may have: 1 + its extra ones */
 	const unsigned char *keep; /* [0..total) pages whose text layer is kept, not rendered; or NULL */
 	struct pdf_images *check;  /* the pages' pictures, read once more for damage; or NULL */
-	cairo_surface_t *canvas;   /* the last page's surface, drawn on again when the next has its size */
 	unsigned char *out;        /* rows converted for the pipe, SCAN_PIPE_CHUNK bytes or one row */
 	size_t out_cap;
 };
@@ -2705,7 +2704,10 @@ pdf_row(int d, int w, const uint32_t *px, l_uint32 *row, int wpl)
 		return;
 	}
 	if (d == 8) {
-		/* four pixels a word, the first in its high byte */
+		/* four pixels a word, the first in its high byte; the last
+		 * word's padding zero, as pixCreate leaves it */
+		if (w % 4 != 0)
+			row[wpl - 1] = 0;
 		for (x = 0; x + 4 <= w; x += 4)
 			row[x / 4] = pdf_gray(px[x]) << 24 | pdf_gray(px[x + 1]) << 16 | pdf_gray(px[x + 2]) << 8 |
 			             pdf_gray(px[x + 3]);
@@ -2767,20 +2769,10 @@ pdf_render(struct pdf_job *job, PopplerPage *page, int i, int npages)
 		pdf_fail(job->fd, PE_OTHER,
 		         "page %d: %dx%d pixels at %d dpi exceeds max-pixels (%s): decompression bomb?", i + 1, W, H,
 		         dpi, st->max_pixels_text);
-	/* the same surface for pages of one size (most of a scanned box):
-	 * no new mapping of tens of MB to fault in page after page */
-	s = job->canvas;
-	if (s != NULL && (cairo_image_surface_get_width(s) != W || cairo_image_surface_get_height(s) != H)) {
-		cairo_surface_destroy(s);
-		s = job->canvas = NULL;
-	}
-	if (s == NULL) {
-		s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-		if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
-			pdf_fail(job->fd, PE_OTHER, "page %d: cannot make a %dx%d image: %s", i + 1, W, H,
-			         cairo_status_to_string(cairo_surface_status(s)));
-		job->canvas = s;
-	}
+	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
+		pdf_fail(job->fd, PE_OTHER, "page %d: cannot make a %dx%d image: %s", i + 1, W, H,
+		         cairo_status_to_string(cairo_surface_status(s)));
 	cr = cairo_create(s);
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
@@ -2840,6 +2832,7 @@ pdf_render(struct pdf_job *job, PopplerPage *page, int i, int npages)
 			        (l_uint32 *)(void *)(job->out + (size_t)k * rowlen), wpl);
 		pdf_write(job->fd, job->out, rowlen * (size_t)n);
 	}
+	cairo_surface_destroy(s);
 }
 
 #ifndef SCAN_ASAN
@@ -2884,9 +2877,6 @@ pdf_render_share(struct pdf_job *job, PopplerDocument *doc, int n)
 	}
 	pdf_images_close(job->check);
 	job->check = NULL;
-	if (job->canvas != NULL)
-		cairo_surface_destroy(job->canvas);
-	job->canvas = NULL;
 	free(job->out);
 	job->out = NULL;
 	job->out_cap = 0;
