@@ -42,6 +42,30 @@ scan_jpeg_message(j_common_ptr cinfo, int level)
 }
 
 static void
+scan_jpeg_progress(j_common_ptr cinfo)
+{
+	struct scan_jpeg_err *e = (struct scan_jpeg_err *)cinfo->err;
+	int n = cinfo->is_decompressor ? ((j_decompress_ptr)cinfo)->input_scan_number : 0;
+
+	if (n <= SCAN_JPEG_MAX_SCANS)
+		return;
+	e->scans = 1;
+	snprintf(e->lost, sizeof(e->lost),
+	         "a progressive JPEG of more than %d scans (each one more pass over the whole picture: made to take "
+	         "minutes to decode?)",
+	         SCAN_JPEG_MAX_SCANS);
+	longjmp(e->jump, 1);
+}
+
+void
+scan_jpeg_limit(struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e)
+{
+	memset(&e->progress, 0, sizeof(e->progress));
+	e->progress.progress_monitor = scan_jpeg_progress;
+	cinfo->progress = &e->progress;
+}
+
+static void
 scan_jpeg_src_init(j_decompress_ptr cinfo)
 {
 	(void)cinfo;
@@ -122,37 +146,43 @@ scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err 
 }
 
 int
-scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, int64_t *pixels, char *why, size_t cap)
+scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, int64_t *work, char *why, size_t cap)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct scan_jpeg_err e;
 	struct scan_jpeg_src src;
+	volatile int64_t pixels = 0;
 	int verdict;
 
 	why[0] = '\0';
-	*pixels = 0;
+	*work = 0;
 	scan_jpeg_quiet(&cinfo, &e);
 	if (setjmp(e.jump)) {
-		int lost = cinfo.err->msg_code != JERR_OUT_OF_MEMORY;
+		int lost = cinfo.err->msg_code != JERR_OUT_OF_MEMORY || e.scans;
 
-		if (lost)
+		if (e.scans)
+			snprintf(why, cap, "%s", e.lost);
+		else if (lost)
 			snprintf(why, cap, "libjpeg cannot read it: %s", e.lost);
+		*work = pixels * ((cinfo.input_scan_number + 9) / 10);
 		jpeg_destroy_decompress(&cinfo);
-		return lost;
+		return e.scans ? 3 : lost;
 	}
 	jpeg_create_decompress(&cinfo);
+	scan_jpeg_limit(&cinfo, &e);
 	scan_jpeg_src(&cinfo, &src, data, size);
 	jpeg_read_header(&cinfo, TRUE);
 	if ((int64_t)cinfo.image_width * (int64_t)cinfo.image_height > max_pixels) {
 		jpeg_destroy_decompress(&cinfo);
 		return 0;
 	}
-	*pixels = (int64_t)cinfo.image_width * (int64_t)cinfo.image_height;
+	pixels = (int64_t)cinfo.image_width * (int64_t)cinfo.image_height;
 	e.in_data = 1;
 	/* the coefficients: every bit of the entropy-coded data is read,
 	 * and no pixel made */
 	jpeg_read_coefficients(&cinfo);
 	jpeg_finish_decompress(&cinfo);
+	*work = pixels * ((cinfo.input_scan_number + 9) / 10);
 	verdict = 0;
 	if (scan_jpeg_lost(&cinfo, &e)) {
 		snprintf(why, cap, "libjpeg: %s (%d warning%s)", e.lost, e.nlost, e.nlost == 1 ? "" : "s");

@@ -38,7 +38,16 @@ struct scan_jpeg_err {
 	int nlost;
 	int nother;  /* of them, other than the file's end reached */
 	int in_data; /* the headers were read: the picture's data has begun */
+	int scans;   /* it went past SCAN_JPEG_MAX_SCANS (lost says so) */
+	struct jpeg_progress_mgr progress;
 };
+
+/* The most scans of a progressive JPEG read.  libjpeg goes over the
+ * whole picture once for each scan, and a scan can be a few bytes: a
+ * file of 1 MB with thousands of them takes minutes, as a bomb does.
+ * Encoders write 10 or so (libjpeg's own progression), rarely over 20;
+ * libjpeg-turbo's djpeg bounds them the same way (-maxscans). */
+#define SCAN_JPEG_MAX_SCANS 100
 
 /* The file given to libjpeg a little at a time: with fewer bytes at hand
  * than a block may take (512), libjpeg-turbo decodes with its careful
@@ -58,6 +67,10 @@ struct scan_jpeg_src {
  * e->jump (set it before the first call), with its words in e->lost */
 void scan_jpeg_quiet(struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e);
 
+/* After jpeg_create_decompress: past SCAN_JPEG_MAX_SCANS, an error
+ * (e->scans set, and e->lost says so) */
+void scan_jpeg_limit(struct jpeg_decompress_struct *cinfo, struct scan_jpeg_err *e);
+
 /* data[0..size) as cinfo's source, SCAN_JPEG_FEED bytes at a time (s
  * must live as long as cinfo reads); past its end, a warning and an
  * end marker, as jpeg_mem_src does */
@@ -76,10 +89,12 @@ int scan_jpeg_lost(const struct jpeg_decompress_struct *cinfo, struct scan_jpeg_
  * whole (why is ""), or stray bytes among its headers (why says so);
  * 1 when data is lost or the data cannot be read (why gives libjpeg's
  * first word); 2 when stray bytes came after the data began (why
- * says so).  A picture of more than max_pixels, or one libjpeg has no
- * memory for, is not read: 0, why "".  *pixels is the picture's pixels
- * when its data was read (0 otherwise), a measure of the work done.
+ * says so); 3 when it has more than SCAN_JPEG_MAX_SCANS scans (why
+ * says so; not read further).  A picture of more than max_pixels, or
+ * one libjpeg has no memory for, is not read: 0, why "".  *work is a
+ * measure of the work done: the picture's pixels, once for every ten
+ * scans begun (0 when its data was not read).
  */
-int scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, int64_t *pixels, char *why, size_t cap);
+int scan_jpeg_check(const unsigned char *data, size_t size, int64_t max_pixels, int64_t *work, char *why, size_t cap);
 
 #endif

@@ -22,16 +22,29 @@
 #define PDF_IMAGES_NAMES 256 /* XObjects of one resource dictionary, looked at */
 #define PDF_IMAGES_SEEN 128  /* pictures and forms of one page, looked at */
 #define PDF_IMAGES_WHY 512
-#define PDF_IMAGES_BUDGET 16 /* bytes a pixel of max-pixels read for one page, at most */
+#define PDF_IMAGES_BUDGET 16  /* bytes a pixel of max-pixels read for one page, at most */
+#define PDF_IMAGES_KNOWN 4096 /* pictures of the document whose verdict is kept */
+
+/* A picture read on an earlier page: what was found (pages naming the
+ * same picture, as pages of shared resources do, read it once). */
+struct pdf_images_known {
+	int id, gen;
+	int verdict; /* 0 whole or unread, 1 damaged, 2 refused */
+	char *why;   /* with a verdict */
+};
 
 struct pdf_images {
 	qpdf_data q;
 	int64_t max_pixels;
 	int seen[PDF_IMAGES_SEEN][2]; /* object number and generation, on this page */
 	size_t nseen;
+	struct pdf_images_known *known; /* [0..nknown), PDF_IMAGES_KNOWN at most */
+	size_t nknown;
 	uint64_t budget;          /* bytes this page's pictures may still give (PDF_IMAGES_BUDGET) */
 	int bad;                  /* pictures found damaged on this page */
 	char why[PDF_IMAGES_WHY]; /* what of the first */
+	int refused;              /* a picture not to be drawn on this page */
+	char refusal[PDF_IMAGES_WHY];
 };
 
 struct pdf_images *
@@ -61,6 +74,9 @@ pdf_images_close(struct pdf_images *pi)
 	if (pi == NULL)
 		return;
 	qpdf_cleanup(&pi->q);
+	for (size_t k = 0; k < pi->nknown; k++)
+		free(pi->known[k].why);
+	free(pi->known);
 	free(pi);
 }
 
@@ -218,18 +234,64 @@ pdf_images_flate(struct pdf_images *pi, qpdf_oh dict, const unsigned char *buf, 
 	return why[0] != '\0';
 }
 
+/* Picture x's verdict for this page: counted when damaged (the first
+ * said), kept when refused. */
+static void
+pdf_images_count(struct pdf_images *pi, int id, int verdict, const char *why)
+{
+	if (verdict == 1 && pi->bad++ == 0)
+		snprintf(pi->why, sizeof(pi->why), "image object %d: %s", id, why);
+	if (verdict == 2 && pi->refused++ == 0)
+		snprintf(pi->refusal, sizeof(pi->refusal), "image object %d: %s", id, why);
+}
+
+/* The verdict of an earlier page on picture x, counted again: false
+ * when x was not read before. */
+static bool
+pdf_images_recall(struct pdf_images *pi, int id, int gen)
+{
+	for (size_t k = 0; k < pi->nknown; k++)
+		if (pi->known[k].id == id && pi->known[k].gen == gen) {
+			pdf_images_count(pi, id, pi->known[k].verdict, pi->known[k].why);
+			return true;
+		}
+	return false;
+}
+
+/* Keep the verdict on picture x for the pages after (while there is
+ * room; a picture not kept is read again where named). */
+static void
+pdf_images_keep(struct pdf_images *pi, int id, int gen, int verdict, const char *why)
+{
+	struct pdf_images_known *k;
+
+	if (pi->nknown == PDF_IMAGES_KNOWN)
+		return;
+	if (pi->known == NULL && (pi->known = calloc(PDF_IMAGES_KNOWN, sizeof(*pi->known))) == NULL)
+		return;
+	k = &pi->known[pi->nknown];
+	k->why = verdict != 0 ? strdup(why) : NULL;
+	if (verdict != 0 && k->why == NULL)
+		return;
+	k->id = id;
+	k->gen = gen;
+	k->verdict = verdict;
+	pi->nknown++;
+}
+
 /* Read the data of picture x (dictionary dict) once more, if it is
- * Flate or JPEG; a damaged one is counted, and the first said. */
+ * Flate or JPEG, unless an earlier page did; a damaged one is counted,
+ * and the first said; one to refuse (a JPEG of too many scans) kept. */
 static void
 pdf_images_picture(struct pdf_images *pi, qpdf_oh x, qpdf_oh dict)
 {
 	qpdf_data q = pi->q;
 	qpdf_oh filter = qpdf_oh_get_key(q, dict, "/Filter"), first = filter;
-	unsigned char *buf = NULL;
+	unsigned char *buf = NULL, *soi;
 	size_t len = 0;
 	char why[PDF_IMAGES_WHY - 32];
-	int filters = 1, damaged;
-	int64_t pixels;
+	int filters = 1, verdict, id = qpdf_oh_get_object_id(q, x), gen = qpdf_oh_get_generation(q, x);
+	int64_t work;
 	bool flate, dct;
 
 	if (qpdf_oh_is_array(q, filter)) {
@@ -241,7 +303,7 @@ pdf_images_picture(struct pdf_images *pi, qpdf_oh x, qpdf_oh dict)
 	/* Flate first, whatever filter follows; JPEG alone */
 	flate = qpdf_oh_is_name_and_equals(q, first, "/FlateDecode");
 	dct = filters == 1 && qpdf_oh_is_name_and_equals(q, first, "/DCTDecode");
-	if ((!flate && !dct) || pi->budget == 0)
+	if ((!flate && !dct) || pdf_images_recall(pi, id, gen) || pi->budget == 0)
 		return;
 	/* the stream's own bytes (decrypted, if the file is) */
 	if (qpdf_oh_get_stream_data(q, x, qpdf_dl_none, NULL, &buf, &len) & QPDF_ERRORS) {
@@ -249,16 +311,30 @@ pdf_images_picture(struct pdf_images *pi, qpdf_oh x, qpdf_oh dict)
 		return;
 	}
 	if (flate)
-		damaged = pdf_images_flate(pi, dict, buf, len, why, sizeof(why));
-	else { /* stray bytes among the headers lose nothing */
-		damaged = scan_jpeg_check(buf, len, pi->max_pixels, &pixels, why, sizeof(why)) != 0;
-		/* its coefficients: two bytes a sample, a sample or more a pixel */
-		pixels *= 2;
-		pi->budget -= (uint64_t)pixels < pi->budget ? (uint64_t)pixels : pi->budget;
+		verdict = pdf_images_flate(pi, dict, buf, len, why, sizeof(why));
+	else {
+		/* bytes before the JPEG's start are skipped, as poppler skips
+		 * them (they lose nothing) */
+		soi = len >= 2 ? memmem(buf, len, "\xff\xd8", 2) : NULL;
+		if (soi != NULL) {
+			len -= (size_t)(soi - buf);
+			memmove(buf, soi, len);
+		}
+		/* stray bytes among the headers lose nothing; too many scans:
+		 * poppler would take minutes over it, not to be drawn */
+		verdict = scan_jpeg_check(buf, len, pi->max_pixels, &work, why, sizeof(why));
+		verdict = verdict == 3 ? 2 : verdict != 0;
+		/* its coefficients: two bytes a sample, a sample or more a
+		 * pixel, once for every ten scans */
+		work *= 2;
+		pi->budget -= (uint64_t)work < pi->budget ? (uint64_t)work : pi->budget;
 	}
 	free(buf);
-	if (damaged && pi->bad++ == 0)
-		snprintf(pi->why, sizeof(pi->why), "image object %d: %s", qpdf_oh_get_object_id(q, x), why);
+	pdf_images_count(pi, id, verdict, why);
+	/* kept even when the budget cut it short: data that outran one
+	 * page's budget would outrun the next's (a bomb named by every page
+	 * of a long PDF is inflated once, not once a page) */
+	pdf_images_keep(pi, id, gen, verdict, why);
 }
 
 static void pdf_images_resources(struct pdf_images *pi, qpdf_oh res, int depth);
@@ -321,13 +397,17 @@ pdf_images_page(struct pdf_images *pi, int index, char *why, size_t cap)
 	pi->budget = pi->max_pixels < (int64_t)(UINT64_MAX / PDF_IMAGES_BUDGET / 2)
 	                 ? (uint64_t)pi->max_pixels * PDF_IMAGES_BUDGET
 	                 : UINT64_MAX / 2;
-	pi->bad = 0;
-	pi->why[0] = '\0';
+	pi->bad = pi->refused = 0;
+	pi->why[0] = pi->refusal[0] = '\0';
 	page = qpdf_get_page_n(pi->q, (size_t)index);
 	if (qpdf_oh_is_dictionary(pi->q, page))
 		pdf_images_resources(pi, qpdf_oh_get_key(pi->q, page, "/Resources"), 0);
 	/* the handles of this page (qpdf keeps the objects read) */
 	qpdf_oh_release_all(pi->q);
+	if (pi->refused > 0) {
+		snprintf(why, cap, "%s", pi->refusal);
+		return -1;
+	}
 	snprintf(why, cap, "%s", pi->why);
 	return pi->bad;
 }

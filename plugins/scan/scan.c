@@ -1213,6 +1213,7 @@ scan_jpeg(struct scan_run *r, char *stray, size_t stray_cap, int *suspect)
 		goto fail;
 	}
 	jpeg_create_decompress(&cinfo);
+	scan_jpeg_limit(&cinfo, &e);
 	scan_jpeg_src(&cinfo, &src, r->data, r->size);
 	jpeg_read_header(&cinfo, TRUE);
 	e.in_data = 1;
@@ -2745,6 +2746,8 @@ pdf_render(struct pdf_job *job, PopplerPage *page, int i, int npages)
 	if (job->check != NULL) {
 		char why[SCAN_MSG_MAX];
 		v[0] = pdf_images_page(job->check, i, why, sizeof(why));
+		if (v[0] < 0)
+			pdf_fail(job->fd, PE_OTHER, "page %d: %s", i + 1, why);
 		if (v[0] > 0)
 			pdf_send(job->fd, PM_DAMAGED, i, v, 1, why, strlen(why));
 	}

@@ -934,6 +934,110 @@ ok $? "page 6, Flate data giving 2 MiB for a 4 KiB picture (black): suspect-data
 has "page 6: image object 19: its Flate data gives more than four times the picture's 4096 bytes" "... with a note"
 has "picture perhaps damaged (see the page's note), to be looked at: page 2-4,6" "... the four pages in the summary note"
 
+# A progressive JPEG goes over the whole picture once a scan, and a scan
+# can be a few bytes: a file of 1 MB with thousands of scans takes
+# minutes to decode.  Past 100 scans (SCAN_JPEG_MAX_SCANS) a JPEG file
+# is quarantined, and a PDF drawing such a picture too (poppler would
+# spend the minutes); 100 scans (jpegtran's most) are read as any JPEG.
+# scans.jpg: 256x256 gray, all blocks empty, 113 scans (the DC, then
+# AC coefficients 1 to 8 each in 14 steps of precision).  In a PDF: a
+# JPEG whose data begins after a stray newline (poppler skips to its
+# start, and draws it whole), and three pages naming one damaged
+# picture: each has its note.
+python3 -B - "$WORK" "$fix/colour.jpg" "$fix" <<'PY'
+import struct, sys, zlib
+sys.path.insert(0, sys.argv[3])
+import pdfwrite
+def seg(m, body):
+    return b"\xff" + bytes([m]) + struct.pack(">H", len(body) + 2) + body
+class Bits:
+    def __init__(self):
+        self.b, self.acc, self.n = bytearray(), 0, 0
+    def put(self, v, n):
+        for i in range(n - 1, -1, -1):
+            self.acc, self.n = self.acc << 1 | (v >> i) & 1, self.n + 1
+            if self.n == 8:
+                self.b += bytes([self.acc]) + (b"\0" if self.acc == 0xff else b"")
+                self.acc = self.n = 0
+    def end(self):
+        while self.n:
+            self.put(1, 1)
+        return bytes(self.b)
+blocks = 32 * 32
+j = b"\xff\xd8" + seg(0xdb, b"\0" + bytes([1] * 64)) + seg(0xc2, struct.pack(">BHHB", 8, 256, 256, 1) + b"\1\x11\0")
+j += seg(0xc4, b"\x00" + bytes([1] + [0] * 15) + b"\x00")  # DC: category 0, code 0
+j += seg(0xc4, b"\x10" + bytes([1] + [0] * 15) + b"\xa0")  # AC: a run of 2^10 empty blocks, code 0
+dc = Bits()
+for _ in range(blocks):
+    dc.put(0, 1)
+j += seg(0xda, b"\1\1\0\0\0\0") + dc.end()
+ac = Bits()
+ac.put(0, 1)
+ac = ac.end()
+scans = 1
+for k in range(1, 9):
+    for al in range(13, -1, -1):
+        j += seg(0xda, bytes([1, 1, 0, k, k, (0 if al == 13 else al + 1) << 4 | al])) + ac
+        scans += 1
+assert scans == 113
+j += b"\xff\xd9"
+open(sys.argv[1] + "/scans.jpg", "wb").write(j)
+jpg = open(sys.argv[2], "rb").read()
+def stream(head, data):
+    return b"<< " + head + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+def pdf(name, pictures, pages=None):
+    pages = pages or list(range(len(pictures)))
+    n = len(pages)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % (3 + 2 * k) for k in range(n)), n)]
+    for k, p in enumerate(pages):
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 192 240] /Resources << /XObject << /Im %d 0 R >> >> "
+                    b"/Contents %d 0 R >>" % (3 + 2 * n + p, 4 + 2 * k))
+        objs.append(stream(b"", b"q 192 0 0 240 0 0 cm /Im Do Q"))
+    objs += pictures
+    pdfwrite.write(objs, sys.argv[1] + "/" + name)
+gray = b"/Type /XObject /Subtype /Image /Width 256 /Height 256 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+rgb = b"/Type /XObject /Subtype /Image /Width 800 /Height 1000 /ColorSpace /DeviceRGB /BitsPerComponent 8 "
+pdf("scans.pdf", [stream(rgb + b"/Filter /DCTDecode", jpg), stream(gray + b"/Filter /DCTDecode", j)], [0, 1])
+pdf("lead.pdf", [stream(rgb + b"/Filter /DCTDecode", b"\n" + jpg)])
+z = bytearray(zlib.compress(bytes(range(256)) * 256, 9))
+z[len(z) // 2] ^= 0x10
+pdf("shared.pdf", [stream(gray + b"/Filter /FlateDecode", bytes(z))], [0, 0, 0])
+PY
+python3 -c '
+def bands(n):  # coefficients 1 to 63 in n bands
+    edges = [1 + 63 * i // n for i in range(n + 1)]
+    return [(edges[i], edges[i + 1] - 1) for i in range(n)]
+s = ["0,1,2: 0-0, 0, 0;"] + ["0: %d-%d, 0, 0;" % b for b in bands(63)]
+s += ["%d: %d-%d, 0, 0;" % ((c,) + b) for c in (1, 2) for b in bands(18)]
+print("\n".join(s))' >"$WORK/100.scans"
+jpegtran -scans "$WORK/100.scans" -outfile "$WORK/scans-100.jpg" "$fix/colour.jpg" && [ -s "$WORK/scans.jpg" ] &&
+	[ -s "$WORK/scans.pdf" ] && [ -s "$WORK/lead.pdf" ] && [ -s "$WORK/shared.pdf" ]
+ok $? "make JPEGs and PDFs of many scans (jpegtran: 100, the most it writes)"
+[ "$(python3 -c 'import sys; print(open(sys.argv[1], "rb").read().count(b"\xff\xda"))' "$WORK/scans-100.jpg")" = 100 ]
+ok $? "... the jpegtran one has 100 scans"
+"$DANGAN" --store "$WORK/sscans" -c "$WORK/scan.xml" ingest --json "$WORK/scans.jpg" "$WORK/scans-100.jpg" \
+	"$WORK/scans.pdf" "$WORK/lead.pdf" "$WORK/shared.pdf" >"$WORK/out" 2>"$WORK/err"
+outcome scans.jpg '"quarantined".*page 1: cannot decode the JPEG: a progressive JPEG of more than 100 scans'
+ok $? "a JPEG of 113 scans is quarantined: more than 100"
+outcome scans-100.jpg '"new"'
+ok $? "a JPEG of 100 scans is stored"
+outcome scans.pdf '"quarantined".*page 2: image object [0-9]*: a progressive JPEG of more than 100 scans'
+ok $? "a PDF drawing a JPEG of 113 scans on page 2 is quarantined, the page and picture named"
+outcome lead.pdf '"new"'
+ok $? "a PDF whose JPEG data begins after a stray newline is stored"
+shown "$WORK/sscans" "$WORK/lead.pdf"
+hasnt 'suspect-data' "... without the problem suspect-data (poppler skips to the JPEG's start)"
+outcome shared.pdf '"new"'
+ok $? "a PDF of three pages naming one damaged picture is stored"
+shown "$WORK/sscans" "$WORK/shared.pdf"
+for k in 1 2 3; do
+	has "page $k: image object 9: its Flate data is damaged" "... page $k has the damage's note"
+done
+has "picture perhaps damaged (see the page's note), to be looked at: page 1-3" "... and the three pages in the summary"
+! grep -v '^dangan: ' "$WORK/err" | grep -q .
+ok $? "... nothing of libjpeg's or poppler's on the terminal"
+
 # The same G4 data as a TIFF page (damaged copies written above), which
 # leptonica reads keeping whatever rows a damaged strip gives: libtiff
 # decodes it again with its messages kept.  A byte inverted (a code no
