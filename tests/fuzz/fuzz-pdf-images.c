@@ -5,7 +5,7 @@
  * a JPEG read by libjpeg's careful decoder (plugins/scan/jpeg-read.c).
  * Both run in the PDF renderer's child process in the plugin; here they
  * run in process, so that what they do wrong is seen.  A damaged
- * picture must be said in words. */
+ * picture, and a page refused, must be said in words. */
 #include <config.h>
 
 #include <stdint.h>
@@ -34,8 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pi = pdf_images_open(data, size, -1, FUZZ_MAX_PIXELS);
 	if (pi == NULL)
 		return 0;
+	/* damaged pictures (> 0) and a page refused (-1) are said in words */
 	for (int i = 0; i < FUZZ_PAGES; i++)
-		if (pdf_images_page(pi, i, why, sizeof(why)) > 0 && why[0] == '\0')
+		if (pdf_images_page(pi, i, why, sizeof(why)) != 0 && why[0] == '\0')
 			abort();
 	pdf_images_close(pi);
 	return 0;
