@@ -39,8 +39,8 @@ struct pdf_images *pdf_images_open(const unsigned char *data, size_t size, int p
  * Flate data fails its check (zlib: incorrect data check)"), 0 if none;
  * -1 when the page is not to be drawn: a picture on it would take
  * poppler minutes (a JPEG of more than SCAN_JPEG_MAX_SCANS scans), why
- * says which.  A picture is read once: pages that name one an earlier
- * page read get its verdict again.
+ * says which.  A picture is read once for each pi: pages that name one
+ * an earlier page read get its verdict again.
  */
 int pdf_images_page(struct pdf_images *pi, int index, char *why, size_t cap);
 

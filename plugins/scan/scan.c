@@ -2701,7 +2701,7 @@ pdf_row(int d, int w, const uint32_t *px, l_uint32 *row, int wpl)
 
 	if (d == 32) {
 		for (x = 0; x < w; x++)
-			row[x] = px[x] << 8; /* 0x00RRGGBB as 0xRRGGBB00 */
+			row[x] = px[x] << 8; /* 0x??RRGGBB (top byte unused) as 0xRRGGBB00 */
 		return;
 	}
 	if (d == 8) {
@@ -2796,7 +2796,7 @@ pdf_render(struct pdf_job *job, PopplerPage *page, int i, int npages)
 			int rr = (int)((px[x] >> 16) & 0xff), gg = (int)((px[x] >> 8) & 0xff), bb = (int)(px[x] & 0xff);
 			int mx = rr > gg ? (rr > bb ? rr : bb) : (gg > bb ? gg : bb);
 			int mn = rr < gg ? (rr < bb ? rr : bb) : (gg < bb ? gg : bb);
-			int gray = (rr * 77 + gg * 150 + bb * 29 + 128) >> 8;
+			int gray = (int)pdf_gray(px[x]);
 			total++;
 			colour += mx - mn > SCAN_COLOUR_CHROMA;
 			nonwhite += gray < 255;
